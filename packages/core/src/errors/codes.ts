@@ -1,0 +1,30 @@
+/**
+ * Every error code a ProofGrid API can answer with. The first ten are seed 004's codes, kept exactly so
+ * that its clients work unchanged; the rest follow the same style. The hub maps each to an HTTP status in
+ * one table (`hub/src/http/errorStatus.ts`), and a test checks that the README documents every one.
+ */
+export const ERROR_CODES = [
+  'ACCOUNT_NOT_FOUND',
+  'PROGRAM_NOT_FOUND',
+  'PROGRAM_NAME_TAKEN',
+  'INPUT_GROUP_NOT_FOUND',
+  'BAD_BASE_64_ENCODING',
+  'WRONG_CREDENTIALS',
+  'USERNAME_ALREADY_EXISTS',
+  'REFRESH_TOKEN_NOT_FOUND',
+  'INVALID_TOKEN',
+  'INTERNAL_SERVER_ERROR',
+  // ProofGrid additions.
+  'VALIDATION_FAILED',
+  'PAYLOAD_TOO_LARGE',
+  'TOO_MANY_REQUESTS',
+  'ROUTE_NOT_FOUND',
+  'INVALID_CSV',
+  'INVALID_TAR',
+  'INPUT_GROUP_NAME_TAKEN',
+  'LEASE_REQUIRED',
+  'LEASE_NOT_ACTIVE',
+  'PROOF_NOT_FOUND',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,0 +1,40 @@
+export { AssertionError, assert } from './assert.ts';
+export { decodeBase64, encodeBase64 } from './encoding/base64.ts';
+export { isProofGridError, ProofGridError, type ProofGridErrorParameters } from './errors/base.ts';
+export { ERROR_CODES, type ErrorCode } from './errors/codes.ts';
+export {
+  BadBase64EncodingError,
+  type BadBase64EncodingErrorType,
+  InvalidCsvError,
+  type InvalidCsvErrorType,
+  InvalidTarError,
+  type InvalidTarErrorType,
+  PayloadTooLargeError,
+  type PayloadTooLargeErrorType,
+} from './errors/errors.ts';
+export { encodeInputCsv } from './inputs/encodeInputCsv.ts';
+export { parseInputCsv } from './inputs/parseInputCsv.ts';
+export {
+  DESCRIPTION_LENGTH_MAX,
+  INPUT_CSV_SIZE_BYTES_MAX,
+  INPUT_VALUE_SIZE_BYTES_MAX,
+  INPUT_VALUES_PER_GROUP_MAX,
+  JSON_BODY_SIZE_BYTES_MAX,
+  LEASE_TIMEOUT_SECONDS_MAX,
+  LEASE_TIMEOUT_SECONDS_MIN,
+  NAME_LENGTH_MAX,
+  PAGE_LIMIT_MAX,
+  PAGE_NUMBER_MAX,
+  PASSWORD_LENGTH_MAX,
+  PASSWORD_LENGTH_MIN,
+  PROGRAM_SIZE_BYTES_MAX,
+  PROOF_SIZE_BYTES_MAX,
+  TAR_ENTRIES_MAX,
+  TAR_PATH_BYTES_MAX,
+  TAR_PATH_DEPTH_MAX,
+  USERNAME_LENGTH_MAX,
+  USERNAME_LENGTH_MIN,
+} from './limits.ts';
+export { type ReadTarParameters, readTar, type TarEntry } from './tar/readTar.ts';
+export { type TarFile, writeTar } from './tar/writeTar.ts';
+export { formatNaiveDatetime } from './time/formatNaiveDatetime.ts';

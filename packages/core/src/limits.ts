@@ -1,0 +1,43 @@
+/**
+ * Protocol limits shared by the hub and its clients. Every input that comes from outside is bounded by one
+ * of these; `limits.test.ts` asserts how they relate.
+ */
+
+/** A program archive (tar) as uploaded. */
+export const PROGRAM_SIZE_BYTES_MAX = 32 * 1024 * 1024;
+/** Entries in a program archive: enough for a source tree, not for a tar bomb of empty files. */
+export const TAR_ENTRIES_MAX = 2_000;
+/** Path length of a tar entry, in bytes (ustar's name + prefix fields). */
+export const TAR_PATH_BYTES_MAX = 255;
+/** Folder depth of a tar entry. */
+export const TAR_PATH_DEPTH_MAX = 32;
+
+/** One input group's CSV file as uploaded. */
+export const INPUT_CSV_SIZE_BYTES_MAX = 16 * 1024 * 1024;
+/** One decoded input value. */
+export const INPUT_VALUE_SIZE_BYTES_MAX = 64 * 1024;
+/** Values (rows) in one input group. */
+export const INPUT_VALUES_PER_GROUP_MAX = 100_000;
+
+/** A proof file as uploaded by a donor. */
+export const PROOF_SIZE_BYTES_MAX = 16 * 1024 * 1024;
+
+/** JSON request bodies and the multipart `data` field. */
+export const JSON_BODY_SIZE_BYTES_MAX = 64 * 1024;
+
+/** Page size of every listing (seed 004: `limit` 1..50, default 50). */
+export const PAGE_LIMIT_MAX = 50;
+/** Pages beyond this would only scan; nobody pages through a million rows of 50. */
+export const PAGE_NUMBER_MAX = 1_000_000;
+
+/** Text fields, in characters (seed 004's columns: VARCHAR(255) and VARCHAR(700)). */
+export const USERNAME_LENGTH_MAX = 255;
+export const USERNAME_LENGTH_MIN = 3;
+export const PASSWORD_LENGTH_MIN = 8;
+export const PASSWORD_LENGTH_MAX = 1024;
+export const NAME_LENGTH_MAX = 255;
+export const DESCRIPTION_LENGTH_MAX = 700;
+
+/** `input_lock_timeout`: how long a lease lasts, in seconds. */
+export const LEASE_TIMEOUT_SECONDS_MIN = 1;
+export const LEASE_TIMEOUT_SECONDS_MAX = 7 * 24 * 3600;
