@@ -12,6 +12,7 @@ export {
   PayloadTooLargeError,
   type PayloadTooLargeErrorType,
 } from './errors/errors.ts';
+export { isUuid } from './ids/isUuid.ts';
 export { encodeInputCsv } from './inputs/encodeInputCsv.ts';
 export { parseInputCsv } from './inputs/parseInputCsv.ts';
 export {
@@ -37,4 +38,5 @@ export {
 } from './limits.ts';
 export { type ReadTarParameters, readTar, type TarEntry } from './tar/readTar.ts';
 export { type TarFile, writeTar } from './tar/writeTar.ts';
+export type { Clock } from './time/Clock.ts';
 export { formatNaiveDatetime } from './time/formatNaiveDatetime.ts';

@@ -1,0 +1,79 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assert } from '@proofgrid/core';
+import { BlobMissingError, type BlobStore } from './BlobStore.ts';
+
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+/**
+ * Blobs as files under one directory: `sha256/ab/abcdef…`. A blob is written to `tmp/`, flushed to disk
+ * and renamed into place, so a crash never leaves a half-written blob under its hash.
+ */
+export class LocalBlobStore implements BlobStore {
+  readonly #root: string;
+
+  private constructor(root: string) {
+    this.#root = root;
+  }
+
+  /** Opens (creating if needed) the store and removes temporary files a crash left behind. */
+  static async open(root: string): Promise<LocalBlobStore> {
+    await mkdir(join(root, 'sha256'), { recursive: true });
+    await rm(join(root, 'tmp'), { recursive: true, force: true });
+    await mkdir(join(root, 'tmp'), { recursive: true });
+    return new LocalBlobStore(root);
+  }
+
+  async put(bytes: Uint8Array): Promise<{ hash: string; sizeBytes: number }> {
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const target = this.#pathOf(hash);
+    const now = new Date();
+    try {
+      // Already there: refresh its time so a pending garbage sweep sees it as recently used.
+      await utimes(target, now, now);
+      return { hash, sizeBytes: bytes.length };
+    } catch {
+      // Not there yet: write it below.
+    }
+    await mkdir(join(this.#root, 'sha256', hash.slice(0, 2)), { recursive: true });
+    const temporary = join(this.#root, 'tmp', randomUUID());
+    const handle = await open(temporary, 'wx', 0o600);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, target);
+    return { hash, sizeBytes: bytes.length };
+  }
+
+  async get(hash: string): Promise<Uint8Array> {
+    assert(HASH_PATTERN.test(hash), 'blob hash is a hex SHA-256');
+    try {
+      return await readFile(this.#pathOf(hash));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobMissingError(hash);
+      throw error;
+    }
+  }
+
+  async delete(hash: string): Promise<void> {
+    await rm(this.#pathOf(hash), { force: true });
+  }
+
+  /** Number of blobs stored (for tests and diagnostics). */
+  async count(): Promise<number> {
+    let total = 0;
+    for (const prefix of await readdir(join(this.#root, 'sha256'))) {
+      total += (await readdir(join(this.#root, 'sha256', prefix))).length;
+    }
+    return total;
+  }
+
+  #pathOf(hash: string): string {
+    assert(HASH_PATTERN.test(hash), 'blob hash is a hex SHA-256');
+    return join(this.#root, 'sha256', hash.slice(0, 2), hash);
+  }
+}
