@@ -60,7 +60,8 @@ export class InvalidTokenError extends ProofGridError {
   constructor({ reason }: { reason: string }) {
     super('INVALID_TOKEN', {
       shortMessage: `The token is not valid: ${reason}.`,
-      details: 'Send the basic token from POST /account/login in the `token` header; refresh it with POST /account/refresh-token.',
+      details:
+        'Send the basic token from POST /account/login in the `token` header; refresh it with POST /account/refresh-token.',
     });
   }
 }
@@ -70,7 +71,8 @@ export class LeaseNotActiveError extends ProofGridError {
   constructor({ leaseId, reason }: { leaseId: string; reason: string }) {
     super('LEASE_NOT_ACTIVE', {
       shortMessage: `Lease ${leaseId} is not an active lease on this input group: ${reason}.`,
-      details: 'Reserve the group again (GET /program/program-and-inputs/{program_id}) and upload within its deadline.',
+      details:
+        'Reserve the group again (GET /program/program-and-inputs/{program_id}) and upload within its deadline.',
     });
   }
 }
@@ -78,6 +80,9 @@ export class LeaseNotActiveError extends ProofGridError {
 export class ValidationError extends ProofGridError {
   override name = 'ValidationError';
   constructor({ message, details }: { message: string; details?: string }) {
-    super('VALIDATION_FAILED', { shortMessage: message, details: details ?? 'Fix the request as the message says and send it again.' });
+    super('VALIDATION_FAILED', {
+      shortMessage: message,
+      details: details ?? 'Fix the request as the message says and send it again.',
+    });
   }
 }

@@ -33,7 +33,9 @@ export class InvalidCsvError extends ProofGridError {
   constructor({ reason, rowNumber }: { reason: string; rowNumber?: number }) {
     super('INVALID_CSV', {
       shortMessage:
-        rowNumber === undefined ? `The input CSV is invalid: ${reason}.` : `Row ${rowNumber} of the input CSV is invalid: ${reason}.`,
+        rowNumber === undefined
+          ? `The input CSV is invalid: ${reason}.`
+          : `Row ${rowNumber} of the input CSV is invalid: ${reason}.`,
       details: 'An input group is a CSV file with one column and no header: one base64 value per row.',
     });
   }

@@ -1,7 +1,11 @@
 import { assert } from '../assert.ts';
 import { decodeBase64 } from '../encoding/base64.ts';
 import { BadBase64EncodingError, InvalidCsvError, PayloadTooLargeError } from '../errors/errors.ts';
-import { INPUT_CSV_SIZE_BYTES_MAX, INPUT_VALUE_SIZE_BYTES_MAX, INPUT_VALUES_PER_GROUP_MAX } from '../limits.ts';
+import {
+  INPUT_CSV_SIZE_BYTES_MAX,
+  INPUT_VALUE_SIZE_BYTES_MAX,
+  INPUT_VALUES_PER_GROUP_MAX,
+} from '../limits.ts';
 
 /**
  * Parses one input group as seed 004 defined it: a CSV file with a single column and no header, each row a
@@ -32,7 +36,10 @@ export function parseInputCsv(bytes: Uint8Array): Uint8Array[] {
     const value = decodeBase64(field);
     if (value === undefined) throw new BadBase64EncodingError({ rowNumber });
     if (value.length > INPUT_VALUE_SIZE_BYTES_MAX) {
-      throw new PayloadTooLargeError({ what: `value of row ${rowNumber}`, sizeBytesMax: INPUT_VALUE_SIZE_BYTES_MAX });
+      throw new PayloadTooLargeError({
+        what: `value of row ${rowNumber}`,
+        sizeBytesMax: INPUT_VALUE_SIZE_BYTES_MAX,
+      });
     }
     if (values.length >= INPUT_VALUES_PER_GROUP_MAX) {
       throw new InvalidCsvError({ reason: `it holds more than ${INPUT_VALUES_PER_GROUP_MAX} values` });

@@ -32,7 +32,9 @@ export function readTar(bytes: Uint8Array, parameters: ReadTarParameters = {}): 
     throw new InvalidTarError({ reason: 'it is gzip-compressed' });
   }
   if (bytes.length === 0 || bytes.length % BLOCK_BYTES !== 0) {
-    throw new InvalidTarError({ reason: `its size (${bytes.length} bytes) is not a whole number of 512-byte blocks` });
+    throw new InvalidTarError({
+      reason: `its size (${bytes.length} bytes) is not a whole number of 512-byte blocks`,
+    });
   }
   const entries: TarEntry[] = [];
   const seen = new Set<string>();
@@ -47,7 +49,8 @@ export function readTar(bytes: Uint8Array, parameters: ReadTarParameters = {}): 
     const size = parseOctal(header.subarray(124, 136), 'entry size');
     const dataStart = offset + BLOCK_BYTES;
     const dataEnd = dataStart + size;
-    if (dataEnd > bytes.length) throw new InvalidTarError({ reason: 'an entry claims more bytes than the archive holds' });
+    if (dataEnd > bytes.length)
+      throw new InvalidTarError({ reason: 'an entry claims more bytes than the archive holds' });
     const data = bytes.subarray(dataStart, dataEnd);
     offset = dataStart + Math.ceil(size / BLOCK_BYTES) * BLOCK_BYTES;
 
@@ -77,24 +80,38 @@ export function readTar(bytes: Uint8Array, parameters: ReadTarParameters = {}): 
 }
 
 function entryType(typeflag: string, rawPath: string): TarEntry['type'] {
-  if (typeflag === '0' || typeflag === '\0' || typeflag === '7') return rawPath.endsWith('/') ? 'directory' : 'file';
+  if (typeflag === '0' || typeflag === '\0' || typeflag === '7')
+    return rawPath.endsWith('/') ? 'directory' : 'file';
   if (typeflag === '5') return 'directory';
-  const kinds: Record<string, string> = { '1': 'a hard link', '2': 'a symbolic link', '3': 'a device', '4': 'a device', '6': 'a FIFO' };
-  throw new InvalidTarError({ reason: `"${rawPath}" is ${kinds[typeflag] ?? `an entry of unsupported type '${typeflag}'`}` });
+  const kinds: Record<string, string> = {
+    '1': 'a hard link',
+    '2': 'a symbolic link',
+    '3': 'a device',
+    '4': 'a device',
+    '6': 'a FIFO',
+  };
+  throw new InvalidTarError({
+    reason: `"${rawPath}" is ${kinds[typeflag] ?? `an entry of unsupported type '${typeflag}'`}`,
+  });
 }
 
 function normalizePath(rawPath: string): string {
   if (rawPath.includes('\0') || rawPath.includes('\\')) {
-    throw new InvalidTarError({ reason: `the path "${rawPath.replace(/\0/g, '')}" holds a NUL or backslash` });
+    throw new InvalidTarError({
+      reason: `the path "${rawPath.replace(/\0/g, '')}" holds a NUL or backslash`,
+    });
   }
   if (rawPath.startsWith('/')) throw new InvalidTarError({ reason: `the path "${rawPath}" is absolute` });
   if (new TextEncoder().encode(rawPath).length > TAR_PATH_BYTES_MAX) {
     throw new InvalidTarError({ reason: `a path is longer than ${TAR_PATH_BYTES_MAX} bytes` });
   }
   const parts = rawPath.split('/').filter((part) => part !== '' && part !== '.');
-  if (parts.includes('..')) throw new InvalidTarError({ reason: `the path "${rawPath}" leaves the archive with ".."` });
+  if (parts.includes('..'))
+    throw new InvalidTarError({ reason: `the path "${rawPath}" leaves the archive with ".."` });
   if (parts.length > TAR_PATH_DEPTH_MAX) {
-    throw new InvalidTarError({ reason: `the path "${rawPath}" is nested deeper than ${TAR_PATH_DEPTH_MAX} folders` });
+    throw new InvalidTarError({
+      reason: `the path "${rawPath}" is nested deeper than ${TAR_PATH_DEPTH_MAX} folders`,
+    });
   }
   return parts.join('/');
 }
@@ -120,14 +137,17 @@ function verifyChecksum(header: Uint8Array): void {
   let sum = 0;
   for (let i = 0; i < BLOCK_BYTES; i++) sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
   const stored = parseOctal(header.subarray(148, 156), 'checksum');
-  if (stored !== sum) throw new InvalidTarError({ reason: 'a header checksum does not match (corrupted archive?)' });
+  if (stored !== sum)
+    throw new InvalidTarError({ reason: 'a header checksum does not match (corrupted archive?)' });
 }
 
 function parseOctal(field: Uint8Array, what: string): number {
-  if (((field[0] ?? 0) & 0x80) !== 0) throw new InvalidTarError({ reason: `the ${what} uses the base-256 form for huge values` });
+  if (((field[0] ?? 0) & 0x80) !== 0)
+    throw new InvalidTarError({ reason: `the ${what} uses the base-256 form for huge values` });
   const text = cString(field).trim();
   if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw new InvalidTarError({ reason: `the ${what} field is not an octal number` });
+  if (!/^[0-7]+$/.test(text))
+    throw new InvalidTarError({ reason: `the ${what} field is not an octal number` });
   return Number.parseInt(text, 8);
 }
 

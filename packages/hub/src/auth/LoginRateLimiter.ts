@@ -28,7 +28,11 @@ export class LoginRateLimiter {
    */
   attempt({ address, username }: { address: string; username: string }): number {
     const nowMs = this.#clock.nowMs();
-    const waitUsername = this.#count(`u\0${address}\0${username.toLowerCase()}`, this.#options.attemptsPerUsernameMax, nowMs);
+    const waitUsername = this.#count(
+      `u\0${address}\0${username.toLowerCase()}`,
+      this.#options.attemptsPerUsernameMax,
+      nowMs,
+    );
     const waitAddress = this.#count(`a\0${address}`, this.#options.attemptsPerAddressMax, nowMs);
     return Math.max(waitUsername, waitAddress);
   }

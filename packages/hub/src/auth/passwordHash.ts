@@ -12,9 +12,14 @@ const SALT_BYTES = 16;
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(password, salt, SCRYPT_LOG2_N, SCRYPT_BLOCK_SIZE, SCRYPT_PARALLELISM);
-  return ['scrypt', SCRYPT_LOG2_N, SCRYPT_BLOCK_SIZE, SCRYPT_PARALLELISM, salt.toString('base64'), key.toString('base64')].join(
-    '$',
-  );
+  return [
+    'scrypt',
+    SCRYPT_LOG2_N,
+    SCRYPT_BLOCK_SIZE,
+    SCRYPT_PARALLELISM,
+    salt.toString('base64'),
+    key.toString('base64'),
+  ].join('$');
 }
 
 /** Checks a password against a stored hash in constant time. A malformed hash never matches. */
@@ -32,8 +37,12 @@ export const DECOY_PASSWORD_HASH = await hashPassword(randomBytes(16).toString('
 function derive(password: string, salt: Buffer, log2N: number, r: number, p: number): Promise<Buffer> {
   const N = 2 ** log2N;
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, KEY_BYTES, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (error, key) =>
-      error ? reject(error) : resolve(key),
+    scrypt(
+      password.normalize('NFC'),
+      salt,
+      KEY_BYTES,
+      { N, r, p, maxmem: 256 * N * r + 1024 * 1024 },
+      (error, key) => (error ? reject(error) : resolve(key)),
     );
   });
 }

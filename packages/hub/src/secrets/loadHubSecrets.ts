@@ -19,8 +19,13 @@ export async function loadHubSecrets(store: Store): Promise<HubSecrets> {
     'INSERT INTO hub_secret (name, value, created_at) VALUES ($1, $2, now()) ON CONFLICT (name) DO NOTHING',
     ['jwt_key', randomBytes(JWT_KEY_BYTES)],
   );
-  const result = await store.query<{ value: Uint8Array }>('SELECT value FROM hub_secret WHERE name = $1', ['jwt_key']);
+  const result = await store.query<{ value: Uint8Array }>('SELECT value FROM hub_secret WHERE name = $1', [
+    'jwt_key',
+  ]);
   const jwtKey = result.rows[0]?.value;
-  assert(jwtKey !== undefined && jwtKey.length === JWT_KEY_BYTES, 'the JWT key exists and has its full length');
+  assert(
+    jwtKey !== undefined && jwtKey.length === JWT_KEY_BYTES,
+    'the JWT key exists and has its full length',
+  );
   return { jwtKey: new Uint8Array(jwtKey) };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isUuid, ProofGridError } from '@proofgrid/core';
-import type { HubDeps } from '../deps.ts';
 import { DECOY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwordHash.ts';
+import type { HubDeps } from '../deps.ts';
 import { isUniqueViolation } from '../store/isUniqueViolation.ts';
 import { likePrefix, type Page, pageWindow } from './pages.ts';
 
@@ -10,14 +10,24 @@ export type Organization = { organization_id: string; name: string; description:
 export type RegisterParameters = { username: string; password: string; name: string; description: string };
 
 /** Creates an organization's account. @throws USERNAME_ALREADY_EXISTS */
-export async function registerAccount(deps: HubDeps, parameters: RegisterParameters): Promise<{ organizationId: string }> {
+export async function registerAccount(
+  deps: HubDeps,
+  parameters: RegisterParameters,
+): Promise<{ organizationId: string }> {
   const organizationId = randomUUID();
   const passwordHash = await hashPassword(parameters.password);
   try {
     await deps.store.query(
       `INSERT INTO account (organization_id, username, password_hash, name, description, created_at)
        VALUES ($1, $2, $3, $4, $5, $6)`,
-      [organizationId, parameters.username, passwordHash, parameters.name, parameters.description, new Date(deps.clock.nowMs())],
+      [
+        organizationId,
+        parameters.username,
+        passwordHash,
+        parameters.name,
+        parameters.description,
+        new Date(deps.clock.nowMs()),
+      ],
     );
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
@@ -66,7 +76,10 @@ export async function listOrganizations(
       ORDER BY name, organization_id LIMIT $2 OFFSET $3`,
     [prefix, limit, offset],
   );
-  const total = await deps.store.query<{ n: number }>('SELECT count(*)::int AS n FROM account WHERE name LIKE $1', [prefix]);
+  const total = await deps.store.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM account WHERE name LIKE $1',
+    [prefix],
+  );
   return { organizations: rows.rows, total_elements_amount: total.rows[0]?.n ?? 0 };
 }
 

@@ -10,7 +10,11 @@ const BLOB_REFERENCED_SQL = `SELECT EXISTS (SELECT 1 FROM program WHERE blob_has
  * Queues blobs whose reference was just dropped. Call inside the transaction that drops the reference, so
  * a crash cannot lose track of them.
  */
-export async function releaseBlobs(tx: Queryable, hashes: readonly (string | null)[], now: Date): Promise<void> {
+export async function releaseBlobs(
+  tx: Queryable,
+  hashes: readonly (string | null)[],
+  now: Date,
+): Promise<void> {
   for (const hash of new Set(hashes)) {
     if (hash === null) continue;
     await tx.query(
@@ -37,7 +41,10 @@ export async function sweepBlobGarbage(deps: HubDeps): Promise<number> {
       await deps.blobs.delete(blob_hash);
       deleted += 1;
     }
-    await deps.store.query('DELETE FROM blob_garbage WHERE blob_hash = $1 AND released_at <= $2', [blob_hash, cutoff]);
+    await deps.store.query('DELETE FROM blob_garbage WHERE blob_hash = $1 AND released_at <= $2', [
+      blob_hash,
+      cutoff,
+    ]);
   }
   return deleted;
 }

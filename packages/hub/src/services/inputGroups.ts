@@ -21,8 +21,8 @@ export type InputGroupSummary = {
   value_count: number;
 };
 
-/** Which groups a listing shows: all, those whose proof awaits verification, or the verified ones. */
-export type InputGroupFilter = 'all' | 'pending' | 'verified';
+/** Which groups a listing shows: all, those with a proof, those whose proof awaits verification, the verified. */
+export type InputGroupFilter = 'all' | 'proven' | 'pending' | 'verified';
 
 type InputGroupRow = {
   input_group_id: string;
@@ -37,6 +37,7 @@ type InputGroupRow = {
 
 const FILTER_SQL: Record<InputGroupFilter, string> = {
   all: 'TRUE',
+  proven: 'proven_datetime IS NOT NULL',
   pending: 'proven_datetime IS NOT NULL AND verified_datetime IS NULL',
   verified: 'verified_datetime IS NOT NULL',
 };
@@ -49,7 +50,12 @@ const FILTER_SQL: Record<InputGroupFilter, string> = {
  */
 export async function uploadInputGroup(
   deps: HubDeps,
-  { organizationId, programId, name, csv }: { organizationId: string; programId: string; name: string; csv: Uint8Array },
+  {
+    organizationId,
+    programId,
+    name,
+    csv,
+  }: { organizationId: string; programId: string; name: string; csv: Uint8Array },
 ): Promise<{ inputGroupId: string }> {
   await requireOwnProgram(deps.store, { organizationId, programId });
   const values = parseInputCsv(csv);
@@ -67,13 +73,18 @@ export async function uploadInputGroup(
     if (!isUniqueViolation(error)) throw error;
     throw new ProofGridError('INPUT_GROUP_NAME_TAKEN', {
       shortMessage: `Program ${programId} already has an input group named "${name}".`,
-      details: 'Give the group another name, or delete the old one (DELETE /program/input/{program_id}/{input_group_id}).',
+      details:
+        'Give the group another name, or delete the old one (DELETE /program/input/{program_id}/{input_group_id}).',
     });
   }
   return { inputGroupId };
 }
 
-async function insertValues(tx: Queryable, inputGroupId: string, values: readonly Uint8Array[]): Promise<void> {
+async function insertValues(
+  tx: Queryable,
+  inputGroupId: string,
+  values: readonly Uint8Array[],
+): Promise<void> {
   for (let start = 0; start < values.length; start += INPUT_VALUES_PER_INSERT_MAX) {
     const chunk = values.slice(start, start + INPUT_VALUES_PER_INSERT_MAX);
     const positions = chunk.map((_, index) => start + index);
@@ -88,7 +99,12 @@ async function insertValues(tx: Queryable, inputGroupId: string, values: readonl
 /** Lists the input groups of the caller's program. @throws PROGRAM_NOT_FOUND */
 export async function listInputGroups(
   deps: HubDeps,
-  { organizationId, programId, page, filter }: { organizationId: string; programId: string; page: Page; filter: InputGroupFilter },
+  {
+    organizationId,
+    programId,
+    page,
+    filter,
+  }: { organizationId: string; programId: string; page: Page; filter: InputGroupFilter },
 ): Promise<{ program_input_groups: InputGroupSummary[]; total_elements_amount: number }> {
   await requireOwnProgram(deps.store, { organizationId, programId });
   const { limit, offset } = pageWindow(page);
@@ -99,7 +115,10 @@ export async function listInputGroups(
        FROM input_group WHERE ${where} ORDER BY created_at, input_group_id LIMIT $2 OFFSET $3`,
     [programId, limit, offset],
   );
-  const total = await deps.store.query<{ n: number }>(`SELECT count(*)::int AS n FROM input_group WHERE ${where}`, [programId]);
+  const total = await deps.store.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM input_group WHERE ${where}`,
+    [programId],
+  );
   return { program_input_groups: rows.rows.map(toSummary), total_elements_amount: total.rows[0]?.n ?? 0 };
 }
 
@@ -120,7 +139,11 @@ function toSummary(row: InputGroupRow): InputGroupSummary {
 /** Deletes an input group of the caller's program with its inputs and proof. @throws PROGRAM_NOT_FOUND, INPUT_GROUP_NOT_FOUND */
 export async function deleteInputGroup(
   deps: HubDeps,
-  { organizationId, programId, inputGroupId }: { organizationId: string; programId: string; inputGroupId: string },
+  {
+    organizationId,
+    programId,
+    inputGroupId,
+  }: { organizationId: string; programId: string; inputGroupId: string },
 ): Promise<void> {
   await deps.store.transaction(async (tx) => {
     await requireOwnProgram(tx, { organizationId, programId });

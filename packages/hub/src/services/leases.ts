@@ -43,7 +43,8 @@ export async function reserveInputGroup(
     [programId, leaseId, new Date(nowMs), expiresAt],
   );
   const inputGroupId = claimed.rows[0]?.input_group_id;
-  if (inputGroupId === undefined) throw new NoInputGroupAvailableError({ programId, counts: await countStates(deps, programId, nowMs) });
+  if (inputGroupId === undefined)
+    throw new NoInputGroupAvailableError({ programId, counts: await countStates(deps, programId, nowMs) });
   assert(claimed.rowCount === 1, 'a reservation claims exactly one group');
   const values = await readInputValues(deps.store, inputGroupId);
   const lease: Lease = {

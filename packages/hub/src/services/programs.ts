@@ -36,9 +36,13 @@ const SUMMARY_COLUMNS = 'organization_id, program_id, name, description, input_l
  *
  * @throws INVALID_TAR, PROGRAM_NAME_TAKEN
  */
-export async function uploadProgram(deps: HubDeps, parameters: UploadProgramParameters): Promise<{ programId: string }> {
+export async function uploadProgram(
+  deps: HubDeps,
+  parameters: UploadProgramParameters,
+): Promise<{ programId: string }> {
   const entries = readTar(parameters.archive);
-  if (!entries.some((entry) => entry.type === 'file')) throw new InvalidTarError({ reason: 'it holds no file' });
+  if (!entries.some((entry) => entry.type === 'file'))
+    throw new InvalidTarError({ reason: 'it holds no file' });
   const blob = await deps.blobs.put(parameters.archive);
   const programId = randomUUID();
   const now = new Date(deps.clock.nowMs());
@@ -71,27 +75,43 @@ export async function uploadProgram(deps: HubDeps, parameters: UploadProgramPara
 /** Lists every program (`scope: 'all'`, optional name prefix) or one organization's. */
 export async function listPrograms(
   deps: HubDeps,
-  query: { page: Page } & ({ scope: 'all'; nameFilter: string | undefined } | { scope: 'organization'; organizationId: string }),
+  query: { page: Page } & (
+    | { scope: 'all'; nameFilter: string | undefined }
+    | { scope: 'organization'; organizationId: string }
+  ),
 ): Promise<ProgramPage> {
   const { limit, offset } = pageWindow(query.page);
   const [where, parameter] =
-    query.scope === 'all' ? ['name LIKE $1', likePrefix(query.nameFilter ?? '')] : ['organization_id = $1', query.organizationId];
+    query.scope === 'all'
+      ? ['name LIKE $1', likePrefix(query.nameFilter ?? '')]
+      : ['organization_id = $1', query.organizationId];
   const rows = await deps.store.query<ProgramSummary>(
     `SELECT ${SUMMARY_COLUMNS} FROM program WHERE ${where} ORDER BY created_at, program_id LIMIT $2 OFFSET $3`,
     [parameter, limit, offset],
   );
-  const total = await deps.store.query<{ n: number }>(`SELECT count(*)::int AS n FROM program WHERE ${where}`, [parameter]);
+  const total = await deps.store.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM program WHERE ${where}`,
+    [parameter],
+  );
   return { programs: rows.rows, total_elements_amount: total.rows[0]?.n ?? 0 };
 }
 
 /** Lists an organization's programs, answering ACCOUNT_NOT_FOUND for an unknown organization. */
-export async function listOrganizationPrograms(deps: HubDeps, organizationId: string, page: Page): Promise<ProgramPage> {
+export async function listOrganizationPrograms(
+  deps: HubDeps,
+  organizationId: string,
+  page: Page,
+): Promise<ProgramPage> {
   if (!(await organizationExists(deps, organizationId))) throw new AccountNotFoundError({ organizationId });
   return listPrograms(deps, { scope: 'organization', organizationId, page });
 }
 
 /** Lists the caller's programs that have at least one proof awaiting its verification. */
-export async function listProgramsWithPendingProofs(deps: HubDeps, organizationId: string, page: Page): Promise<ProgramPage> {
+export async function listProgramsWithPendingProofs(
+  deps: HubDeps,
+  organizationId: string,
+  page: Page,
+): Promise<ProgramPage> {
   const { limit, offset } = pageWindow(page);
   const where = `organization_id = $1 AND EXISTS (SELECT 1 FROM input_group g WHERE g.program_id = program.program_id
     AND g.proven_datetime IS NOT NULL AND g.verified_datetime IS NULL)`;
@@ -99,7 +119,10 @@ export async function listProgramsWithPendingProofs(deps: HubDeps, organizationI
     `SELECT ${SUMMARY_COLUMNS} FROM program WHERE ${where} ORDER BY created_at, program_id LIMIT $2 OFFSET $3`,
     [organizationId, limit, offset],
   );
-  const total = await deps.store.query<{ n: number }>(`SELECT count(*)::int AS n FROM program WHERE ${where}`, [organizationId]);
+  const total = await deps.store.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM program WHERE ${where}`,
+    [organizationId],
+  );
   return { programs: rows.rows, total_elements_amount: total.rows[0]?.n ?? 0 };
 }
 
@@ -143,7 +166,10 @@ export async function requireOwnProgram(
 }
 
 /** Deletes a program with its input groups, inputs and proofs. @throws PROGRAM_NOT_FOUND */
-export async function deleteProgram(deps: HubDeps, { organizationId, programId }: { organizationId: string; programId: string }) {
+export async function deleteProgram(
+  deps: HubDeps,
+  { organizationId, programId }: { organizationId: string; programId: string },
+) {
   const now = new Date(deps.clock.nowMs());
   await deps.store.transaction(async (tx) => {
     await requireOwnProgram(tx, { organizationId, programId, lock: true });
@@ -151,7 +177,14 @@ export async function deleteProgram(deps: HubDeps, { organizationId, programId }
       'SELECT proof_blob_hash FROM input_group WHERE program_id = $1 AND proof_blob_hash IS NOT NULL',
       [programId],
     );
-    const deleted = await tx.query<{ blob_hash: string }>('DELETE FROM program WHERE program_id = $1 RETURNING blob_hash', [programId]);
-    await releaseBlobs(tx, [...deleted.rows.map((row) => row.blob_hash), ...proofs.rows.map((row) => row.proof_blob_hash)], now);
+    const deleted = await tx.query<{ blob_hash: string }>(
+      'DELETE FROM program WHERE program_id = $1 RETURNING blob_hash',
+      [programId],
+    );
+    await releaseBlobs(
+      tx,
+      [...deleted.rows.map((row) => row.blob_hash), ...proofs.rows.map((row) => row.proof_blob_hash)],
+      now,
+    );
   });
 }

@@ -1,6 +1,11 @@
 import { isUuid, ProofGridError } from '@proofgrid/core';
 import type { HubDeps } from '../deps.ts';
-import { InputGroupNotFoundError, LeaseNotActiveError, ProgramNotFoundError, ProofNotFoundError } from '../errors.ts';
+import {
+  InputGroupNotFoundError,
+  LeaseNotActiveError,
+  ProgramNotFoundError,
+  ProofNotFoundError,
+} from '../errors.ts';
 import type { Queryable } from '../store/Store.ts';
 import { releaseBlobs } from './blobGarbage.ts';
 import { requireOwnProgram } from './programs.ts';
@@ -44,17 +49,29 @@ export async function uploadProof(deps: HubDeps, parameters: UploadProofParamete
   );
   if (updated.rowCount === 1) return;
   await releaseBlobs(deps.store, [blob.hash], now);
-  throw new LeaseNotActiveError({ leaseId, reason: await whyLeaseInactive(deps.store, parameters.inputGroupId, leaseId, now) });
+  throw new LeaseNotActiveError({
+    leaseId,
+    reason: await whyLeaseInactive(deps.store, parameters.inputGroupId, leaseId, now),
+  });
 }
 
-async function whyLeaseInactive(db: Queryable, inputGroupId: string, leaseId: string, now: Date): Promise<string> {
-  const found = await db.query<{ lease_id: string | null; lease_expires_at: Date | null; proven_datetime: Date | null }>(
-    'SELECT lease_id, lease_expires_at, proven_datetime FROM input_group WHERE input_group_id = $1',
-    [inputGroupId],
-  );
+async function whyLeaseInactive(
+  db: Queryable,
+  inputGroupId: string,
+  leaseId: string,
+  now: Date,
+): Promise<string> {
+  const found = await db.query<{
+    lease_id: string | null;
+    lease_expires_at: Date | null;
+    proven_datetime: Date | null;
+  }>('SELECT lease_id, lease_expires_at, proven_datetime FROM input_group WHERE input_group_id = $1', [
+    inputGroupId,
+  ]);
   const row = found.rows[0];
   if (row === undefined) return 'the input group was deleted';
-  if (row.lease_id !== leaseId) return 'the group is leased under another id (yours expired and was handed out again, or never existed)';
+  if (row.lease_id !== leaseId)
+    return 'the group is leased under another id (yours expired and was handed out again, or never existed)';
   if (row.proven_datetime !== null) return 'a proof was already uploaded under it';
   return `it expired at ${row.lease_expires_at?.toISOString() ?? 'an earlier time'} (now ${now.toISOString()})`;
 }
@@ -78,10 +95,10 @@ export async function confirmProof(deps: HubDeps, key: GroupKey): Promise<void> 
     await requireOwnProgram(tx, key);
     const group = await requireGroup(tx, key, { lock: true });
     if (group.proof_blob_hash === null) throw new ProofNotFoundError({ inputGroupId: key.inputGroupId });
-    await tx.query('UPDATE input_group SET verified_datetime = coalesce(verified_datetime, $2) WHERE input_group_id = $1', [
-      key.inputGroupId,
-      new Date(deps.clock.nowMs()),
-    ]);
+    await tx.query(
+      'UPDATE input_group SET verified_datetime = coalesce(verified_datetime, $2) WHERE input_group_id = $1',
+      [key.inputGroupId, new Date(deps.clock.nowMs())],
+    );
   });
 }
 
@@ -119,6 +136,7 @@ async function requireGroup(
     [inputGroupId, programId],
   );
   const group = found.rows[0];
-  if (group === undefined || group.organization_id !== organizationId) throw new InputGroupNotFoundError({ inputGroupId, programId });
+  if (group === undefined || group.organization_id !== organizationId)
+    throw new InputGroupNotFoundError({ inputGroupId, programId });
   return group;
 }

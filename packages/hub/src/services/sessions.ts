@@ -27,12 +27,10 @@ export async function openSession(deps: HubDeps, organizationId: string): Promis
   const nowMs = deps.clock.nowMs();
   const sessionId = randomUUID();
   return deps.store.transaction(async (tx) => {
-    await tx.query('INSERT INTO session (session_id, organization_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [
-      sessionId,
-      organizationId,
-      new Date(nowMs),
-      new Date(nowMs + SESSION_TTL_SECONDS * 1000),
-    ]);
+    await tx.query(
+      'INSERT INTO session (session_id, organization_id, created_at, expires_at) VALUES ($1, $2, $3, $4)',
+      [sessionId, organizationId, new Date(nowMs), new Date(nowMs + SESSION_TTL_SECONDS * 1000)],
+    );
     const refresh_token = await insertRefreshToken(tx, sessionId);
     const basic_token = await signBasicToken(deps, { organizationId, sessionId, nowMs });
     return { basic_token, refresh_token };
@@ -45,7 +43,10 @@ export async function openSession(deps: HubDeps, organizationId: string): Promis
  *
  * @throws REFRESH_TOKEN_NOT_FOUND when the token is unknown, used, expired or its session logged out
  */
-export async function refreshSession(deps: HubDeps, refreshToken: string): Promise<TokenPair & { refresh_token: TokenPair }> {
+export async function refreshSession(
+  deps: HubDeps,
+  refreshToken: string,
+): Promise<TokenPair & { refresh_token: TokenPair }> {
   const nowMs = deps.clock.nowMs();
   const [tokenId, secret] = refreshToken.split('.');
   if (tokenId === undefined || secret === undefined || !isUuid(tokenId)) {
@@ -66,16 +67,24 @@ export async function refreshSession(deps: HubDeps, refreshToken: string): Promi
       [tokenId],
     );
     const row = found.rows[0];
-    if (row === undefined || !sameHash(row.token_hash, hashSecret(secret))) return { error: 'it is unknown' } as const;
+    if (row === undefined || !sameHash(row.token_hash, hashSecret(secret)))
+      return { error: 'it is unknown' } as const;
     if (row.revoked_at !== null) return { error: 'its session was logged out' } as const;
     if (row.used_at !== null) {
-      await tx.query('UPDATE session SET revoked_at = $2 WHERE session_id = $1', [row.session_id, new Date(nowMs)]);
+      await tx.query('UPDATE session SET revoked_at = $2 WHERE session_id = $1', [
+        row.session_id,
+        new Date(nowMs),
+      ]);
       return { error: 'it was already used, so its session has been revoked for safety' } as const;
     }
     if (row.expires_at.getTime() <= nowMs) return { error: 'it has expired' } as const;
     await tx.query('UPDATE refresh_token SET used_at = $2 WHERE token_id = $1', [tokenId, new Date(nowMs)]);
     const refresh_token = await insertRefreshToken(tx, row.session_id);
-    const basic = await signBasicToken(deps, { organizationId: row.organization_id, sessionId: row.session_id, nowMs });
+    const basic = await signBasicToken(deps, {
+      organizationId: row.organization_id,
+      sessionId: row.session_id,
+      nowMs,
+    });
     return { tokens: { ...basic, refresh_token } } as const;
   });
   if ('error' in outcome) throw new RefreshTokenNotFoundError({ reason: outcome.error });
@@ -89,7 +98,8 @@ export async function refreshSession(deps: HubDeps, refreshToken: string): Promi
  * @throws REFRESH_TOKEN_NOT_FOUND when no refresh token has this id
  */
 export async function closeSession(deps: HubDeps, refreshTokenId: string): Promise<void> {
-  if (!isUuid(refreshTokenId)) throw new RefreshTokenNotFoundError({ reason: 'no refresh token has this id' });
+  if (!isUuid(refreshTokenId))
+    throw new RefreshTokenNotFoundError({ reason: 'no refresh token has this id' });
   const result = await deps.store.query(
     `UPDATE session SET revoked_at = coalesce(revoked_at, $2)
       WHERE session_id = (SELECT session_id FROM refresh_token WHERE token_id = $1)`,
@@ -114,7 +124,9 @@ export async function authenticate(deps: HubDeps, token: string): Promise<{ orga
     claims = verified.payload;
   } catch (error) {
     const expired = error instanceof Error && 'code' in error && error.code === 'ERR_JWT_EXPIRED';
-    throw new InvalidTokenError({ reason: expired ? 'it has expired' : 'it is malformed or not signed by this hub' });
+    throw new InvalidTokenError({
+      reason: expired ? 'it has expired' : 'it is malformed or not signed by this hub',
+    });
   }
   if (typeof claims.organization_id !== 'string' || typeof claims.sid !== 'string' || !isUuid(claims.sid)) {
     throw new InvalidTokenError({ reason: 'it lacks its organization or session' });

@@ -24,7 +24,10 @@ export function listMigrations(): Migration[] {
  * Applies every migration the database has not seen, each in its own transaction, under an advisory lock
  * so that hubs starting together on one PostgreSQL server do not race. Returns the versions applied.
  */
-export async function migrate(store: Store, migrations: readonly Migration[] = listMigrations()): Promise<number[]> {
+export async function migrate(
+  store: Store,
+  migrations: readonly Migration[] = listMigrations(),
+): Promise<number[]> {
   await store.query(
     'CREATE TABLE IF NOT EXISTS schema_migration (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
   );

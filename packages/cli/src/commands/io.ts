@@ -1,0 +1,42 @@
+import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
+
+/** Where a command writes; tests and the main entry pass their own. */
+export type CommandIo = {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+};
+
+/** Secrets longer than this are not typed by a person; refuse rather than buffer without bound. */
+const SECRET_LENGTH_MAX = 1024;
+
+/**
+ * A password from `--password`, else `PROOFGRID_PASSWORD`, else asked for: on a terminal without echo,
+ * otherwise as the first line of standard input (so scripts can pipe it).
+ */
+export async function readPassword(flag: string | undefined, io: CommandIo, prompt: string): Promise<string> {
+  const given = flag ?? io.env.PROOFGRID_PASSWORD;
+  if (given !== undefined && given !== '') return given;
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _encoding, callback) {
+      if (!muted) process.stderr.write(chunk);
+      callback();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: process.stdin.isTTY === true });
+  try {
+    const answer = rl.question(prompt);
+    muted = process.stdin.isTTY === true;
+    const password = await answer;
+    if (process.stdin.isTTY) process.stderr.write('\n');
+    if (password === '')
+      throw new Error('No password given. Pass --password, set PROOFGRID_PASSWORD, or type it when asked.');
+    if (password.length > SECRET_LENGTH_MAX)
+      throw new Error(`The password is longer than ${SECRET_LENGTH_MAX} characters.`);
+    return password;
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,178 @@
+import { parseArgs } from 'node:util';
+import { HubApiError } from '@proofgrid/client';
+import { isProofGridError } from '@proofgrid/core';
+import { accountLogin, accountLogout, accountRegister } from './commands/account.ts';
+import { hubStart } from './commands/hubStart.ts';
+import type { CommandIo } from './commands/io.ts';
+import { orgList } from './commands/orgList.ts';
+import { resolveHubUrl } from './config/resolveHubUrl.ts';
+
+const USAGE = `proofgrid — the ProofGrid command line
+
+Usage:
+  proofgrid hub start [--port 8080] [--host 127.0.0.1] [--data-dir ./.proofgrid/hub] [--database-url postgres://...]
+                      [--log-level warn]
+  proofgrid account register --username <u> --name <organization name> [--description <text>] [--password <p>]
+  proofgrid account login --username <u> [--password <p>]
+  proofgrid account logout
+  proofgrid org list [--name-filter <prefix>] [--limit 1..50] [--page 1..] [--json]
+
+Every command that talks to a hub takes --hub <url> (or PROOFGRID_HUB; default http://127.0.0.1:8080).
+A password not given with --password or PROOFGRID_PASSWORD is asked for (or read from standard input).
+Logins are kept per hub URL in $PROOFGRID_CONFIG_DIR, $XDG_CONFIG_HOME/proofgrid or ~/.config/proofgrid.
+Hub settings also come from PROOFGRID_PORT, PROOFGRID_HOST, PROOFGRID_DATA_DIR and DATABASE_URL.`;
+
+class UsageError extends Error {}
+
+/** Runs one command line and returns the exit code: 0 done, 1 failed, 2 misused. */
+export async function main(argv: string[], io: CommandIo = defaultIo()): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`error: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof HubApiError) io.err(`error: ${error.message} [${error.code}]`);
+    else if (isProofGridError(error)) io.err(`error: ${error.message} [${error.code}]`);
+    else io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+function defaultIo(): CommandIo {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+  };
+}
+
+async function dispatch(argv: string[], io: CommandIo): Promise<number> {
+  const [group, command, ...rest] = argv;
+  const key = `${group ?? ''} ${command ?? ''}`.trim();
+  switch (key) {
+    case 'hub start':
+      return runHubStart(rest, io);
+    case 'account register': {
+      const flags = parse(rest, {
+        username: 'string',
+        password: 'string',
+        name: 'string',
+        description: 'string',
+        hub: 'string',
+      });
+      return accountRegister(
+        {
+          hubUrl: resolveHubUrl(flags.hub, io.env),
+          username: required(flags.username, '--username'),
+          password: flags.password,
+          name: required(flags.name, '--name'),
+          description: flags.description ?? '',
+        },
+        io,
+      );
+    }
+    case 'account login': {
+      const flags = parse(rest, { username: 'string', password: 'string', hub: 'string' });
+      return accountLogin(
+        {
+          hubUrl: resolveHubUrl(flags.hub, io.env),
+          username: required(flags.username, '--username'),
+          password: flags.password,
+        },
+        io,
+      );
+    }
+    case 'account logout': {
+      const flags = parse(rest, { hub: 'string' });
+      return accountLogout({ hubUrl: resolveHubUrl(flags.hub, io.env) }, io);
+    }
+    case 'org list': {
+      const flags = parse(rest, {
+        hub: 'string',
+        'name-filter': 'string',
+        limit: 'string',
+        page: 'string',
+        json: 'boolean',
+      });
+      return orgList(
+        {
+          hubUrl: resolveHubUrl(flags.hub, io.env),
+          nameFilter: flags['name-filter'],
+          limit: integer(flags.limit, '--limit', 1, 50),
+          page: integer(flags.page, '--page', 1, 1_000_000),
+          json: flags.json === true,
+        },
+        io,
+      );
+    }
+    case 'help':
+    case '--help':
+    case '-h':
+    case '':
+      io.out(USAGE);
+      return group === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${key}".`);
+  }
+}
+
+function runHubStart(rest: string[], io: CommandIo): Promise<number> {
+  const flags = parse(rest, {
+    port: 'string',
+    host: 'string',
+    'data-dir': 'string',
+    'database-url': 'string',
+    'log-level': 'string',
+  });
+  const logLevel = flags['log-level'] ?? io.env.PROOFGRID_LOG_LEVEL ?? 'warn';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new UsageError(
+      `--log-level must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}").`,
+    );
+  }
+  const databaseUrl = flags['database-url'] ?? (io.env.DATABASE_URL || undefined);
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new UsageError(
+      `--database-url must be a postgres:// URL (got "${databaseUrl}"). Leave it out to use embedded PGlite.`,
+    );
+  }
+  return hubStart(
+    {
+      port: integer(flags.port ?? io.env.PROOFGRID_PORT, '--port', 0, 65_535) ?? 8080,
+      host: flags.host ?? io.env.PROOFGRID_HOST ?? '127.0.0.1',
+      dataDir: flags['data-dir'] ?? io.env.PROOFGRID_DATA_DIR ?? './.proofgrid/hub',
+      databaseUrl,
+      logLevel,
+    },
+    io,
+  );
+}
+
+type FlagSpec = Record<string, 'string' | 'boolean'>;
+type Flags<S extends FlagSpec> = { [K in keyof S]?: S[K] extends 'string' ? string : boolean };
+
+function parse<S extends FlagSpec>(args: string[], spec: S): Flags<S> {
+  const options = Object.fromEntries(Object.entries(spec).map(([name, type]) => [name, { type }]));
+  try {
+    const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
+    return values as Flags<S>;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${flag} is required.`);
+  return value;
+}
+
+function integer(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max} (got "${value}").`);
+  }
+  return parsed;
+}

@@ -1,0 +1,8 @@
+export { HubApiError } from './HubApiError.ts';
+export {
+  HubClient,
+  type LoginTokens,
+  type Organization,
+  type PageQuery,
+  type TokenPair,
+} from './HubClient.ts';

@@ -1,0 +1,10 @@
+export { LocalBlobStore } from './blobs/LocalBlobStore.ts';
+export { type BuildHubOptions, buildHub, HUB_VERSION } from './buildHub.ts';
+export type { HubDeps } from './deps.ts';
+export { ERROR_STATUS } from './http/errorStatus.ts';
+export { type OpenHubDepsOptions, openHubDeps, systemClock } from './openHubDeps.ts';
+export { loadHubSecrets } from './secrets/loadHubSecrets.ts';
+export { migrate } from './store/migrate.ts';
+export { openPgliteStore } from './store/openPgliteStore.ts';
+export { openPostgresStore } from './store/openPostgresStore.ts';
+export type { Queryable, Store } from './store/Store.ts';

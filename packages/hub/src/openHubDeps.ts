@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import type { Clock } from '@proofgrid/core';
+import { CachedBlobStore } from './blobs/CachedBlobStore.ts';
+import { LocalBlobStore } from './blobs/LocalBlobStore.ts';
+import {
+  BLOB_CACHE_BYTES_MAX,
+  BLOB_GARBAGE_SWEEP_INTERVAL_MS,
+  POSTGRES_CONNECTIONS_MAX,
+} from './constants.ts';
+import { acquireDataDirLock } from './dataDir/acquireDataDirLock.ts';
+import type { HubDeps } from './deps.ts';
+import { loadHubSecrets } from './secrets/loadHubSecrets.ts';
+import { sweepBlobGarbage } from './services/blobGarbage.ts';
+import { migrate } from './store/migrate.ts';
+import { openPgliteStore } from './store/openPgliteStore.ts';
+import { openPostgresStore } from './store/openPostgresStore.ts';
+import type { Store } from './store/Store.ts';
+
+export type OpenHubDepsOptions = {
+  /** Holds the blobs, the lock and, without `databaseUrl`, the PGlite database. */
+  dataDir: string;
+  /** A PostgreSQL server (`postgres://...`); without it the database is embedded PGlite in `dataDir/db`. */
+  databaseUrl?: string | undefined;
+  /** Where background failures (idle database connections, garbage sweeps) are reported. */
+  onBackgroundError: (error: unknown) => void;
+};
+
+export const systemClock: Clock = { nowMs: () => Date.now() };
+
+/**
+ * Opens everything a hub runs on: locks the data directory, opens the database and applies migrations,
+ * loads (or creates) the secrets, opens the blob store and starts the blob garbage sweep. `close()` undoes
+ * all of it in reverse order.
+ */
+export async function openHubDeps(
+  options: OpenHubDepsOptions,
+): Promise<{ deps: HubDeps; close: () => Promise<void> }> {
+  const releaseLock = acquireDataDirLock(options.dataDir);
+  let store: Store | undefined;
+  try {
+    store =
+      options.databaseUrl === undefined
+        ? await openPgliteStore({ dataDir: join(options.dataDir, 'db') })
+        : await openPostgresStore({
+            databaseUrl: options.databaseUrl,
+            connectionsMax: POSTGRES_CONNECTIONS_MAX,
+            onIdleError: options.onBackgroundError,
+          });
+    await migrate(store);
+    const secrets = await loadHubSecrets(store);
+    const blobs = new CachedBlobStore(
+      { bytesMax: BLOB_CACHE_BYTES_MAX },
+      { inner: await LocalBlobStore.open(join(options.dataDir, 'blobs')) },
+    );
+    const deps: HubDeps = { store, blobs, clock: systemClock, secrets };
+    const sweep = () => sweepBlobGarbage(deps).catch(options.onBackgroundError);
+    const timer = setInterval(sweep, BLOB_GARBAGE_SWEEP_INTERVAL_MS);
+    timer.unref();
+    const openedStore = store;
+    return {
+      deps,
+      close: async () => {
+        clearInterval(timer);
+        await openedStore.close();
+        releaseLock();
+      },
+    };
+  } catch (error) {
+    await store?.close().catch(() => undefined);
+    releaseLock();
+    throw error;
+  }
+}
