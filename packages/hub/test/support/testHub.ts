@@ -1,0 +1,53 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Clock } from '@proofgrid/core';
+import type { FastifyInstance } from 'fastify';
+import { LocalBlobStore } from '../../src/blobs/LocalBlobStore.ts';
+import { buildHub } from '../../src/buildHub.ts';
+import type { HubDeps } from '../../src/deps.ts';
+import { loadHubSecrets } from '../../src/secrets/loadHubSecrets.ts';
+import { type Driver, openTestStore } from './testStores.ts';
+
+/** A clock the test moves by hand. */
+export class TestClock implements Clock {
+  #nowMs = Date.UTC(2026, 0, 1, 12, 0, 0);
+  nowMs(): number {
+    return this.#nowMs;
+  }
+  advanceMs(ms: number): void {
+    this.#nowMs += ms;
+  }
+}
+
+export type TestHub = {
+  app: FastifyInstance;
+  deps: HubDeps;
+  clock: TestClock;
+  blobs: LocalBlobStore;
+  close: () => Promise<void>;
+};
+
+/** A hub on a fresh database of the given driver, a temporary blob directory and a test clock. */
+export async function openTestHub(
+  driver: Driver,
+  options: { loginAttemptsPerUsernameMax?: number } = {},
+): Promise<TestHub> {
+  const store = await openTestStore(driver);
+  const blobDir = await mkdtemp(join(tmpdir(), 'proofgrid-blobs-'));
+  const blobs = await LocalBlobStore.open(blobDir);
+  const clock = new TestClock();
+  const deps: HubDeps = { store, blobs, clock, secrets: await loadHubSecrets(store) };
+  const app = await buildHub({ logger: false, ...options }, deps);
+  return {
+    app,
+    deps,
+    clock,
+    blobs,
+    close: async () => {
+      await app.close();
+      await store.close();
+      await rm(blobDir, { recursive: true, force: true });
+    },
+  };
+}
