@@ -17,7 +17,7 @@ import { openPostgresStore } from './store/openPostgresStore.ts';
 import type { Store } from './store/Store.ts';
 
 export type OpenHubDepsOptions = {
-  /** Holds the blobs, the lock and, without `databaseUrl`, the PGlite database. */
+  /** Holds the blobs and, without `databaseUrl`, the PGlite database (locked to this process). */
   dataDir: string;
   /** A PostgreSQL server (`postgres://...`); without it the database is embedded PGlite in `dataDir/db`. */
   databaseUrl?: string | undefined;
@@ -35,7 +35,10 @@ export const systemClock: Clock = { nowMs: () => Date.now() };
 export async function openHubDeps(
   options: OpenHubDepsOptions,
 ): Promise<{ deps: HubDeps; close: () => Promise<void> }> {
-  const releaseLock = acquireDataDirLock(options.dataDir);
+  // PGlite is a database inside this process: one process per data directory. A PostgreSQL server is shared
+  // by design, and so may the blob directory be (hubs behind one load balancer).
+  const releaseLock =
+    options.databaseUrl === undefined ? acquireDataDirLock(options.dataDir) : () => undefined;
   let store: Store | undefined;
   try {
     store =

@@ -2,27 +2,38 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assert } from '@proofgrid/core';
+import { isRunning } from '../dataDir/isRunning.ts';
 import { BlobMissingError, type BlobStore } from './BlobStore.ts';
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
 
 /**
- * Blobs as files under one directory: `sha256/ab/abcdef…`. A blob is written to `tmp/`, flushed to disk
- * and renamed into place, so a crash never leaves a half-written blob under its hash.
+ * Blobs as files under one directory: `sha256/ab/abcdef…`. A blob is written to `tmp/<pid>/`, flushed to
+ * disk and renamed into place, so a crash never leaves a half-written blob under its hash. Several hub
+ * processes may share the directory (with a PostgreSQL database): renames are atomic and each process has
+ * its own temporary folder.
  */
 export class LocalBlobStore implements BlobStore {
   readonly #root: string;
+  readonly #tmp: string;
 
-  private constructor(root: string) {
+  private constructor(root: string, tmp: string) {
     this.#root = root;
+    this.#tmp = tmp;
   }
 
-  /** Opens (creating if needed) the store and removes temporary files a crash left behind. */
+  /** Opens (creating if needed) the store and removes the temporary files of processes that died. */
   static async open(root: string): Promise<LocalBlobStore> {
     await mkdir(join(root, 'sha256'), { recursive: true });
-    await rm(join(root, 'tmp'), { recursive: true, force: true });
     await mkdir(join(root, 'tmp'), { recursive: true });
-    return new LocalBlobStore(root);
+    for (const owner of await readdir(join(root, 'tmp'))) {
+      const pid = Number(owner);
+      if (!Number.isInteger(pid) || pid === process.pid || !isRunning(pid))
+        await rm(join(root, 'tmp', owner), { recursive: true, force: true });
+    }
+    const tmp = join(root, 'tmp', String(process.pid));
+    await mkdir(tmp, { recursive: true });
+    return new LocalBlobStore(root, tmp);
   }
 
   async put(bytes: Uint8Array): Promise<{ hash: string; sizeBytes: number }> {
@@ -37,7 +48,7 @@ export class LocalBlobStore implements BlobStore {
       // Not there yet: write it below.
     }
     await mkdir(join(this.#root, 'sha256', hash.slice(0, 2)), { recursive: true });
-    const temporary = join(this.#root, 'tmp', randomUUID());
+    const temporary = join(this.#tmp, randomUUID());
     const handle = await open(temporary, 'wx', 0o600);
     try {
       await handle.writeFile(bytes);

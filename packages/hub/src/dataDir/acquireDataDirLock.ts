@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProofGridError } from '@proofgrid/core';
+import { isRunning } from './isRunning.ts';
 
 /**
  * Claims a data directory for this process (a `hub.lock` file holding its pid). PGlite is a database in
@@ -31,13 +32,4 @@ export function acquireDataDirLock(dataDir: string): () => void {
     }
   }
   throw new Error(`could not create ${path}: it reappeared while being taken over; try again`);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

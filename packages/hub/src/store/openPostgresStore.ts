@@ -14,7 +14,7 @@ export type OpenPostgresStoreOptions = {
  * Connects to a PostgreSQL server through a connection pool. Several hub processes may share one server:
  * the store keeps no state of its own.
  *
- * @throws when the server cannot be reached; the caller turns that into a message naming the URL.
+ * @throws when the server cannot be reached, with a message naming the URL (password hidden)
  */
 export async function openPostgresStore(options: OpenPostgresStoreOptions): Promise<Store> {
   const pool = new pg.Pool({
@@ -25,8 +25,16 @@ export async function openPostgresStore(options: OpenPostgresStoreOptions): Prom
   });
   pool.on('error', options.onIdleError);
   // Fail at start, not at the first request, when the URL is wrong.
-  const probe = await pool.connect();
-  probe.release();
+  try {
+    const probe = await pool.connect();
+    probe.release();
+  } catch (error) {
+    await pool.end();
+    throw new Error(
+      `Cannot connect to the PostgreSQL server at ${redactPassword(options.databaseUrl)} (${(error as Error).message}). Check --database-url / DATABASE_URL and that the server runs and accepts this user.`,
+      { cause: error },
+    );
+  }
   return {
     driver: 'postgres',
     query: (text, params) => runQuery(pool, text, params),
@@ -74,4 +82,14 @@ async function runQuery<Row>(
 ): Promise<QueryResult<Row>> {
   const result = await db.query(text, params === undefined ? [] : [...params]);
   return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+}
+
+function redactPassword(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return '(an unparseable URL)';
+  }
 }

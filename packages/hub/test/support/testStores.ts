@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
+import { createTestPostgresDatabase } from '../../../../test/support/postgres.ts';
 import { listMigrations, migrate } from '../../src/store/migrate.ts';
 import { openPgliteStore } from '../../src/store/openPgliteStore.ts';
 import { openPostgresStore } from '../../src/store/openPostgresStore.ts';
@@ -56,32 +56,6 @@ export async function openTestStore(driver: Driver): Promise<Store> {
     close: async () => {
       await store.close();
       await database.drop();
-    },
-  };
-}
-
-/** A fresh PostgreSQL database for a hub process under test; returns its URL and a drop function. */
-export async function createTestPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const database = `proofgrid_test_${randomUUID().replace(/-/g, '')}`;
-  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  try {
-    await admin.connect();
-  } catch (error) {
-    throw new Error(
-      `The tests need a PostgreSQL server at ${TEST_POSTGRES_URL} (${(error as Error).message}). Start one (.ci/run does: pg_ctlcluster <version> main start) or set PROOFGRID_TEST_POSTGRES_URL.`,
-    );
-  }
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const url = new URL(TEST_POSTGRES_URL);
-  url.pathname = `/${database}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const cleanup = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await cleanup.end();
     },
   };
 }

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
+import type { HubClient } from '@proofgrid/client';
+import { writeTar } from '@proofgrid/core';
+
+/** Registers and logs in an organization on a running hub. */
+export async function signUp(hub: HubClient, name = `org-${randomUUID().slice(0, 8)}`) {
+  const username = `user-${randomUUID().slice(0, 8)}`;
+  const password = 'correct horse battery';
+  await hub.register({ username, password, name, description: '' });
+  const tokens = await hub.login({ username, password });
+  const claims = JSON.parse(
+    Buffer.from(tokens.basic_token.token.split('.')[1] ?? '', 'base64url').toString(),
+  );
+  return {
+    username,
+    password,
+    token: tokens.basic_token.token,
+    refresh: tokens.refresh_token,
+    organizationId: String(claims.organization_id),
+  };
+}
+
+export function programArchive(): Uint8Array {
+  return writeTar([
+    { path: 'proofgrid.json', data: new TextEncoder().encode(`{"marker":"${randomUUID()}"}`) },
+  ]);
+}
+
+function form(file: { name: string; bytes: Uint8Array }, data: unknown): FormData {
+  const body = new FormData();
+  body.append('file', new Blob([new Uint8Array(file.bytes)]), file.name);
+  body.append('data', JSON.stringify(data));
+  return body;
+}
+
+export async function uploadProgram(
+  hub: HubClient,
+  token: string,
+  name: string,
+  archive = programArchive(),
+): Promise<string> {
+  const data = await hub.json<{ program_id: string }>('POST', '/program/upload', {
+    token,
+    form: form(
+      { name: 'p.tar', bytes: archive },
+      { name, description: 'durability', execution_timeout: 600 },
+    ),
+  });
+  return data.program_id;
+}
+
+export async function uploadInputs(
+  hub: HubClient,
+  token: string,
+  programId: string,
+  name: string,
+  csv: string,
+): Promise<string> {
+  const data = await hub.json<{ input_group_id: string }>('POST', `/program/inputs/${programId}`, {
+    token,
+    form: form({ name: `${name}.csv`, bytes: new TextEncoder().encode(csv) }, { name }),
+  });
+  return data.input_group_id;
+}
+
+export async function reserve(
+  hub: HubClient,
+  programId: string,
+): Promise<{ leaseId: string; groupId: string; csv: string }> {
+  const response = await hub.send('GET', `/program/inputs/${programId}`);
+  return {
+    leaseId: response.headers.get('proofgrid-lease-id') ?? '',
+    groupId: response.headers.get('proofgrid-input-group-id') ?? '',
+    csv: await response.text(),
+  };
+}
+
+export async function uploadProof(
+  hub: HubClient,
+  data: { organization_id: string; program_id: string; input_group_id: string; lease_id: string },
+  proof: Uint8Array,
+): Promise<void> {
+  await hub.json('POST', '/program/proof', { form: form({ name: 'proof.bin', bytes: proof }, data) });
+}
+
+/**
+ * Starts a multipart upload and sends only its first `sentBytes` of file content, leaving the request
+ * open: what a client looks like to the hub when the hub is killed mid-upload.
+ */
+export function startPartialUpload(
+  url: string,
+  {
+    path,
+    token,
+    data,
+    fileBytes,
+    sentBytes,
+  }: { path: string; token: string; data: unknown; fileBytes: number; sentBytes: number },
+): { sent: Promise<void>; abort: () => void } {
+  const boundary = `----proofgrid${randomUUID()}`;
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n${JSON.stringify(data)}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const target = new URL(path, url);
+  const req = request(target, {
+    method: 'POST',
+    headers: {
+      token,
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-length': head.length + fileBytes + tail.length,
+    },
+  });
+  req.on('error', () => undefined); // the hub dies mid-request: that is the point
+  const sent = new Promise<void>((resolve) => {
+    req.write(head);
+    req.write(Buffer.alloc(sentBytes, 0x41), () => resolve());
+  });
+  return { sent, abort: () => req.destroy() };
+}
