@@ -34,9 +34,10 @@ export class CachedBlobStore implements BlobStore {
     return bytes;
   }
 
-  async delete(hash: string): Promise<void> {
-    this.#forget(hash);
-    await this.#inner.delete(hash);
+  async delete(hash: string, options: { writtenBeforeMs: number }): Promise<boolean> {
+    const deleted = await this.#inner.delete(hash, options);
+    if (deleted) this.#forget(hash);
+    return deleted;
   }
 
   #remember(hash: string, bytes: Uint8Array): void {

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, utimes } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assert } from '@proofgrid/core';
 import { isRunning } from '../dataDir/isRunning.ts';
@@ -16,6 +16,8 @@ const HASH_PATTERN = /^[0-9a-f]{64}$/;
 export class LocalBlobStore implements BlobStore {
   readonly #root: string;
   readonly #tmp: string;
+  /** `sha256/xx` folders known to exist, so a put costs no mkdir (256 at most). */
+  readonly #prefixesMade = new Set<string>();
 
   private constructor(root: string, tmp: string) {
     this.#root = root;
@@ -38,16 +40,13 @@ export class LocalBlobStore implements BlobStore {
 
   async put(bytes: Uint8Array): Promise<{ hash: string; sizeBytes: number }> {
     const hash = createHash('sha256').update(bytes).digest('hex');
-    const target = this.#pathOf(hash);
-    const now = new Date();
-    try {
-      // Already there: refresh its time so a pending garbage sweep sees it as recently used.
-      await utimes(target, now, now);
-      return { hash, sizeBytes: bytes.length };
-    } catch {
-      // Not there yet: write it below.
+    const prefix = hash.slice(0, 2);
+    if (!this.#prefixesMade.has(prefix)) {
+      await mkdir(join(this.#root, 'sha256', prefix), { recursive: true });
+      this.#prefixesMade.add(prefix);
     }
-    await mkdir(join(this.#root, 'sha256', hash.slice(0, 2)), { recursive: true });
+    // Written even when the blob exists: the rename gives it a fresh time, which is what keeps a
+    // garbage sweep from deleting a blob that a new upload is about to reference again.
     const temporary = join(this.#tmp, randomUUID());
     const handle = await open(temporary, 'wx', 0o600);
     try {
@@ -56,7 +55,7 @@ export class LocalBlobStore implements BlobStore {
     } finally {
       await handle.close();
     }
-    await rename(temporary, target);
+    await rename(temporary, this.#pathOf(hash));
     return { hash, sizeBytes: bytes.length };
   }
 
@@ -70,8 +69,16 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async delete(hash: string): Promise<void> {
-    await rm(this.#pathOf(hash), { force: true });
+  async delete(hash: string, { writtenBeforeMs }: { writtenBeforeMs: number }): Promise<boolean> {
+    const path = this.#pathOf(hash);
+    try {
+      if ((await stat(path)).mtimeMs >= writtenBeforeMs) return false;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+    await rm(path, { force: true });
+    return true;
   }
 
   /** Number of blobs stored (for tests and diagnostics). */

@@ -25,8 +25,9 @@ export async function releaseBlobs(
 }
 
 /**
- * Deletes released blobs nothing references any more, once their grace period has passed (an upload of the
- * same bytes may be in flight). Returns how many blobs were deleted; bounded per call.
+ * Deletes released blobs that nothing references any more and nobody has written for a grace period (an
+ * upload of the same bytes may be between writing the blob and recording its row). Returns how many blobs
+ * were deleted; bounded per call.
  */
 export async function sweepBlobGarbage(deps: HubDeps): Promise<number> {
   const cutoff = new Date(deps.clock.nowMs() - BLOB_GARBAGE_GRACE_MS);
@@ -37,8 +38,10 @@ export async function sweepBlobGarbage(deps: HubDeps): Promise<number> {
   let deleted = 0;
   for (const { blob_hash } of due.rows) {
     const check = await deps.store.query<{ referenced: boolean }>(BLOB_REFERENCED_SQL, [blob_hash]);
-    if (check.rows[0]?.referenced === false) {
-      await deps.blobs.delete(blob_hash);
+    if (
+      check.rows[0]?.referenced === false &&
+      (await deps.blobs.delete(blob_hash, { writtenBeforeMs: cutoff.getTime() }))
+    ) {
       deleted += 1;
     }
     await deps.store.query('DELETE FROM blob_garbage WHERE blob_hash = $1 AND released_at <= $2', [

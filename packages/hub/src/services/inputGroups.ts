@@ -157,12 +157,3 @@ export async function deleteInputGroup(
     await releaseBlobs(tx, [row.proof_blob_hash], new Date(deps.clock.nowMs()));
   });
 }
-
-/** The values of a group, in order. */
-export async function readInputValues(db: Queryable, inputGroupId: string): Promise<Uint8Array[]> {
-  const rows = await db.query<{ value: Uint8Array }>(
-    'SELECT value FROM input_value WHERE input_group_id = $1 ORDER BY position',
-    [inputGroupId],
-  );
-  return rows.rows.map((row) => row.value);
-}

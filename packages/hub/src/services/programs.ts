@@ -126,8 +126,8 @@ export async function listProgramsWithPendingProofs(
   return { programs: rows.rows, total_elements_amount: total.rows[0]?.n ?? 0 };
 }
 
-/** A program's stored record, for the routes that serve its archive. @throws PROGRAM_NOT_FOUND */
-export async function findProgram(
+/** A program's stored record. @throws PROGRAM_NOT_FOUND */
+async function findProgram(
   deps: HubDeps,
   programId: string,
 ): Promise<ProgramSummary & { blob_hash: string; blob_size: number }> {

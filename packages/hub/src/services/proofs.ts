@@ -37,18 +37,35 @@ export async function uploadProof(deps: HubDeps, parameters: UploadProofParamete
         'Add "lease_id" to the data field: it comes with the reservation (the ProofGrid-Lease-Id header and lease.json).',
     });
   }
-  await requireGroup(deps.store, parameters);
+  if (!isUuid(parameters.programId)) throw new ProgramNotFoundError({ programId: parameters.programId });
+  if (!isUuid(parameters.inputGroupId) || !isUuid(parameters.organizationId)) {
+    throw new InputGroupNotFoundError({
+      inputGroupId: parameters.inputGroupId,
+      programId: parameters.programId,
+    });
+  }
   if (!isUuid(leaseId)) throw new LeaseNotActiveError({ leaseId, reason: 'it is not a lease id' });
   const blob = await deps.blobs.put(parameters.proof);
   const now = new Date(deps.clock.nowMs());
+  // One round trip when all is well; the reason for a refusal is looked up only then.
   const updated = await deps.store.query(
-    `UPDATE input_group SET proven_datetime = $4, proof_blob_hash = $5, proof_size = $6, lease_expires_at = NULL
-      WHERE input_group_id = $1 AND program_id = $2 AND lease_id = $3 AND lease_expires_at > $4
-        AND proven_datetime IS NULL`,
-    [parameters.inputGroupId, parameters.programId, leaseId, now, blob.hash, blob.sizeBytes],
+    `UPDATE input_group g SET proven_datetime = $5, proof_blob_hash = $6, proof_size = $7, lease_expires_at = NULL
+       FROM program p
+      WHERE g.input_group_id = $1 AND g.program_id = $2 AND p.program_id = g.program_id AND p.organization_id = $3
+        AND g.lease_id = $4 AND g.lease_expires_at > $5 AND g.proven_datetime IS NULL`,
+    [
+      parameters.inputGroupId,
+      parameters.programId,
+      parameters.organizationId,
+      leaseId,
+      now,
+      blob.hash,
+      blob.sizeBytes,
+    ],
   );
   if (updated.rowCount === 1) return;
   await releaseBlobs(deps.store, [blob.hash], now);
+  await requireGroup(deps.store, parameters);
   throw new LeaseNotActiveError({
     leaseId,
     reason: await whyLeaseInactive(deps.store, parameters.inputGroupId, leaseId, now),

@@ -11,7 +11,8 @@ import { type Driver, openTestStore } from './testStores.ts';
 
 /** A clock the test moves by hand. */
 export class TestClock implements Clock {
-  #nowMs = Date.UTC(2026, 0, 1, 12, 0, 0);
+  // Starts at the real time: blob files carry real write times, which the garbage sweep compares with it.
+  #nowMs = Date.now();
   nowMs(): number {
     return this.#nowMs;
   }
