@@ -10,6 +10,11 @@ import {
   LOGIN_ATTEMPTS_PER_USERNAME_MAX,
   LOGIN_LIMITER_KEYS_MAX,
   LOGIN_WINDOW_MS,
+  PROGRAM_FACTS_CACHED_MAX,
+  PROOF_BATCH_SIZE_MAX,
+  PROOFS_QUEUED_MAX,
+  RESERVATION_BATCH_SIZE_MAX,
+  RESERVATIONS_QUEUED_MAX,
 } from './constants.ts';
 import type { HubDeps } from './deps.ts';
 import { ErrorEnvelope, jsonResponses, success } from './http/envelope.ts';
@@ -18,6 +23,9 @@ import { accountRoutes } from './routes/accountRoutes.ts';
 import { inputRoutes } from './routes/inputRoutes.ts';
 import { programRoutes } from './routes/programRoutes.ts';
 import { proofRoutes } from './routes/proofRoutes.ts';
+import { Reservations } from './services/leases.ts';
+import { ProgramFacts } from './services/ProgramFacts.ts';
+import { ProofUploads } from './services/proofs.ts';
 import { loadProgramTemplate } from './template/loadProgramTemplate.ts';
 
 export const HUB_VERSION = '0.1.0';
@@ -72,8 +80,18 @@ export async function buildHub(options: BuildHubOptions, deps: HubDeps): Promise
   );
   await app.register(accountRoutes, { deps, loginLimiter });
   await app.register(programRoutes, { deps, template: await loadProgramTemplate() });
-  await app.register(inputRoutes, { deps });
-  await app.register(proofRoutes, { deps });
+  // Facts of programs never change after upload; the hot paths share one cache of them.
+  const programs = new ProgramFacts({ entriesMax: PROGRAM_FACTS_CACHED_MAX }, { db: deps.store });
+  const reservations = new Reservations(
+    { batchSizeMax: RESERVATION_BATCH_SIZE_MAX, queuedMax: RESERVATIONS_QUEUED_MAX },
+    { ...deps, programs },
+  );
+  await app.register(inputRoutes, { deps, reservations });
+  const proofUploads = new ProofUploads(
+    { batchSizeMax: PROOF_BATCH_SIZE_MAX, queuedMax: PROOFS_QUEUED_MAX },
+    { ...deps, programs },
+  );
+  await app.register(proofRoutes, { deps, proofUploads });
 
   app.get(
     '/health',

@@ -32,3 +32,16 @@ export const POSTGRES_CONNECTIONS_MAX = 16;
 
 /** How long a stopping hub waits for requests in flight. */
 export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Reservations served by one statement at most, and waiting at most (then 429). */
+export const RESERVATION_BATCH_SIZE_MAX = 64;
+export const RESERVATIONS_QUEUED_MAX = 10_000;
+/** Proof uploads recorded by one statement at most, and waiting at most (then 429). */
+export const PROOF_BATCH_SIZE_MAX = 64;
+export const PROOFS_QUEUED_MAX = 10_000;
+
+/** How often a PGlite hub checks for tables whose planner statistics went stale (see analyzeStaleTables). */
+export const STATISTICS_CHECK_INTERVAL_MS = 10_000;
+
+/** Programs whose immutable facts (owner, lease length, archive) are kept in memory for the hot paths. */
+export const PROGRAM_FACTS_CACHED_MAX = 10_000;

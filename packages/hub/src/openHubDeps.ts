@@ -6,11 +6,13 @@ import {
   BLOB_CACHE_BYTES_MAX,
   BLOB_GARBAGE_SWEEP_INTERVAL_MS,
   POSTGRES_CONNECTIONS_MAX,
+  STATISTICS_CHECK_INTERVAL_MS,
 } from './constants.ts';
 import { acquireDataDirLock } from './dataDir/acquireDataDirLock.ts';
 import type { HubDeps } from './deps.ts';
 import { loadHubSecrets } from './secrets/loadHubSecrets.ts';
 import { sweepBlobGarbage } from './services/blobGarbage.ts';
+import { analyzeStaleTables } from './store/analyzeStaleTables.ts';
 import { migrate } from './store/migrate.ts';
 import { openPgliteStore } from './store/openPgliteStore.ts';
 import { openPostgresStore } from './store/openPostgresStore.ts';
@@ -57,13 +59,23 @@ export async function openHubDeps(
     );
     const deps: HubDeps = { store, blobs, clock: systemClock, secrets };
     const sweep = () => sweepBlobGarbage(deps).catch(options.onBackgroundError);
-    const timer = setInterval(sweep, BLOB_GARBAGE_SWEEP_INTERVAL_MS);
-    timer.unref();
+    const timers = [setInterval(sweep, BLOB_GARBAGE_SWEEP_INTERVAL_MS)];
+    if (store.driver === 'pglite') {
+      const openedPglite = store;
+      await analyzeStaleTables(openedPglite);
+      timers.push(
+        setInterval(
+          () => analyzeStaleTables(openedPglite).catch(options.onBackgroundError),
+          STATISTICS_CHECK_INTERVAL_MS,
+        ),
+      );
+    }
+    for (const timer of timers) timer.unref();
     const openedStore = store;
     return {
       deps,
       close: async () => {
-        clearInterval(timer);
+        for (const timer of timers) clearInterval(timer);
         await openedStore.close();
         releaseLock();
       },

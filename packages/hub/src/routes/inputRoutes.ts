@@ -10,7 +10,7 @@ import { readMultipart } from '../http/readMultipart.ts';
 import { requireOrganization, TOKEN_SECURITY } from '../http/requireOrganization.ts';
 import { InputGroupPageSchema, PageQuery, ProgramGroupParams, ProgramIdParams } from '../schemas/common.ts';
 import { deleteInputGroup, listInputGroups, uploadInputGroup } from '../services/inputGroups.ts';
-import { type Lease, reserveInputGroup } from '../services/leases.ts';
+import type { Lease, Reservations } from '../services/leases.ts';
 import { toPage } from '../services/pages.ts';
 
 const parseInputData = compileDataParser(
@@ -29,7 +29,10 @@ function setLeaseHeaders(reply: FastifyReply, lease: Lease): FastifyReply {
 }
 
 /** Seed 004's input routes: upload, list and delete input groups; reserve one (a lease) to run it. */
-export const inputRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastify, { deps }) => {
+export const inputRoutes: FastifyPluginAsync<{ deps: HubDeps; reservations: Reservations }> = async (
+  fastify,
+  { deps, reservations },
+) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get(
@@ -44,7 +47,7 @@ export const inputRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastify
       },
     },
     async (request, reply) => {
-      const { lease, values } = await reserveInputGroup(deps, request.params.program_id);
+      const { lease, values } = await reservations.reserve(request.params.program_id);
       return setLeaseHeaders(reply, lease)
         .type('text/csv')
         .header('content-disposition', `attachment; filename="${lease.input_group_id}.csv"`)
@@ -64,7 +67,7 @@ export const inputRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastify
       },
     },
     async (request, reply) => {
-      const { lease, program, values } = await reserveInputGroup(deps, request.params.program_id);
+      const { lease, program, values } = await reservations.reserve(request.params.program_id);
       const archive = writeTar([
         { path: `${lease.program_id}.tar`, data: await deps.blobs.get(program.blob_hash) },
         { path: `${lease.input_group_id}.csv`, data: new TextEncoder().encode(encodeInputCsv(values)) },

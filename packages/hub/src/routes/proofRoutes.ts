@@ -10,7 +10,7 @@ import { requireOrganization, TOKEN_SECURITY } from '../http/requireOrganization
 import { InputGroupPageSchema, PageQuery, ProgramGroupParams, ProgramIdParams } from '../schemas/common.ts';
 import { listInputGroups } from '../services/inputGroups.ts';
 import { toPage } from '../services/pages.ts';
-import { confirmProof, readProof, rejectProof, uploadProof } from '../services/proofs.ts';
+import { confirmProof, type ProofUploads, readProof, rejectProof } from '../services/proofs.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 const parseProofData = compileDataParser(
@@ -24,7 +24,10 @@ const parseProofData = compileDataParser(
 );
 
 /** Seed 004's proof routes: donors upload, organizations download, confirm or reject. */
-export const proofRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastify, { deps }) => {
+export const proofRoutes: FastifyPluginAsync<{ deps: HubDeps; proofUploads: ProofUploads }> = async (
+  fastify,
+  { deps, proofUploads },
+) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post(
@@ -44,7 +47,7 @@ export const proofRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastify
         what: 'proof file',
       });
       const data = parseProofData(upload.data);
-      await uploadProof(deps, {
+      await proofUploads.upload({
         organizationId: data.organization_id,
         programId: data.program_id,
         inputGroupId: data.input_group_id,

@@ -1,4 +1,5 @@
 import { isUuid, ProofGridError } from '@proofgrid/core';
+import { type BatchOutcome, MicroBatcher } from '../batching/MicroBatcher.ts';
 import type { HubDeps } from '../deps.ts';
 import {
   InputGroupNotFoundError,
@@ -8,6 +9,7 @@ import {
 } from '../errors.ts';
 import type { Queryable } from '../store/Store.ts';
 import { releaseBlobs } from './blobGarbage.ts';
+import type { ProgramFacts } from './ProgramFacts.ts';
 import { requireOwnProgram } from './programs.ts';
 
 export type UploadProofParameters = {
@@ -21,55 +23,114 @@ export type UploadProofParameters = {
 
 type GroupKey = { organizationId: string; programId: string; inputGroupId: string };
 
+type ProofRecord = {
+  inputGroupId: string;
+  programId: string;
+  leaseId: string;
+  blobHash: string;
+  blobSizeBytes: number;
+};
+
+/** Records proofs under their leases, many per statement; returns the (group, lease) pairs that took. */
+const RECORD_SQL = `
+  UPDATE input_group g
+     SET proven_datetime = $1, proof_blob_hash = u.blob_hash, proof_size = u.blob_size, lease_expires_at = NULL
+    FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::integer[])
+           AS u(input_group_id, program_id, lease_id, blob_hash, blob_size)
+   WHERE g.input_group_id = u.input_group_id AND g.program_id = u.program_id
+     AND g.lease_id = u.lease_id AND g.lease_expires_at > $1 AND g.proven_datetime IS NULL
+  RETURNING g.input_group_id, g.lease_id`;
+
 /**
- * Records a donor's proof for an input group. It is accepted only under the active lease on that group
- * and only once: the lease ends with the upload, and the group is not handed out again unless its
- * organization rejects the proof. The proof is on disk before the row points at it.
- *
- * @throws LEASE_REQUIRED, PROGRAM_NOT_FOUND, INPUT_GROUP_NOT_FOUND, LEASE_NOT_ACTIVE
+ * Accepts donors' proofs. A proof is accepted only under the active lease on its group and only once: the
+ * lease ends with the upload, and the group is not handed out again unless its organization rejects the
+ * proof. The proof is on disk before the row points at it. Concurrent uploads are recorded in batches.
  */
-export async function uploadProof(deps: HubDeps, parameters: UploadProofParameters): Promise<void> {
-  const { leaseId } = parameters;
-  if (leaseId === undefined || leaseId === '') {
-    throw new ProofGridError('LEASE_REQUIRED', {
-      shortMessage: 'A proof upload must name the lease it was computed under.',
-      details:
-        'Add "lease_id" to the data field: it comes with the reservation (the ProofGrid-Lease-Id header and lease.json).',
-    });
+export class ProofUploads {
+  readonly #deps: HubDeps;
+  readonly #programs: ProgramFacts;
+  readonly #batcher: MicroBatcher<ProofRecord, boolean>;
+
+  constructor(
+    options: { batchSizeMax: number; queuedMax: number },
+    deps: HubDeps & { programs: ProgramFacts },
+  ) {
+    this.#deps = deps;
+    this.#programs = deps.programs;
+    this.#batcher = new MicroBatcher(options, { execute: (records) => this.#recordBatch(records) });
   }
-  if (!isUuid(parameters.programId)) throw new ProgramNotFoundError({ programId: parameters.programId });
-  if (!isUuid(parameters.inputGroupId) || !isUuid(parameters.organizationId)) {
-    throw new InputGroupNotFoundError({
+
+  /** @throws LEASE_REQUIRED, PROGRAM_NOT_FOUND, INPUT_GROUP_NOT_FOUND, LEASE_NOT_ACTIVE */
+  async upload(parameters: UploadProofParameters): Promise<void> {
+    const { leaseId } = parameters;
+    if (leaseId === undefined || leaseId === '') {
+      throw new ProofGridError('LEASE_REQUIRED', {
+        shortMessage: 'A proof upload must name the lease it was computed under.',
+        details:
+          'Add "lease_id" to the data field: it comes with the reservation (the ProofGrid-Lease-Id header and lease.json).',
+      });
+    }
+    if (!isUuid(parameters.programId)) throw new ProgramNotFoundError({ programId: parameters.programId });
+    if (!isUuid(parameters.inputGroupId) || !isUuid(parameters.organizationId)) {
+      throw new InputGroupNotFoundError({
+        inputGroupId: parameters.inputGroupId,
+        programId: parameters.programId,
+      });
+    }
+    if (!isUuid(leaseId)) throw new LeaseNotActiveError({ leaseId, reason: 'it is not a lease id' });
+    // The group must belong to the organization the donor names (the program's owner never changes).
+    const program = await this.#programs.get(parameters.programId);
+    if (program === undefined) throw new ProgramNotFoundError({ programId: parameters.programId });
+    if (program.organization_id !== parameters.organizationId) {
+      throw new InputGroupNotFoundError({
+        inputGroupId: parameters.inputGroupId,
+        programId: parameters.programId,
+      });
+    }
+    const blob = await this.#deps.blobs.put(parameters.proof);
+    const accepted = await this.#batcher.submit({
       inputGroupId: parameters.inputGroupId,
       programId: parameters.programId,
+      leaseId,
+      blobHash: blob.hash,
+      blobSizeBytes: blob.sizeBytes,
+    });
+    if (accepted) return;
+    // The reason for a refusal is looked up only then, off the hot path.
+    const now = new Date(this.#deps.clock.nowMs());
+    await releaseBlobs(this.#deps.store, [blob.hash], now);
+    await requireGroup(this.#deps.store, parameters);
+    throw new LeaseNotActiveError({
+      leaseId,
+      reason: await whyLeaseInactive(this.#deps.store, parameters.inputGroupId, leaseId, now),
     });
   }
-  if (!isUuid(leaseId)) throw new LeaseNotActiveError({ leaseId, reason: 'it is not a lease id' });
-  const blob = await deps.blobs.put(parameters.proof);
-  const now = new Date(deps.clock.nowMs());
-  // One round trip when all is well; the reason for a refusal is looked up only then.
-  const updated = await deps.store.query(
-    `UPDATE input_group g SET proven_datetime = $5, proof_blob_hash = $6, proof_size = $7, lease_expires_at = NULL
-       FROM program p
-      WHERE g.input_group_id = $1 AND g.program_id = $2 AND p.program_id = g.program_id AND p.organization_id = $3
-        AND g.lease_id = $4 AND g.lease_expires_at > $5 AND g.proven_datetime IS NULL`,
-    [
-      parameters.inputGroupId,
-      parameters.programId,
-      parameters.organizationId,
-      leaseId,
-      now,
-      blob.hash,
-      blob.sizeBytes,
-    ],
-  );
-  if (updated.rowCount === 1) return;
-  await releaseBlobs(deps.store, [blob.hash], now);
-  await requireGroup(deps.store, parameters);
-  throw new LeaseNotActiveError({
-    leaseId,
-    reason: await whyLeaseInactive(deps.store, parameters.inputGroupId, leaseId, now),
-  });
+
+  async #recordBatch(records: ProofRecord[]): Promise<BatchOutcome<boolean>[]> {
+    const accepted = new Set<string>();
+    // Two uploads for one group go in separate statements, so each is judged against the row it finds.
+    let pending = records;
+    while (pending.length > 0) {
+      const seen = new Set<string>();
+      const round = pending.filter(
+        (record) => !seen.has(record.inputGroupId) && seen.add(record.inputGroupId),
+      );
+      pending = pending.filter((record) => !round.includes(record));
+      const result = await this.#deps.store.query<{ input_group_id: string; lease_id: string }>(RECORD_SQL, [
+        new Date(this.#deps.clock.nowMs()),
+        round.map((record) => record.inputGroupId),
+        round.map((record) => record.programId),
+        round.map((record) => record.leaseId),
+        round.map((record) => record.blobHash),
+        round.map((record) => record.blobSizeBytes),
+      ]);
+      for (const row of result.rows) accepted.add(`${row.input_group_id}/${row.lease_id}`);
+    }
+    return records.map((record) => ({
+      ok: true,
+      value: accepted.has(`${record.inputGroupId}/${record.leaseId}`),
+    }));
+  }
 }
 
 async function whyLeaseInactive(
