@@ -141,7 +141,9 @@ describe('a hub process loses nothing across restarts and crashes (PGlite data d
     const next = await startHubProcess(['--data-dir', dataDir]);
     const health = await new HubClient({ url: next.url }).json<{ healthy: boolean }>('GET', '/health');
     assert.equal(health.healthy, true);
-    await next.stop('SIGTERM');
+    const stopped = await next.stop('SIGINT');
+    assert.equal(stopped.code, 0, next.output());
+    assert.match(next.output(), /SIGINT received: stopping the hub\.\.\.\s+hub stopped\./);
   });
 
   it('answers clearly when a request reaches no hub', async () => {

@@ -57,6 +57,17 @@ for (const driver of DRIVERS) {
       assert.equal(body(notJson).error_code, 'VALIDATION_FAILED');
     });
 
+    it('refuses a JSON body over 64 KiB with PAYLOAD_TOO_LARGE before reading it', async () => {
+      const response = await post('/account/register', {
+        username: 'big',
+        password: 'long enough',
+        name: 'x',
+        description: 'd'.repeat(70 * 1024),
+      });
+      assert.equal(response.statusCode, 413);
+      assert.equal(body(response).error_code, 'PAYLOAD_TOO_LARGE');
+    });
+
     it('gives the same WRONG_CREDENTIALS for an unknown user and a wrong password', async () => {
       const org = await signUp(hub.app);
       const wrong = await post('/account/login', { username: org.username, password: 'not the password' });
