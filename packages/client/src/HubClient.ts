@@ -5,6 +5,14 @@ export type LoginTokens = { basic_token: TokenPair; refresh_token: TokenPair };
 export type Organization = { organization_id: string; name: string; description: string };
 export type PageQuery = { limit?: number; page?: number };
 
+/** What a request may carry: a JSON body or a multipart form, query parameters, the basic token. */
+export type RequestOptions = {
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  token?: string;
+  form?: FormData;
+};
+
 /** Milliseconds a request may take before the client gives up (uploads included). */
 const REQUEST_TIMEOUT_MS = 120_000;
 
@@ -47,16 +55,7 @@ export class HubClient {
   }
 
   /** Sends a request and returns the `data` of a success envelope. @throws {HubApiError} */
-  async json<T>(
-    method: string,
-    path: string,
-    options: {
-      body?: unknown;
-      query?: Record<string, string | number | undefined>;
-      token?: string;
-      form?: FormData;
-    } = {},
-  ): Promise<T> {
+  async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const response = await this.send(method, path, options);
     const text = await response.text();
     let envelope: unknown;
@@ -73,16 +72,7 @@ export class HubClient {
   }
 
   /** Sends a request and returns the raw response; error envelopes still throw. @throws {HubApiError} */
-  async send(
-    method: string,
-    path: string,
-    options: {
-      body?: unknown;
-      query?: Record<string, string | number | undefined>;
-      token?: string;
-      form?: FormData;
-    } = {},
-  ): Promise<Response> {
+  async send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const url = new URL(this.url + path);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));

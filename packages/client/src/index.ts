@@ -4,5 +4,6 @@ export {
   type LoginTokens,
   type Organization,
   type PageQuery,
+  type RequestOptions,
   type TokenPair,
 } from './HubClient.ts';

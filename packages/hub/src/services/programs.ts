@@ -80,11 +80,19 @@ export async function listPrograms(
     | { scope: 'organization'; organizationId: string }
   ),
 ): Promise<ProgramPage> {
-  const { limit, offset } = pageWindow(query.page);
   const [where, parameter] =
     query.scope === 'all'
       ? ['name LIKE $1', likePrefix(query.nameFilter ?? '')]
       : ['organization_id = $1', query.organizationId];
+  return pagePrograms(deps, { where, parameter, page: query.page });
+}
+
+/** One page of the programs matching `where` (with `$1` = `parameter`), oldest first, and their total. */
+async function pagePrograms(
+  deps: HubDeps,
+  { where, parameter, page }: { where: string; parameter: string; page: Page },
+): Promise<ProgramPage> {
+  const { limit, offset } = pageWindow(page);
   const rows = await deps.store.query<ProgramSummary>(
     `SELECT ${SUMMARY_COLUMNS} FROM program WHERE ${where} ORDER BY created_at, program_id LIMIT $2 OFFSET $3`,
     [parameter, limit, offset],
@@ -112,18 +120,9 @@ export async function listProgramsWithPendingProofs(
   organizationId: string,
   page: Page,
 ): Promise<ProgramPage> {
-  const { limit, offset } = pageWindow(page);
   const where = `organization_id = $1 AND EXISTS (SELECT 1 FROM input_group g WHERE g.program_id = program.program_id
     AND g.proven_datetime IS NOT NULL AND g.verified_datetime IS NULL)`;
-  const rows = await deps.store.query<ProgramSummary>(
-    `SELECT ${SUMMARY_COLUMNS} FROM program WHERE ${where} ORDER BY created_at, program_id LIMIT $2 OFFSET $3`,
-    [organizationId, limit, offset],
-  );
-  const total = await deps.store.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM program WHERE ${where}`,
-    [organizationId],
-  );
-  return { programs: rows.rows, total_elements_amount: total.rows[0]?.n ?? 0 };
+  return pagePrograms(deps, { where, parameter: organizationId, page });
 }
 
 /** A program's stored record. @throws PROGRAM_NOT_FOUND */
