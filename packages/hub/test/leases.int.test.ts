@@ -106,6 +106,31 @@ for (const driver of DRIVERS) {
       assert.equal(proof.body, 'the real proof');
     });
 
+    it('accepts exactly one of several concurrent uploads under one lease, and stores that one', async () => {
+      const { org, programId, groupIds } = await setUp();
+      const lease = leaseOf(await reserve(hub.app, programId));
+      const data = {
+        organization_id: org.organizationId,
+        program_id: programId,
+        input_group_id: groupIds[0] ?? '',
+        lease_id: lease.leaseId,
+      };
+      const proofs = Array.from({ length: 6 }, (_, i) => `proof number ${i}`);
+      const responses = await Promise.all(
+        proofs.map((proof) => uploadProof(hub.app, data, new TextEncoder().encode(proof))),
+      );
+      const winners = responses.flatMap((response, i) => (response.statusCode === 200 ? [proofs[i]] : []));
+      assert.equal(winners.length, 1);
+      for (const response of responses.filter((r) => r.statusCode !== 200))
+        assert.equal(body(response).error_code, 'LEASE_NOT_ACTIVE');
+      const stored = await hub.app.inject({
+        method: 'GET',
+        url: `/program/proof/${programId}/${groupIds[0]}`,
+        headers: { token: org.token },
+      });
+      assert.equal(stored.body, winners[0]);
+    });
+
     it('puts a group back when its lease expires and refuses the late proof', async () => {
       const { org, programId, groupIds } = await setUp(1, 30);
       const first = leaseOf(await reserve(hub.app, programId));

@@ -1,4 +1,4 @@
-import { isUuid, ProofGridError } from '@proofgrid/core';
+import { assert, isUuid, ProofGridError } from '@proofgrid/core';
 import { type BatchOutcome, MicroBatcher } from '../batching/MicroBatcher.ts';
 import type { HubDeps } from '../deps.ts';
 import {
@@ -31,7 +31,7 @@ type ProofRecord = {
   blobSizeBytes: number;
 };
 
-/** Records proofs under their leases, many per statement; returns the (group, lease) pairs that took. */
+/** Records proofs under their leases, many per statement (one per group); returns the groups that took. */
 const RECORD_SQL = `
   UPDATE input_group g
      SET proven_datetime = $1, proof_blob_hash = u.blob_hash, proof_size = u.blob_size, lease_expires_at = NULL
@@ -39,7 +39,7 @@ const RECORD_SQL = `
            AS u(input_group_id, program_id, lease_id, blob_hash, blob_size)
    WHERE g.input_group_id = u.input_group_id AND g.program_id = u.program_id
      AND g.lease_id = u.lease_id AND g.lease_expires_at > $1 AND g.proven_datetime IS NULL
-  RETURNING g.input_group_id, g.lease_id`;
+  RETURNING g.input_group_id`;
 
 /**
  * Accepts donors' proofs. A proof is accepted only under the active lease on its group and only once: the
@@ -107,29 +107,31 @@ export class ProofUploads {
   }
 
   async #recordBatch(records: ProofRecord[]): Promise<BatchOutcome<boolean>[]> {
-    const accepted = new Set<string>();
-    // Two uploads for one group go in separate statements, so each is judged against the row it finds.
+    const accepted = new Set<ProofRecord>();
+    // Two uploads for one group go in separate statements, so each is judged against the row it finds:
+    // a repeated upload under a spent lease must not share the first one's success.
     let pending = records;
     while (pending.length > 0) {
-      const seen = new Set<string>();
-      const round = pending.filter(
-        (record) => !seen.has(record.inputGroupId) && seen.add(record.inputGroupId),
-      );
-      pending = pending.filter((record) => !round.includes(record));
-      const result = await this.#deps.store.query<{ input_group_id: string; lease_id: string }>(RECORD_SQL, [
+      const round = new Map<string, ProofRecord>();
+      for (const record of pending)
+        if (!round.has(record.inputGroupId)) round.set(record.inputGroupId, record);
+      const batch = [...round.values()];
+      pending = pending.filter((record) => round.get(record.inputGroupId) !== record);
+      const result = await this.#deps.store.query<{ input_group_id: string }>(RECORD_SQL, [
         new Date(this.#deps.clock.nowMs()),
-        round.map((record) => record.inputGroupId),
-        round.map((record) => record.programId),
-        round.map((record) => record.leaseId),
-        round.map((record) => record.blobHash),
-        round.map((record) => record.blobSizeBytes),
+        batch.map((record) => record.inputGroupId),
+        batch.map((record) => record.programId),
+        batch.map((record) => record.leaseId),
+        batch.map((record) => record.blobHash),
+        batch.map((record) => record.blobSizeBytes),
       ]);
-      for (const row of result.rows) accepted.add(`${row.input_group_id}/${row.lease_id}`);
+      for (const row of result.rows) {
+        const record = round.get(row.input_group_id);
+        assert(record !== undefined, 'a recorded proof belongs to this round');
+        accepted.add(record);
+      }
     }
-    return records.map((record) => ({
-      ok: true,
-      value: accepted.has(`${record.inputGroupId}/${record.leaseId}`),
-    }));
+    return records.map((record) => ({ ok: true, value: accepted.has(record) }));
   }
 }
 
