@@ -37,7 +37,6 @@ export function installErrorHandling(app: FastifyInstance): void {
         reply,
         'VALIDATION_FAILED',
         `The request is invalid: ${error.message}. Fix it and send it again.`,
-        statusCode,
       );
     }
     request.log.error({ err: error }, 'request failed');
@@ -56,8 +55,8 @@ export function installErrorHandling(app: FastifyInstance): void {
   );
 }
 
-function sendError(reply: FastifyReply, code: ErrorCode, message: string, statusOverride?: number) {
-  const status = statusOverride ?? ERROR_STATUS[code];
+function sendError(reply: FastifyReply, code: ErrorCode, message: string) {
+  const status = ERROR_STATUS[code];
   return reply
     .code(status)
     .type('application/json')

@@ -26,6 +26,7 @@ export type TestHub = {
   deps: HubDeps;
   clock: TestClock;
   blobs: LocalBlobStore;
+  blobDir: string;
   close: () => Promise<void>;
 };
 
@@ -45,6 +46,7 @@ export async function openTestHub(
     deps,
     clock,
     blobs,
+    blobDir,
     close: async () => {
       await app.close();
       await store.close();
