@@ -71,6 +71,10 @@ describe('proofgrid account and org commands against a running hub', () => {
     const wrong = await runCli(['account', 'login', '--username', 'cli-lab', '--password', 'not it'], env);
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /username or the password is wrong.*\[WRONG_CREDENTIALS\]/);
+    const noPassword = await runCli(['account', 'login', '--username', 'cli-lab'], env, '');
+    assert.equal(noPassword.code, 1);
+    assert.match(noPassword.stderr, /No password given/);
+    assert.doesNotMatch(noPassword.stderr, /Password:/, 'no prompt when the password is piped');
     const unreachable = await runCli(
       ['account', 'login', '--username', 'x', '--password', 'y', '--hub', 'http://127.0.0.1:9'],
       env,

@@ -57,10 +57,11 @@ export class ProofNotFoundError extends ProofGridError {
 
 export class InvalidTokenError extends ProofGridError {
   override name = 'InvalidTokenError';
-  constructor({ reason }: { reason: string }) {
+  constructor({ reason, details }: { reason: string; details?: string }) {
     super('INVALID_TOKEN', {
       shortMessage: `The token is not valid: ${reason}.`,
       details:
+        details ??
         'Send the basic token from POST /account/login in the `token` header; refresh it with POST /account/refresh-token.',
     });
   }
@@ -72,7 +73,7 @@ export class LeaseNotActiveError extends ProofGridError {
     super('LEASE_NOT_ACTIVE', {
       shortMessage: `Lease ${leaseId} is not an active lease on this input group: ${reason}.`,
       details:
-        'Reserve the group again (GET /program/program-and-inputs/{program_id}) and upload within its deadline.',
+        'This result can no longer be accepted for this group. Reserve new work (GET /program/program-and-inputs/{program_id}) and upload before its lease expires.',
     });
   }
 }
@@ -83,6 +84,22 @@ export class ValidationError extends ProofGridError {
     super('VALIDATION_FAILED', {
       shortMessage: message,
       details: details ?? 'Fix the request as the message says and send it again.',
+    });
+  }
+}
+
+/** A donor's proof names a group that its organization and program do not have (any more). */
+export class DonorGroupNotFoundError extends ProofGridError {
+  override name = 'DonorGroupNotFoundError';
+  constructor({
+    organizationId,
+    programId,
+    inputGroupId,
+  }: { organizationId: string; programId: string; inputGroupId: string }) {
+    super('INPUT_GROUP_NOT_FOUND', {
+      shortMessage: `Organization ${organizationId} has no input group ${inputGroupId} in program ${programId}.`,
+      details:
+        'Copy organization_id, program_id and input_group_id from the lease.json of the reservation; the organization may also have deleted the group.',
     });
   }
 }

@@ -276,6 +276,75 @@ for (const driver of DRIVERS) {
       assert.equal(body(confirmMissing).error_code, 'PROOF_NOT_FOUND');
     });
 
+    it('keeps a confirmed proof: rejecting it afterwards is refused, and a group without a proof cannot be judged', async () => {
+      const { org, programId, groupIds } = await setUp(2);
+      const lease = leaseOf(await reserve(hub.app, programId));
+      const data = {
+        organization_id: org.organizationId,
+        program_id: programId,
+        input_group_id: lease.groupId,
+        lease_id: lease.leaseId,
+      };
+      assert.equal((await uploadProof(hub.app, data, new TextEncoder().encode('confirmed'))).statusCode, 200);
+      const url = `/program/proof/${programId}/${lease.groupId}`;
+      assert.equal(
+        (await hub.app.inject({ method: 'DELETE', url, headers: { token: org.token } })).statusCode,
+        200,
+      );
+      const reject = await hub.app.inject({ method: 'PATCH', url, headers: { token: org.token } });
+      assert.equal(reject.statusCode, 409);
+      assert.equal(body(reject).error_code, 'PROOF_ALREADY_CONFIRMED');
+      assert.equal(
+        (await hub.app.inject({ method: 'GET', url, headers: { token: org.token } })).body,
+        'confirmed',
+      );
+
+      // The other group is leased but unproven: judging it is refused and the donor's lease survives.
+      const other = leaseOf(await reserve(hub.app, programId));
+      assert.equal(
+        other.groupId,
+        groupIds.find((id) => id !== lease.groupId),
+      );
+      const otherUrl = `/program/proof/${programId}/${other.groupId}`;
+      for (const method of ['PATCH', 'DELETE'] as const) {
+        const response = await hub.app.inject({ method, url: otherUrl, headers: { token: org.token } });
+        assert.equal(response.statusCode, 404);
+        assert.equal(body(response).error_code, 'PROOF_NOT_FOUND');
+      }
+      const late = await uploadProof(hub.app, {
+        ...data,
+        input_group_id: other.groupId,
+        lease_id: other.leaseId,
+      });
+      assert.equal(late.statusCode, 200);
+    });
+
+    it('tells a donor what is wrong with its upload: bad ids, empty proof, wrong organization', async () => {
+      const { org, programId, groupIds } = await setUp();
+      const lease = leaseOf(await reserve(hub.app, programId));
+      const data = {
+        organization_id: org.organizationId,
+        program_id: programId,
+        input_group_id: groupIds[0] ?? '',
+        lease_id: lease.leaseId,
+      };
+      const badId = await uploadProof(hub.app, { ...data, lease_id: 'abc' });
+      assert.equal(badId.statusCode, 400);
+      assert.match(body(badId).error_message ?? '', /data\.lease_id is not an id/);
+      const empty = await uploadProof(hub.app, data, new Uint8Array(0));
+      assert.equal(empty.statusCode, 400);
+      assert.match(body(empty).error_message ?? '', /proof file is empty/);
+      const other = await signUp(hub.app);
+      const wrongOrg = await uploadProof(hub.app, { ...data, organization_id: other.organizationId });
+      assert.equal(wrongOrg.statusCode, 404);
+      assert.match(
+        body(wrongOrg).error_message ?? '',
+        new RegExp(`Organization ${other.organizationId} has no input group`),
+      );
+      assert.match(body(wrongOrg).error_message ?? '', /lease\.json/);
+      assert.equal((await uploadProof(hub.app, data)).statusCode, 200, 'the lease survived the bad attempts');
+    });
+
     it('also reserves through GET /program/inputs/{program_id}, naming the group in its headers', async () => {
       const { programId, groupIds } = await setUp();
       const response = await hub.app.inject({ method: 'GET', url: `/program/inputs/${programId}` });

@@ -18,6 +18,7 @@ const SECRET_LENGTH_MAX = 1024;
 export async function readPassword(flag: string | undefined, io: CommandIo, prompt: string): Promise<string> {
   const given = flag ?? io.env.PROOFGRID_PASSWORD;
   if (given !== undefined && given !== '') return given;
+  const interactive = process.stdin.isTTY === true;
   let muted = false;
   const output = new Writable({
     write(chunk, _encoding, callback) {
@@ -25,14 +26,20 @@ export async function readPassword(flag: string | undefined, io: CommandIo, prom
       callback();
     },
   });
-  const rl = createInterface({ input: process.stdin, output, terminal: process.stdin.isTTY === true });
+  const rl = createInterface({ input: process.stdin, output, terminal: interactive });
+  const noPassword = new Error(
+    'No password given. Pass --password, set PROOFGRID_PASSWORD, or type it when asked.',
+  );
   try {
-    const answer = rl.question(prompt);
-    muted = process.stdin.isTTY === true;
+    // Piped input gets no prompt; a terminal gets one, and the typed characters are not echoed.
+    const answer = new Promise<string>((resolve, reject) => {
+      rl.once('close', () => reject(noPassword));
+      rl.question(interactive ? prompt : '').then(resolve, reject);
+    });
+    muted = interactive;
     const password = await answer;
-    if (process.stdin.isTTY) process.stderr.write('\n');
-    if (password === '')
-      throw new Error('No password given. Pass --password, set PROOFGRID_PASSWORD, or type it when asked.');
+    if (interactive) process.stderr.write('\n');
+    if (password === '') throw noPassword;
     if (password.length > SECRET_LENGTH_MAX)
       throw new Error(`The password is longer than ${SECRET_LENGTH_MAX} characters.`);
     return password;

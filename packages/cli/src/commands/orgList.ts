@@ -25,8 +25,9 @@ export async function orgList(
     io.out(`${org.organization_id}  ${org.name}${org.description === '' ? '' : `  — ${org.description}`}`);
   }
   const shown = result.organizations.length;
+  const seen = ((options.page ?? 1) - 1) * (options.limit ?? 50) + shown;
   io.out(
-    `${shown} shown of ${result.total_elements_amount} organization(s).${shown < result.total_elements_amount ? ' Use --page to see more.' : ''}`,
+    `${shown} shown of ${result.total_elements_amount} organization(s).${seen < result.total_elements_amount ? ' Use --page to see more.' : ''}`,
   );
   return 0;
 }

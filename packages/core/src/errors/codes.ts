@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'LEASE_REQUIRED',
   'LEASE_NOT_ACTIVE',
   'PROOF_NOT_FOUND',
+  'PROOF_ALREADY_CONFIRMED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

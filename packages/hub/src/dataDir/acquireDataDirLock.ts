@@ -1,7 +1,16 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProofGridError } from '@proofgrid/core';
 import { isRunning } from './isRunning.ts';
+
+/** Another live process holds the data directory. */
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError';
+  constructor({ dataDir, pid }: { dataDir: string; pid: number }) {
+    super(
+      `The data directory ${dataDir} is in use by another hub (pid ${pid}). Stop that hub first, or start this one with another --data-dir.`,
+    );
+  }
+}
 
 /**
  * Claims a data directory for this process (a `hub.lock` file holding its pid). PGlite is a database in
@@ -23,10 +32,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
       if (Number.isInteger(holder) && holder !== process.pid && isRunning(holder)) {
-        throw new ProofGridError('VALIDATION_FAILED', {
-          shortMessage: `The data directory ${dataDir} is in use by another hub (pid ${holder}).`,
-          details: 'Stop that hub first, or start this one with another --data-dir.',
-        });
+        throw new DataDirInUseError({ dataDir, pid: holder });
       }
       rmSync(path, { force: true });
     }

@@ -25,4 +25,5 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   LEASE_REQUIRED: 400,
   LEASE_NOT_ACTIVE: 409,
   PROOF_NOT_FOUND: 404,
+  PROOF_ALREADY_CONFIRMED: 409,
 };

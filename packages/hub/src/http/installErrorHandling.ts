@@ -31,6 +31,13 @@ export function installErrorHandling(app: FastifyInstance): void {
         `${error.message}. Send a smaller body; the README lists the limits.`,
       );
     }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return sendError(
+        reply,
+        'VALIDATION_FAILED',
+        `The body's content type (${request.headers['content-type'] ?? 'none'}) is not one this route takes. Send JSON with Content-Type: application/json, or multipart/form-data where the route takes a file.`,
+      );
+    }
     const statusCode = error.statusCode ?? 500;
     if (error.validation !== undefined || (statusCode >= 400 && statusCode < 500)) {
       return sendError(

@@ -41,7 +41,14 @@ export async function readMultipart(
   });
   for await (const part of parts) {
     if (part.type === 'file') {
-      const bytes = await part.toBuffer();
+      let bytes: Buffer;
+      try {
+        bytes = await part.toBuffer();
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'FST_REQ_FILE_TOO_LARGE')
+          throw new PayloadTooLargeError({ what, sizeBytesMax: fileSizeBytesMax });
+        throw error;
+      }
       if (part.file.truncated) throw new PayloadTooLargeError({ what, sizeBytesMax: fileSizeBytesMax });
       file = { filename: part.filename, bytes };
     } else if (part.fieldname === 'data') {

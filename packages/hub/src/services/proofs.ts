@@ -2,10 +2,12 @@ import { assert, isUuid, ProofGridError } from '@proofgrid/core';
 import { type BatchOutcome, MicroBatcher } from '../batching/MicroBatcher.ts';
 import type { HubDeps } from '../deps.ts';
 import {
+  DonorGroupNotFoundError,
   InputGroupNotFoundError,
   LeaseNotActiveError,
   ProgramNotFoundError,
   ProofNotFoundError,
+  ValidationError,
 } from '../errors.ts';
 import type { Queryable } from '../store/Store.ts';
 import { releaseBlobs } from './blobGarbage.ts';
@@ -70,23 +72,29 @@ export class ProofUploads {
           'Add "lease_id" to the data field: it comes with the reservation (the ProofGrid-Lease-Id header and lease.json).',
       });
     }
-    if (!isUuid(parameters.programId)) throw new ProgramNotFoundError({ programId: parameters.programId });
-    if (!isUuid(parameters.inputGroupId) || !isUuid(parameters.organizationId)) {
-      throw new InputGroupNotFoundError({
-        inputGroupId: parameters.inputGroupId,
-        programId: parameters.programId,
+    for (const [field, value] of Object.entries({
+      organization_id: parameters.organizationId,
+      program_id: parameters.programId,
+      input_group_id: parameters.inputGroupId,
+      lease_id: leaseId,
+    })) {
+      if (!isUuid(value)) {
+        throw new ValidationError({
+          message: `data.${field} is not an id: "${value}".`,
+          details: 'Copy the ids from the lease.json (or the ProofGrid-* headers) of the reservation.',
+        });
+      }
+    }
+    if (parameters.proof.length === 0) {
+      throw new ValidationError({
+        message: 'The proof file is empty.',
+        details: 'Upload the proof your run produced.',
       });
     }
-    if (!isUuid(leaseId)) throw new LeaseNotActiveError({ leaseId, reason: 'it is not a lease id' });
     // The group must belong to the organization the donor names (the program's owner never changes).
     const program = await this.#programs.get(parameters.programId);
     if (program === undefined) throw new ProgramNotFoundError({ programId: parameters.programId });
-    if (program.organization_id !== parameters.organizationId) {
-      throw new InputGroupNotFoundError({
-        inputGroupId: parameters.inputGroupId,
-        programId: parameters.programId,
-      });
-    }
+    if (program.organization_id !== parameters.organizationId) throw new DonorGroupNotFoundError(parameters);
     const blob = await this.#deps.blobs.put(parameters.proof);
     const accepted = await this.#batcher.submit({
       inputGroupId: parameters.inputGroupId,
@@ -99,7 +107,11 @@ export class ProofUploads {
     // The reason for a refusal is looked up only then, off the hot path.
     const now = new Date(this.#deps.clock.nowMs());
     await releaseBlobs(this.#deps.store, [blob.hash], now);
-    await requireGroup(this.#deps.store, parameters);
+    const group = await this.#deps.store.query(
+      'SELECT 1 FROM input_group WHERE input_group_id = $1 AND program_id = $2',
+      [parameters.inputGroupId, parameters.programId],
+    );
+    if (group.rowCount === 0) throw new DonorGroupNotFoundError(parameters);
     throw new LeaseNotActiveError({
       leaseId,
       reason: await whyLeaseInactive(this.#deps.store, parameters.inputGroupId, leaseId, now),
@@ -150,8 +162,10 @@ async function whyLeaseInactive(
   ]);
   const row = found.rows[0];
   if (row === undefined) return 'the input group was deleted';
+  if (row.lease_id === null)
+    return 'the group is under no lease (its organization put it back in the queue, or the id is wrong)';
   if (row.lease_id !== leaseId)
-    return 'the group is leased under another id (yours expired and was handed out again, or never existed)';
+    return 'the group is now under another lease (yours expired and the group was handed out again, or the id is wrong)';
   if (row.proven_datetime !== null) return 'a proof was already uploaded under it';
   return `it expired at ${row.lease_expires_at?.toISOString() ?? 'an earlier time'} (now ${now.toISOString()})`;
 }
@@ -183,18 +197,27 @@ export async function confirmProof(deps: HubDeps, key: GroupKey): Promise<void> 
 }
 
 /**
- * The organization rejects a group's proof (seed 004's `PATCH /program/proof/...`): the proof is dropped, any
- * lease ends, and the group can be reserved again at once. With no proof it just frees the group.
+ * The organization rejects a group's proof (seed 004's `PATCH /program/proof/...`): the proof is dropped
+ * and the group goes back in the queue at once, first in line. Only a proof awaiting verification can be
+ * rejected: a confirmed result is kept until its group is deleted.
  *
- * @throws PROGRAM_NOT_FOUND, INPUT_GROUP_NOT_FOUND
+ * @throws PROGRAM_NOT_FOUND, INPUT_GROUP_NOT_FOUND, PROOF_NOT_FOUND, PROOF_ALREADY_CONFIRMED
  */
 export async function rejectProof(deps: HubDeps, key: GroupKey): Promise<void> {
   const now = new Date(deps.clock.nowMs());
   await deps.store.transaction(async (tx) => {
     await requireOwnProgram(tx, key);
     const group = await requireGroup(tx, key, { lock: true });
+    if (group.proof_blob_hash === null) throw new ProofNotFoundError({ inputGroupId: key.inputGroupId });
+    if (group.verified_datetime !== null) {
+      throw new ProofGridError('PROOF_ALREADY_CONFIRMED', {
+        shortMessage: `The proof of input group ${key.inputGroupId} was already confirmed; a confirmed result is kept.`,
+        details:
+          'To run the group again, delete it (DELETE /program/input/{program_id}/{input_group_id}) and upload its inputs anew.',
+      });
+    }
     await tx.query(
-      `UPDATE input_group SET proven_datetime = NULL, proof_blob_hash = NULL, proof_size = NULL, verified_datetime = NULL,
+      `UPDATE input_group SET proven_datetime = NULL, proof_blob_hash = NULL, proof_size = NULL,
               last_reserved = NULL, lease_id = NULL, lease_expires_at = NULL
         WHERE input_group_id = $1`,
       [key.inputGroupId],
@@ -207,11 +230,15 @@ async function requireGroup(
   db: Queryable,
   { organizationId, programId, inputGroupId }: GroupKey,
   { lock = false }: { lock?: boolean } = {},
-): Promise<{ proof_blob_hash: string | null }> {
+): Promise<{ proof_blob_hash: string | null; verified_datetime: Date | null }> {
   if (!isUuid(programId)) throw new ProgramNotFoundError({ programId });
   if (!isUuid(inputGroupId)) throw new InputGroupNotFoundError({ inputGroupId, programId });
-  const found = await db.query<{ proof_blob_hash: string | null; organization_id: string }>(
-    `SELECT g.proof_blob_hash, p.organization_id FROM input_group g JOIN program p USING (program_id)
+  const found = await db.query<{
+    proof_blob_hash: string | null;
+    verified_datetime: Date | null;
+    organization_id: string;
+  }>(
+    `SELECT g.proof_blob_hash, g.verified_datetime, p.organization_id FROM input_group g JOIN program p USING (program_id)
       WHERE g.input_group_id = $1 AND g.program_id = $2${lock ? ' FOR UPDATE OF g' : ''}`,
     [inputGroupId, programId],
   );

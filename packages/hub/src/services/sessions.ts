@@ -135,7 +135,12 @@ export async function authenticate(deps: HubDeps, token: string): Promise<{ orga
     'SELECT 1 FROM session WHERE session_id = $1 AND organization_id = $2 AND revoked_at IS NULL AND expires_at > $3',
     [claims.sid, claims.organization_id, new Date(deps.clock.nowMs())],
   );
-  if (live.rowCount === 0) throw new InvalidTokenError({ reason: 'its session was logged out or has ended' });
+  if (live.rowCount === 0) {
+    throw new InvalidTokenError({
+      reason: 'its session was logged out or has ended',
+      details: 'Log in again with POST /account/login.',
+    });
+  }
   return { organizationId: claims.organization_id };
 }
 
