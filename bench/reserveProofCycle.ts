@@ -9,6 +9,7 @@
 // the lease), until every group is proven. Prints cycles per second and cycle latency percentiles.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,8 @@ const { values: flags } = parseArgs({
 });
 const CLIENTS = Number(flags.clients);
 const GROUPS = Number(flags.groups);
+/** Linux's USER_HZ: the unit of utime and stime in /proc/<pid>/stat. */
+const CLOCK_TICKS_PER_SECOND = 100;
 const CLI = new URL('../packages/cli/bin/proofgrid.js', import.meta.url).pathname;
 const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS + 8 });
 
@@ -83,7 +86,7 @@ async function json(
   return parsed.data;
 }
 
-async function startHub(args: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startHub(args: string[]): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const child = spawn(
     process.execPath,
     [
@@ -108,6 +111,7 @@ async function startHub(args: string[]): Promise<{ url: string; stop: () => Prom
   });
   return {
     url,
+    pid: child.pid ?? 0,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());
@@ -209,16 +213,26 @@ async function drive(url: string, programId: string, organizationId: string) {
   };
 }
 
+/** CPU time (user + system) a process has used so far, from /proc (Linux). */
+function cpuTimeMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
 async function run(driver: 'pglite' | 'postgres') {
   const dataDir = await mkdtemp(join(tmpdir(), 'proofgrid-bench-'));
   const database = driver === 'postgres' ? await createTestPostgresDatabase() : undefined;
   const hub = await startHub(['--data-dir', dataDir, ...(database ? ['--database-url', database.url] : [])]);
   try {
     const { programId, organizationId } = await prepare(hub.url);
+    const cpuBeforeMs = cpuTimeMs(hub.pid);
     const result = await drive(hub.url, programId, organizationId);
+    const hubCpuMsPerCycle = (cpuTimeMs(hub.pid) - cpuBeforeMs) / result.cycles;
     console.log(
       `${driver.padEnd(8)} ${CLIENTS} clients, ${result.cycles} cycles in ${result.elapsedS.toFixed(1)} s: ` +
-        `${result.perSecond.toFixed(0)} cycles/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.failures} failed uploads`,
+        `${result.perSecond.toFixed(0)} cycles/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ` +
+        `hub CPU ${hubCpuMsPerCycle.toFixed(2)} ms/cycle, ${result.failures} failed uploads`,
     );
   } finally {
     await hub.stop();

@@ -48,6 +48,8 @@ export type BuildHubOptions = {
 export async function buildHub(options: BuildHubOptions, deps: HubDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
+    // A log line per request costs throughput; failures are logged by the error handler either way.
+    disableRequestLogging: true,
     bodyLimit: JSON_BODY_SIZE_BYTES_MAX,
     // Ids and paths are short; a long URL is an attack or a mistake.
     routerOptions: { maxParamLength: 128 },

@@ -28,7 +28,7 @@ export const BLOB_GARBAGE_SWEEP_BATCH_MAX = 100;
 export const INPUT_VALUES_PER_INSERT_MAX = 1_000;
 
 /** Connections each hub process opens to a PostgreSQL server. */
-export const POSTGRES_CONNECTIONS_MAX = 16;
+export const POSTGRES_CONNECTIONS_MAX = 8;
 
 /** How long a stopping hub waits for requests in flight. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -41,7 +41,7 @@ export const PROOF_BATCH_SIZE_MAX = 64;
 export const PROOFS_QUEUED_MAX = 10_000;
 
 /** How often a PGlite hub checks for tables whose planner statistics went stale (see analyzeStaleTables). */
-export const STATISTICS_CHECK_INTERVAL_MS = 10_000;
+export const STATISTICS_CHECK_INTERVAL_MS = 2_000;
 
 /** Programs whose immutable facts (owner, lease length, archive) are kept in memory for the hot paths. */
 export const PROGRAM_FACTS_CACHED_MAX = 10_000;
