@@ -5,6 +5,7 @@ import { it } from 'node:test';
 /** Which workspace packages each may depend on: one way only, libraries before the CLI. */
 const ALLOWED: Record<string, string[]> = {
   core: [],
+  runtime: ['core'],
   client: ['core'],
   hub: ['core'],
   cli: ['core', 'client', 'hub'],

@@ -41,3 +41,13 @@ export const DESCRIPTION_LENGTH_MAX = 700;
 /** `input_lock_timeout`: how long a lease lasts, in seconds. */
 export const LEASE_TIMEOUT_SECONDS_MIN = 1;
 export const LEASE_TIMEOUT_SECONDS_MAX = 7 * 24 * 3600;
+
+/** A WebAssembly module inside a program archive. */
+export const MODULE_SIZE_BYTES_MAX = 16 * 1024 * 1024;
+/** Pages of 64 KiB a module's memory may grow to (4 GiB is wasm32's own ceiling; tasks get far less). */
+export const MEMORY_PAGES_MAX = 4096;
+/** Fuel one task may burn: the CPU limit, counted in metered instructions. */
+export const FUEL_PER_TASK_MAX = 1e15;
+/** Bytes a task may write to standard output, and to its log (standard error). */
+export const OUTPUT_SIZE_BYTES_MAX = 16 * 1024 * 1024;
+export const LOG_SIZE_BYTES_MAX = 64 * 1024;

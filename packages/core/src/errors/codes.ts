@@ -26,6 +26,12 @@ export const ERROR_CODES = [
   'LEASE_NOT_ACTIVE',
   'PROOF_NOT_FOUND',
   'PROOF_ALREADY_CONFIRMED',
+  // Runtime: why a task's run did not produce a result.
+  'INVALID_MODULE',
+  'FUEL_EXHAUSTED',
+  'MEMORY_EXHAUSTED',
+  'OUTPUT_TOO_LARGE',
+  'WASM_TRAP',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

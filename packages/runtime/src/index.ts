@@ -1,0 +1,17 @@
+export { ALLOWED_WASI_FUNCTIONS, WASI_MODULE } from './wasm/allowedImports.ts';
+export { encodeStdin } from './wasm/encodeStdin.ts';
+export {
+  FuelExhaustedError,
+  InvalidModuleError,
+  MemoryExhaustedError,
+  OutputTooLargeError,
+  WasmTrapError,
+} from './wasm/errors.ts';
+export { type ExecuteWasmParameters, type ExecuteWasmResult, executeWasm } from './wasm/executeWasm.ts';
+export {
+  FUEL_GLOBAL,
+  GROW_GLOBAL,
+  type InstrumentModuleOptions,
+  instrumentModule,
+} from './wasm/instrumentModule.ts';
+export { FIXED_TIME_NS } from './wasm/wasi/createWasiImports.ts';

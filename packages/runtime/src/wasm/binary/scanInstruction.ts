@@ -1,0 +1,113 @@
+import { InvalidModuleError } from '../errors.ts';
+import type { ByteReader } from './ByteReader.ts';
+
+/** Value types that may stand alone as a block type (and `0x40`, the empty type). */
+const SINGLE_BYTE_BLOCK_TYPES = new Set([0x40, 0x7f, 0x7e, 0x7d, 0x7c, 0x70, 0x6f]);
+
+export const OP_BLOCK = 0x02;
+export const OP_LOOP = 0x03;
+export const OP_IF = 0x04;
+export const OP_END = 0x0b;
+export const OP_MEMORY_GROW = 0x40;
+
+/**
+ * Reads one instruction and its immediates, returning its opcode. Accepts WebAssembly 1.0 with sign
+ * extension, saturating truncation, bulk memory, reference types, multi-value and tail calls; refuses SIMD,
+ * threads, exceptions and GC with {@link InvalidModuleError} — each is either nondeterministic across
+ * machines or not needed by the compilers we target.
+ */
+export function scanInstruction(reader: ByteReader): number {
+  const opcode = reader.byte();
+  if (opcode === OP_BLOCK || opcode === OP_LOOP || opcode === OP_IF) {
+    const first = reader.bytes[reader.offset] ?? 0;
+    if (SINGLE_BYTE_BLOCK_TYPES.has(first)) reader.skip(1);
+    else reader.skipLeb(); // a type index (multi-value)
+    return opcode;
+  }
+  if (opcode <= 0x01 || opcode === 0x05 || opcode === OP_END || opcode === 0x0f) return opcode;
+  if (opcode === 0x0c || opcode === 0x0d || opcode === 0x10 || opcode === 0x12) {
+    reader.u32();
+    return opcode;
+  }
+  if (opcode === 0x0e) {
+    const count = reader.u32();
+    for (let i = 0; i <= count; i++) reader.u32();
+    return opcode;
+  }
+  if (opcode === 0x11 || opcode === 0x13) {
+    reader.u32();
+    reader.u32();
+    return opcode;
+  }
+  if (opcode === 0x1a || opcode === 0x1b) return opcode;
+  if (opcode === 0x1c) {
+    const count = reader.u32();
+    reader.skip(count);
+    return opcode;
+  }
+  if (opcode >= 0x20 && opcode <= 0x26) {
+    reader.u32();
+    return opcode;
+  }
+  if (opcode >= 0x28 && opcode <= 0x3e) {
+    const align = reader.u32();
+    if ((align & 0x40) !== 0) reader.u32(); // multi-memory index
+    reader.u32(); // offset
+    return opcode;
+  }
+  if (opcode === 0x3f || opcode === OP_MEMORY_GROW) {
+    reader.u32();
+    return opcode;
+  }
+  if (opcode === 0x41 || opcode === 0x42) {
+    reader.skipLeb();
+    return opcode;
+  }
+  if (opcode === 0x43) {
+    reader.skip(4);
+    return opcode;
+  }
+  if (opcode === 0x44) {
+    reader.skip(8);
+    return opcode;
+  }
+  if (opcode >= 0x45 && opcode <= 0xc4) return opcode;
+  if (opcode === 0xd0) {
+    reader.skip(1);
+    return opcode;
+  }
+  if (opcode === 0xd1) return opcode;
+  if (opcode === 0xd2) {
+    reader.u32();
+    return opcode;
+  }
+  if (opcode === 0xfc) {
+    scanMiscInstruction(reader);
+    return opcode;
+  }
+  throw new InvalidModuleError({
+    reason: `it uses instruction 0x${opcode.toString(16)} (SIMD, threads, exceptions and GC are not allowed)`,
+  });
+}
+
+/** The 0xFC family: saturating truncation (no immediate), bulk memory and table instructions. */
+function scanMiscInstruction(reader: ByteReader): void {
+  const sub = reader.u32();
+  const immediates: Record<number, number> = {
+    8: 2,
+    9: 1,
+    10: 2,
+    11: 1,
+    12: 2,
+    13: 1,
+    14: 2,
+    15: 1,
+    16: 1,
+    17: 1,
+  };
+  if (sub <= 7) return;
+  const count = immediates[sub];
+  if (count === undefined)
+    throw new InvalidModuleError({ reason: `it uses instruction 0xfc ${sub}, which is not supported` });
+  for (let i = 0; i < count; i++) reader.u32();
+}

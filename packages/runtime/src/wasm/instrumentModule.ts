@@ -1,0 +1,286 @@
+import { assert, MODULE_SIZE_BYTES_MAX } from '@proofgrid/core';
+import { ALLOWED_WASI_FUNCTIONS, WASI_MODULE } from './allowedImports.ts';
+import { ByteReader, encodeS64, encodeU32 } from './binary/ByteReader.ts';
+import {
+  OP_BLOCK,
+  OP_END,
+  OP_IF,
+  OP_LOOP,
+  OP_MEMORY_GROW,
+  scanInstruction,
+} from './binary/scanInstruction.ts';
+import { InvalidModuleError } from './errors.ts';
+
+/** Names of the globals the instrumentation adds and exports, for the host to read and write. */
+export const FUEL_GLOBAL = '__proofgrid_fuel';
+export const GROW_GLOBAL = '__proofgrid_grow';
+
+const SECTION = { import: 2, memory: 5, global: 6, export: 7, start: 8, code: 10 } as const;
+/** Where a new global section goes: after every section whose id orders before it. */
+const SECTIONS_BEFORE_GLOBAL = new Set([1, 2, 3, 4, 5, 13]);
+
+/** A section: where its header starts, where its payload starts and ends. */
+type Section = { id: number; headerStart: number; start: number; end: number };
+
+export type InstrumentModuleOptions = {
+  /** Pages of 64 KiB the module's memory may grow to. */
+  memoryPagesMax: number;
+};
+
+/**
+ * Validates a WASI module and rewrites it for deterministic metering:
+ * - fuel: every function entry and every loop iteration subtracts the static instruction count of its
+ *   straight-line body from an exported i64 global and traps when it goes below zero, so a run stops at
+ *   exactly the same instruction on every machine;
+ * - memory: the maximum is capped, and a failed `memory.grow` traps with a flag the host can read;
+ * - imports: only the WASI functions the sandbox provides; no start section (fuel is set before `_start`).
+ *
+ * @throws {InvalidModuleErrorType}
+ */
+export function instrumentModule(
+  bytes: Uint8Array,
+  options: InstrumentModuleOptions,
+): Uint8Array<ArrayBuffer> {
+  if (bytes.length > MODULE_SIZE_BYTES_MAX) {
+    throw new InvalidModuleError({ reason: `it is larger than ${MODULE_SIZE_BYTES_MAX} bytes` });
+  }
+  if (!WebAssembly.validate(new Uint8Array(bytes)))
+    throw new InvalidModuleError({ reason: 'it is not a valid WebAssembly module' });
+  const sections = readSections(bytes);
+  const find = (id: number) => sections.find((section) => section.id === id);
+  if (find(SECTION.start))
+    throw new InvalidModuleError({ reason: 'it has a start function; export `_start` instead' });
+  const importedGlobals = checkImports(bytes, find(SECTION.import));
+  checkExports(bytes, find(SECTION.export));
+  const globalSection = find(SECTION.global);
+  const definedGlobals = globalSection
+    ? new ByteReader(bytes, globalSection.start, globalSection.end).u32()
+    : 0;
+  const fuelIndex = importedGlobals + definedGlobals;
+  const growIndex = fuelIndex + 1;
+
+  const out: number[] = [...bytes.subarray(0, 8)];
+  let globalWritten = false;
+  const writeGlobals = () => {
+    writeSection(out, SECTION.global, globalPayload(bytes, globalSection));
+    globalWritten = true;
+  };
+  for (const section of sections) {
+    if (!globalWritten && !SECTIONS_BEFORE_GLOBAL.has(section.id) && section.id !== SECTION.global)
+      writeGlobals();
+    if (section.id === SECTION.global) writeGlobals();
+    else if (section.id === SECTION.memory)
+      writeSection(out, section.id, memoryPayload(bytes, section, options.memoryPagesMax));
+    else if (section.id === SECTION.export)
+      writeSection(out, section.id, exportPayload(bytes, section, fuelIndex, growIndex));
+    else if (section.id === SECTION.code)
+      writeSection(out, section.id, codePayload(bytes, section, fuelIndex, growIndex));
+    else for (let i = section.headerStart; i < section.end; i++) out.push(bytes[i] ?? 0);
+  }
+  if (!globalWritten) writeGlobals();
+  const result = new Uint8Array(out);
+  assert(WebAssembly.validate(result), 'instrumentation keeps a module valid');
+  return result;
+}
+
+function readSections(bytes: Uint8Array): Section[] {
+  const reader = new ByteReader(bytes, 8);
+  const sections: Section[] = [];
+  while (!reader.done) {
+    const headerStart = reader.offset;
+    const id = reader.byte();
+    const size = reader.u32();
+    sections.push({ id, headerStart, start: reader.offset, end: reader.offset + size });
+    reader.skip(size);
+  }
+  return sections;
+}
+
+function writeSection(out: number[], id: number, payload: number[]): void {
+  out.push(id, ...encodeU32(payload.length));
+  append(out, payload);
+}
+
+/** Appends without spreading: a function body can hold more bytes than a call may take arguments. */
+function append(out: number[], items: ArrayLike<number>): void {
+  for (let i = 0; i < items.length; i++) out.push(items[i] ?? 0);
+}
+
+/** Refuses imports other than the sandbox's WASI functions; returns the number of imported globals (0). */
+function checkImports(bytes: Uint8Array, section: Section | undefined): number {
+  if (section === undefined) return 0;
+  const reader = new ByteReader(bytes, section.start, section.end);
+  const allowed = new Set<string>(ALLOWED_WASI_FUNCTIONS);
+  const count = reader.u32();
+  for (let i = 0; i < count; i++) {
+    const module = reader.name();
+    const name = reader.name();
+    const kind = reader.byte();
+    if (kind !== 0 || module !== WASI_MODULE || !allowed.has(name)) {
+      throw new InvalidModuleError({
+        reason: `it imports "${module}.${name}"; only these ${WASI_MODULE} functions are provided: ${ALLOWED_WASI_FUNCTIONS.join(', ')}`,
+      });
+    }
+    reader.u32(); // type index
+  }
+  return 0;
+}
+
+function checkExports(bytes: Uint8Array, section: Section | undefined): void {
+  const exports = new Map<string, number>();
+  if (section !== undefined) {
+    const reader = new ByteReader(bytes, section.start, section.end);
+    const count = reader.u32();
+    for (let i = 0; i < count; i++) {
+      const name = reader.name();
+      exports.set(name, reader.byte());
+      reader.u32();
+    }
+  }
+  if (exports.get('_start') !== 0)
+    throw new InvalidModuleError({ reason: 'it exports no `_start` function' });
+  if (exports.get('memory') !== 2) throw new InvalidModuleError({ reason: 'it exports no `memory`' });
+  if (exports.has(FUEL_GLOBAL) || exports.has(GROW_GLOBAL))
+    throw new InvalidModuleError({ reason: 'it is already instrumented' });
+}
+
+function globalPayload(bytes: Uint8Array, section: Section | undefined): number[] {
+  // The fuel counter (i64, mutable, 0) and the last memory.grow result (i32, mutable, 0).
+  const added = [0x7e, 0x01, 0x42, 0x00, OP_END, 0x7f, 0x01, 0x41, 0x00, OP_END];
+  if (section === undefined) return [...encodeU32(2), ...added];
+  const reader = new ByteReader(bytes, section.start, section.end);
+  const count = reader.u32();
+  const out = encodeU32(count + 2);
+  append(out, bytes.subarray(reader.offset, section.end));
+  out.push(...added);
+  return out;
+}
+
+function memoryPayload(bytes: Uint8Array, section: Section, memoryPagesMax: number): number[] {
+  const reader = new ByteReader(bytes, section.start, section.end);
+  if (reader.u32() !== 1) throw new InvalidModuleError({ reason: 'it must define exactly one memory' });
+  const flags = reader.byte();
+  if (flags > 1) throw new InvalidModuleError({ reason: 'its memory is shared or 64-bit' });
+  const minimum = reader.u32();
+  const maximum = flags === 1 ? reader.u32() : Number.POSITIVE_INFINITY;
+  if (minimum > memoryPagesMax) {
+    throw new InvalidModuleError({
+      reason: `it starts with ${minimum} memory pages, more than the limit of ${memoryPagesMax}`,
+    });
+  }
+  return [1, 0x01, ...encodeU32(minimum), ...encodeU32(Math.min(maximum, memoryPagesMax))];
+}
+
+function exportPayload(bytes: Uint8Array, section: Section, fuelIndex: number, growIndex: number): number[] {
+  const reader = new ByteReader(bytes, section.start, section.end);
+  const count = reader.u32();
+  const name = (text: string) => [...encodeU32(text.length), ...new TextEncoder().encode(text)];
+  const out = encodeU32(count + 2);
+  append(out, bytes.subarray(reader.offset, section.end));
+  return [
+    ...out,
+    ...name(FUEL_GLOBAL),
+    0x03,
+    ...encodeU32(fuelIndex),
+    ...name(GROW_GLOBAL),
+    0x03,
+    ...encodeU32(growIndex),
+  ];
+}
+
+function codePayload(bytes: Uint8Array, section: Section, fuelIndex: number, growIndex: number): number[] {
+  const reader = new ByteReader(bytes, section.start, section.end);
+  const count = reader.u32();
+  const out = encodeU32(count);
+  for (let i = 0; i < count; i++) {
+    const size = reader.u32();
+    const body = meterFunction(bytes, reader.offset, reader.offset + size, fuelIndex, growIndex);
+    out.push(...encodeU32(body.length));
+    append(out, body);
+    reader.skip(size);
+  }
+  return out;
+}
+
+/**
+ * Rewrites one function body. Each metering scope (the function, each loop) is charged, where it starts,
+ * the number of instructions it holds outside nested loops; a nested loop is charged on each of its own
+ * iterations. The counts are static, so the same module always charges the same fuel for the same path.
+ */
+function meterFunction(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  fuelIndex: number,
+  growIndex: number,
+): number[] {
+  const reader = new ByteReader(bytes, start, end);
+  const localGroups = reader.u32();
+  for (let i = 0; i < localGroups; i++) {
+    reader.u32();
+    reader.skip(1);
+  }
+  const costs: number[] = [0];
+  const insertions: { offset: number; scope?: number; grow?: true }[] = [{ offset: reader.offset, scope: 0 }];
+  // The frames of nested blocks: the metering scope each one belongs to.
+  const frames: number[] = [0];
+  while (!reader.done) {
+    const scope = frames[frames.length - 1];
+    assert(scope !== undefined, 'an instruction lies inside the function');
+    const opcode = scanInstruction(reader);
+    costs[scope] = (costs[scope] ?? 0) + 1;
+    if (opcode === OP_LOOP) {
+      costs.push(0);
+      frames.push(costs.length - 1);
+      insertions.push({ offset: reader.offset, scope: costs.length - 1 });
+    } else if (opcode === OP_BLOCK || opcode === OP_IF) {
+      frames.push(scope);
+    } else if (opcode === OP_END) {
+      frames.pop();
+      if (frames.length === 0) break;
+    } else if (opcode === OP_MEMORY_GROW) {
+      insertions.push({ offset: reader.offset, grow: true });
+    }
+  }
+  if (frames.length !== 0 || reader.offset !== end)
+    throw new InvalidModuleError({ reason: 'a function body is malformed' });
+
+  const out: number[] = [];
+  append(out, bytes.subarray(start, insertions[0]?.offset ?? start));
+  for (const [index, insertion] of insertions.entries()) {
+    if (insertion.grow) out.push(...growCheck(growIndex));
+    else out.push(...charge(fuelIndex, Math.max(1, costs[insertion.scope ?? 0] ?? 1)));
+    const next = insertions[index + 1]?.offset ?? end;
+    for (let i = insertion.offset; i < next; i++) out.push(bytes[i] ?? 0);
+  }
+  return out;
+}
+
+/** fuel -= cost; if (fuel < 0) unreachable */
+function charge(fuelIndex: number, cost: number): number[] {
+  const global = encodeU32(fuelIndex);
+  return [
+    0x23,
+    ...global,
+    0x42,
+    ...encodeS64(cost),
+    0x7d,
+    0x24,
+    ...global,
+    0x23,
+    ...global,
+    0x42,
+    0x00,
+    0x53,
+    0x04,
+    0x40,
+    0x00,
+    OP_END,
+  ];
+}
+
+/** Keeps memory.grow's result, and traps when it is -1 (the memory limit was reached). */
+function growCheck(growIndex: number): number[] {
+  const global = encodeU32(growIndex);
+  return [0x24, ...global, 0x23, ...global, 0x41, 0x7f, 0x46, 0x04, 0x40, 0x00, OP_END, 0x23, ...global];
+}

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { type ExecuteWasmParameters, executeWasm, FIXED_TIME_NS, instrumentModule } from '../src/index.ts';
+import { GUESTS, wat } from './support/wat.ts';
+
+const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
+
+function run(guest: keyof typeof GUESTS, overrides: Partial<ExecuteWasmParameters> = {}) {
+  const module = new WebAssembly.Module(instrumentModule(wat(GUESTS[guest]), { memoryPagesMax: 4 }));
+  return executeWasm({
+    module,
+    input: [],
+    seed: 'task-1',
+    fuelMax: 1_000_000,
+    memoryPagesMax: 4,
+    outputBytesMax: 1024,
+    logBytesMax: 64,
+    ...overrides,
+  });
+}
+
+describe('executeWasm', () => {
+  it('gives the guest its input on stdin and keeps what it writes to stdout', () => {
+    const result = run('echo', { input: [new Uint8Array([1, 2, 3]), new Uint8Array(0)] });
+    assert.deepEqual([...result.output], [3, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0]);
+    assert.equal(result.exitCode, 0);
+  });
+
+  it('computes the same output with the same fuel on every run, and more fuel for more work', () => {
+    const first = run('sum', { input: [u32(1000)] });
+    const second = run('sum', { input: [u32(1000)] });
+    assert.equal(new DataView(first.output.buffer).getUint32(0, true), (999 * 1000) / 2);
+    assert.deepEqual(first, second);
+    assert.ok(first.fuelUsed > 1000, 'each loop iteration costs fuel');
+    assert.ok(run('sum', { input: [u32(2000)] }).fuelUsed > first.fuelUsed);
+  });
+
+  it('gives the same output and fuel in another process', () => {
+    const local = run('sum', { input: [u32(777)] });
+    const script = `
+      import { executeWasm, instrumentModule } from './src/index.ts';
+      import { GUESTS, wat } from './test/support/wat.ts';
+      const module = new WebAssembly.Module(instrumentModule(wat(GUESTS.sum), { memoryPagesMax: 4 }));
+      const result = executeWasm({ module, input: [new Uint8Array(new Uint32Array([777]).buffer)], seed: 'task-1', fuelMax: 1000000, memoryPagesMax: 4, outputBytesMax: 1024, logBytesMax: 64 });
+      console.log(JSON.stringify({ output: [...result.output], fuelUsed: result.fuelUsed }));`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: new URL('..', import.meta.url).pathname,
+      encoding: 'utf8',
+    });
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), { output: [...local.output], fuelUsed: local.fuelUsed });
+  });
+
+  it('stops at exactly the same point when fuel runs out: the fuel it needs passes, one less does not', () => {
+    const needed = run('sum', { input: [u32(500)] }).fuelUsed;
+    assert.equal(run('sum', { input: [u32(500)], fuelMax: needed }).fuelUsed, needed);
+    assert.throws(() => run('sum', { input: [u32(500)], fuelMax: needed - 1 }), { code: 'FUEL_EXHAUSTED' });
+    assert.throws(() => run('spin', { fuelMax: 10_000 }), /used all of its fuel \(10000\)/);
+  });
+
+  it('stops a guest that grows its memory past the limit with MEMORY_EXHAUSTED', () => {
+    assert.throws(
+      () => run('hog'),
+      (error: Error & { code?: string }) =>
+        error.code === 'MEMORY_EXHAUSTED' && /beyond 4 pages/.test(error.message),
+    );
+  });
+
+  it('refuses output past its limit with OUTPUT_TOO_LARGE, and bounds the log silently', () => {
+    assert.throws(() => run('echo', { input: [new Uint8Array(100)], outputBytesMax: 50 }), {
+      code: 'OUTPUT_TOO_LARGE',
+    });
+    const exited = run('exits', { logBytesMax: 4 });
+    assert.equal(exited.exitCode, 3);
+    assert.equal(exited.log, 'care');
+  });
+
+  it('reports a trap with WASM_TRAP', () => {
+    assert.throws(
+      () => run('divides'),
+      (error: Error & { code?: string }) =>
+        error.code === 'WASM_TRAP' && /divide by zero/.test(error.message),
+    );
+  });
+
+  it('seeds randomness with the task id and reads a fixed clock', () => {
+    const a = run('entropy', { seed: 'task-a' });
+    assert.deepEqual(run('entropy', { seed: 'task-a' }).output, a.output);
+    assert.notDeepEqual(run('entropy', { seed: 'task-b' }).output.subarray(0, 16), a.output.subarray(0, 16));
+    assert.equal(new DataView(a.output.buffer).getBigUint64(16, true), FIXED_TIME_NS);
+  });
+});

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { instrumentModule } from '../src/index.ts';
+import { GUESTS, wat } from './support/wat.ts';
+
+const refuse = (bytes: Uint8Array, reason: RegExp) =>
+  assert.throws(
+    () => instrumentModule(bytes, { memoryPagesMax: 16 }),
+    (error: Error & { code?: string }) => error.code === 'INVALID_MODULE' && reason.test(error.message),
+  );
+
+describe('instrumentModule', () => {
+  it('keeps a module valid and adds its meters as exports', () => {
+    const instrumented = instrumentModule(wat(GUESTS.sum), { memoryPagesMax: 16 });
+    const exports = WebAssembly.Module.exports(new WebAssembly.Module(instrumented)).map(
+      (entry) => entry.name,
+    );
+    assert.deepEqual(exports.sort(), ['__proofgrid_fuel', '__proofgrid_grow', '_start', 'memory']);
+  });
+
+  it('caps the memory maximum at the limit', () => {
+    const instrumented = instrumentModule(
+      wat('(module (memory (export "memory") 1 100) (func (export "_start")))'),
+      { memoryPagesMax: 8 },
+    );
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(instrumented));
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    assert.throws(() => memory.grow(8));
+    assert.equal(memory.grow(7), 1);
+  });
+
+  it('refuses imports the sandbox does not provide', () => {
+    refuse(
+      wat('(module (import "env" "now" (func)) (memory (export "memory") 1) (func (export "_start")))'),
+      /imports "env\.now"/,
+    );
+    refuse(
+      wat(
+        '(module (import "wasi_snapshot_preview1" "path_open" (func)) (memory (export "memory") 1) (func (export "_start")))',
+      ),
+      /path_open/,
+    );
+  });
+
+  it('refuses modules without _start or memory, with a start section, or too much initial memory', () => {
+    refuse(wat('(module (memory (export "memory") 1))'), /no `_start`/);
+    refuse(wat('(module (memory 1) (func (export "_start")))'), /no `memory`/);
+    refuse(
+      wat('(module (memory (export "memory") 1) (func $s) (start $s) (func (export "_start")))'),
+      /start function/,
+    );
+    refuse(wat('(module (memory (export "memory") 32) (func (export "_start")))'), /32 memory pages/);
+  });
+
+  it('refuses SIMD, which is not deterministic across machines', () => {
+    const simd = wat(
+      '(module (memory (export "memory") 1) (func (export "_start") (drop (v128.const i32x4 1 2 3 4))))',
+      { simd: true },
+    );
+    refuse(simd, /SIMD/);
+  });
+
+  it('refuses bytes that are not a WebAssembly module', () => {
+    refuse(new TextEncoder().encode('not wasm at all'), /not a valid WebAssembly module/);
+  });
+});
