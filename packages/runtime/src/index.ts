@@ -5,6 +5,7 @@ export {
   InvalidModuleError,
   MemoryExhaustedError,
   OutputTooLargeError,
+  WallTimeExceededError,
   WasmTrapError,
 } from './wasm/errors.ts';
 export { type ExecuteWasmParameters, type ExecuteWasmResult, executeWasm } from './wasm/executeWasm.ts';
@@ -14,4 +15,5 @@ export {
   type InstrumentModuleOptions,
   instrumentModule,
 } from './wasm/instrumentModule.ts';
+export { type SandboxTask, WasmSandbox } from './wasm/sandbox/WasmSandbox.ts';
 export { FIXED_TIME_NS } from './wasm/wasi/createWasiImports.ts';

@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'MEMORY_EXHAUSTED',
   'OUTPUT_TOO_LARGE',
   'WASM_TRAP',
+  'WALL_TIME_EXCEEDED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -31,4 +31,5 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   MEMORY_EXHAUSTED: 422,
   OUTPUT_TOO_LARGE: 422,
   WASM_TRAP: 422,
+  WALL_TIME_EXCEEDED: 422,
 };

@@ -51,3 +51,14 @@ export class WasmTrapError extends ProofGridError {
     });
   }
 }
+
+export class WallTimeExceededError extends ProofGridError {
+  override name = 'WallTimeExceededError';
+  constructor({ wallTimeMsMax }: { wallTimeMsMax: number }) {
+    super('WALL_TIME_EXCEEDED', {
+      shortMessage: `The run took longer than ${wallTimeMsMax} ms of wall-clock time and was killed.`,
+      details:
+        'The machine may be too slow or too busy for this task; fuel, not time, is the portable limit.',
+    });
+  }
+}

@@ -1,0 +1,18 @@
+// The worker thread of a WasmSandbox: runs one task at a time and answers with its result or error.
+import { parentPort } from 'node:worker_threads';
+import { isProofGridError } from '@proofgrid/core';
+import { type ExecuteWasmParameters, executeWasm } from '../executeWasm.ts';
+
+const port = parentPort;
+if (port === null) throw new Error('sandboxWorker runs only as a worker thread');
+
+port.on('message', ({ id, task }: { id: number; task: ExecuteWasmParameters }) => {
+  try {
+    const result = executeWasm(task);
+    port.postMessage({ id, ok: true, result }, [result.output.buffer as ArrayBuffer]);
+  } catch (error) {
+    const code = isProofGridError(error) ? error.code : 'WASM_TRAP';
+    const message = error instanceof Error ? error.message : String(error);
+    port.postMessage({ id, ok: false, error: { code, message } });
+  }
+});

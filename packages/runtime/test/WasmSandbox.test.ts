@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { instrumentModule, WasmSandbox } from '../src/index.ts';
+import { GUESTS, wat } from './support/wat.ts';
+
+const compile = (guest: keyof typeof GUESTS) =>
+  new WebAssembly.Module(instrumentModule(wat(GUESTS[guest]), { memoryPagesMax: 4 }));
+const limits = { seed: 'task', memoryPagesMax: 4, outputBytesMax: 1024, logBytesMax: 64 };
+
+describe('WasmSandbox', () => {
+  const sandbox = new WasmSandbox();
+  after(() => sandbox.close());
+
+  it('runs a task in a worker thread with the same result as in this thread', async () => {
+    const result = await sandbox.run({
+      ...limits,
+      module: compile('sum'),
+      input: [new Uint8Array(new Uint32Array([100]).buffer)],
+      fuelMax: 1e6,
+      wallTimeMsMax: 30_000,
+    });
+    assert.equal(new DataView(result.output.buffer).getUint32(0, true), 4950);
+    assert.ok(result.fuelUsed > 100);
+  });
+
+  it('passes the error code of a failed run back', async () => {
+    await assert.rejects(
+      sandbox.run({ ...limits, module: compile('spin'), input: [], fuelMax: 5000, wallTimeMsMax: 30_000 }),
+      { code: 'FUEL_EXHAUSTED' },
+    );
+  });
+
+  it('kills a run past its wall-clock limit, then runs the next task in a fresh worker', async () => {
+    await assert.rejects(
+      sandbox.run({ ...limits, module: compile('spin'), input: [], fuelMax: 1e15, wallTimeMsMax: 1500 }),
+      { code: 'WALL_TIME_EXCEEDED' },
+    );
+    const next = await sandbox.run({
+      ...limits,
+      module: compile('echo'),
+      input: [new Uint8Array([9])],
+      fuelMax: 1e6,
+      wallTimeMsMax: 30_000,
+    });
+    assert.deepEqual([...next.output], [1, 0, 0, 0, 9]);
+  });
+});
