@@ -76,6 +76,26 @@ describe('executeWasm', () => {
     assert.equal(exited.log, 'care');
   });
 
+  it('runs a start function after fuel is set, metered, before _start', () => {
+    const guest = wat(`(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (global $ready (mut i32) (i32.const 0))
+      (func $init (local $i i32) (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $l (i32.lt_u (local.get $i) (i32.const 100)))) (global.set $ready (i32.const 42)))
+      (start $init)
+      (func (export "_start")
+        (i32.store (i32.const 64) (global.get $ready))
+        (i32.store (i32.const 0) (i32.const 64))
+        (i32.store (i32.const 4) (i32.const 1))
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`);
+    const module = new WebAssembly.Module(instrumentModule(guest, { memoryPagesMax: 4 }));
+    const base = { module, input: [], seed: 's', memoryPagesMax: 4, outputBytesMax: 16, logBytesMax: 16 };
+    const result = executeWasm({ ...base, fuelMax: 1e6 });
+    assert.deepEqual([...result.output], [42]);
+    assert.ok(result.fuelUsed > 100, 'the start function was charged');
+    assert.throws(() => executeWasm({ ...base, fuelMax: 50 }), { code: 'FUEL_EXHAUSTED' });
+  });
+
   it('reports a trap with WASM_TRAP', () => {
     assert.throws(
       () => run('divides'),

@@ -42,13 +42,9 @@ describe('instrumentModule', () => {
     );
   });
 
-  it('refuses modules without _start or memory, with a start section, or too much initial memory', () => {
+  it('refuses modules without _start or memory, or with too much initial memory', () => {
     refuse(wat('(module (memory (export "memory") 1))'), /no `_start`/);
     refuse(wat('(module (memory 1) (func (export "_start")))'), /no `memory`/);
-    refuse(
-      wat('(module (memory (export "memory") 1) (func $s) (start $s) (func (export "_start")))'),
-      /start function/,
-    );
     refuse(wat('(module (memory (export "memory") 32) (func (export "_start")))'), /32 memory pages/);
   });
 

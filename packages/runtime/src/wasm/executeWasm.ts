@@ -2,7 +2,7 @@ import { assert } from '@proofgrid/core';
 import { WASI_MODULE } from './allowedImports.ts';
 import { encodeStdin } from './encodeStdin.ts';
 import { FuelExhaustedError, MemoryExhaustedError, WasmTrapError } from './errors.ts';
-import { FUEL_GLOBAL, GROW_GLOBAL } from './instrumentModule.ts';
+import { FUEL_GLOBAL, GROW_GLOBAL, INIT_FUNCTION } from './instrumentModule.ts';
 import { createWasiImports, ProcExit } from './wasi/createWasiImports.ts';
 
 export type ExecuteWasmParameters = {
@@ -57,8 +57,10 @@ export function executeWasm(parameters: ExecuteWasmParameters): ExecuteWasmResul
   );
   host.setMemory(memory);
   fuel.value = BigInt(parameters.fuelMax);
+  const init = instance.exports[INIT_FUNCTION];
   let exitCode = 0;
   try {
+    if (typeof init === 'function') init();
     start();
   } catch (error) {
     if (error instanceof ProcExit) exitCode = error.code;

@@ -14,6 +14,8 @@ import { InvalidModuleError } from './errors.ts';
 /** Names of the globals the instrumentation adds and exports, for the host to read and write. */
 export const FUEL_GLOBAL = '__proofgrid_fuel';
 export const GROW_GLOBAL = '__proofgrid_grow';
+/** The module's start function, exported instead of run at instantiation (when no fuel is set yet). */
+export const INIT_FUNCTION = '__proofgrid_init';
 
 const SECTION = { import: 2, memory: 5, global: 6, export: 7, start: 8, code: 10 } as const;
 /** Where a new global section goes: after every section whose id orders before it. */
@@ -33,7 +35,9 @@ export type InstrumentModuleOptions = {
  *   straight-line body from an exported i64 global and traps when it goes below zero, so a run stops at
  *   exactly the same instruction on every machine;
  * - memory: the maximum is capped, and a failed `memory.grow` traps with a flag the host can read;
- * - imports: only the WASI functions the sandbox provides; no start section (fuel is set before `_start`).
+ * - start: a start function (AssemblyScript emits one) is exported as `__proofgrid_init` instead, for the
+ *   host to call, metered, once fuel is set;
+ * - imports: only the WASI functions the sandbox provides.
  *
  * @throws {InvalidModuleErrorType}
  */
@@ -48,8 +52,10 @@ export function instrumentModule(
     throw new InvalidModuleError({ reason: 'it is not a valid WebAssembly module' });
   const sections = readSections(bytes);
   const find = (id: number) => sections.find((section) => section.id === id);
-  if (find(SECTION.start))
-    throw new InvalidModuleError({ reason: 'it has a start function; export `_start` instead' });
+  const startSection = find(SECTION.start);
+  const startFunction = startSection
+    ? new ByteReader(bytes, startSection.start, startSection.end).u32()
+    : undefined;
   const importedGlobals = checkImports(bytes, find(SECTION.import));
   checkExports(bytes, find(SECTION.export));
   const globalSection = find(SECTION.global);
@@ -72,10 +78,10 @@ export function instrumentModule(
     else if (section.id === SECTION.memory)
       writeSection(out, section.id, memoryPayload(bytes, section, options.memoryPagesMax));
     else if (section.id === SECTION.export)
-      writeSection(out, section.id, exportPayload(bytes, section, fuelIndex, growIndex));
+      writeSection(out, section.id, exportPayload(bytes, section, { fuelIndex, growIndex, startFunction }));
     else if (section.id === SECTION.code)
       writeSection(out, section.id, codePayload(bytes, section, fuelIndex, growIndex));
-    else for (let i = section.headerStart; i < section.end; i++) out.push(bytes[i] ?? 0);
+    else if (section.id !== SECTION.start) append(out, bytes.subarray(section.headerStart, section.end));
   }
   if (!globalWritten) writeGlobals();
   const result = new Uint8Array(out);
@@ -171,21 +177,29 @@ function memoryPayload(bytes: Uint8Array, section: Section, memoryPagesMax: numb
   return [1, 0x01, ...encodeU32(minimum), ...encodeU32(Math.min(maximum, memoryPagesMax))];
 }
 
-function exportPayload(bytes: Uint8Array, section: Section, fuelIndex: number, growIndex: number): number[] {
+function exportPayload(
+  bytes: Uint8Array,
+  section: Section,
+  {
+    fuelIndex,
+    growIndex,
+    startFunction,
+  }: { fuelIndex: number; growIndex: number; startFunction: number | undefined },
+): number[] {
   const reader = new ByteReader(bytes, section.start, section.end);
   const count = reader.u32();
-  const name = (text: string) => [...encodeU32(text.length), ...new TextEncoder().encode(text)];
-  const out = encodeU32(count + 2);
-  append(out, bytes.subarray(reader.offset, section.end));
-  return [
-    ...out,
-    ...name(FUEL_GLOBAL),
-    0x03,
-    ...encodeU32(fuelIndex),
-    ...name(GROW_GLOBAL),
-    0x03,
-    ...encodeU32(growIndex),
+  const entry = (name: string, kind: number, index: number) => [
+    ...encodeU32(name.length),
+    ...new TextEncoder().encode(name),
+    kind,
+    ...encodeU32(index),
   ];
+  const added = [entry(FUEL_GLOBAL, 0x03, fuelIndex), entry(GROW_GLOBAL, 0x03, growIndex)];
+  if (startFunction !== undefined) added.push(entry(INIT_FUNCTION, 0x00, startFunction));
+  const out = encodeU32(count + added.length);
+  append(out, bytes.subarray(reader.offset, section.end));
+  for (const bytesOfEntry of added) append(out, bytesOfEntry);
+  return out;
 }
 
 function codePayload(bytes: Uint8Array, section: Section, fuelIndex: number, growIndex: number): number[] {
