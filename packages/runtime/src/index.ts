@@ -16,4 +16,10 @@ export {
   instrumentModule,
 } from './wasm/instrumentModule.ts';
 export { type SandboxTask, WasmSandbox } from './wasm/sandbox/WasmSandbox.ts';
-export { FIXED_TIME_NS } from './wasm/wasi/createWasiImports.ts';
+export {
+  createWasiImports,
+  FIXED_TIME_NS,
+  ProcExit,
+  type WasiHost,
+  type WasiIo,
+} from './wasm/wasi/createWasiImports.ts';
