@@ -41,6 +41,14 @@ export {
   USERNAME_LENGTH_MAX,
   USERNAME_LENGTH_MIN,
 } from './limits.ts';
+export {
+  InvalidManifestError,
+  MANIFEST_DEFAULTS,
+  MANIFEST_PATH,
+  type Manifest,
+  parseManifest,
+  type VerificationPolicy,
+} from './manifest/parseManifest.ts';
 export { type ReadTarParameters, readTar, type TarEntry } from './tar/readTar.ts';
 export { type TarFile, writeTar } from './tar/writeTar.ts';
 export type { Clock } from './time/Clock.ts';

@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'PROOF_NOT_FOUND',
   'PROOF_ALREADY_CONFIRMED',
   // Runtime: why a task's run did not produce a result.
+  'INVALID_MANIFEST',
   'INVALID_MODULE',
   'FUEL_EXHAUSTED',
   'MEMORY_EXHAUSTED',
