@@ -7,8 +7,8 @@ const ALLOWED: Record<string, string[]> = {
   core: [],
   runtime: ['core'],
   client: ['core'],
-  hub: ['core'],
-  cli: ['core', 'client', 'hub'],
+  hub: ['core', 'runtime'],
+  cli: ['core', 'runtime', 'client', 'hub'],
 };
 
 it('keeps dependencies between packages one-way', () => {

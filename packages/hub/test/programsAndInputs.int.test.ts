@@ -171,6 +171,74 @@ for (const driver of DRIVERS) {
       assert.match(body(json).error_message ?? '', /multipart/);
     });
 
+    it('validates a program with a manifest: its module must pass the sandbox checks', async () => {
+      const wabt = await (await import('wabt')).default();
+      const wasm = (text: string) => new Uint8Array(wabt.parseWat('p.wat', text).toBinary({}).buffer);
+      const good = wasm('(module (memory (export "memory") 1) (func (export "_start")))');
+      const sneaky = wasm(
+        '(module (import "env" "now" (func)) (memory (export "memory") 1) (func (export "_start")))',
+      );
+      const manifest = (entry: string, extra = {}) =>
+        new TextEncoder().encode(JSON.stringify({ name: 'checked', runtime: 'wasm', entry, ...extra }));
+      const archive = (files: { path: string; data: Uint8Array }[]) => writeTar(files);
+      const accepted = await upload(
+        archive([
+          { path: 'proofgrid.json', data: manifest('program.wasm') },
+          { path: 'program.wasm', data: good },
+        ]),
+        {
+          name: 'with-manifest',
+          description: '',
+          execution_timeout: 60,
+        },
+      );
+      assert.equal(accepted.statusCode, 200, accepted.body);
+      const cases: [Uint8Array, string, RegExp][] = [
+        [
+          archive([
+            { path: 'proofgrid.json', data: manifest('missing.wasm') },
+            { path: 'program.wasm', data: good },
+          ]),
+          'INVALID_MANIFEST',
+          /"missing\.wasm" is not a file/,
+        ],
+        [
+          archive([
+            { path: 'proofgrid.json', data: manifest('program.wasm', { limits: { fuel: -1 } }) },
+            { path: 'program.wasm', data: good },
+          ]),
+          'INVALID_MANIFEST',
+          /limits\.fuel/,
+        ],
+        [
+          archive([
+            { path: 'proofgrid.json', data: manifest('program.wasm') },
+            { path: 'program.wasm', data: sneaky },
+          ]),
+          'INVALID_MODULE',
+          /imports "env\.now"/,
+        ],
+        [
+          archive([
+            { path: 'proofgrid.json', data: manifest('program.wasm') },
+            { path: 'program.wasm', data: new TextEncoder().encode('nope') },
+          ]),
+          'INVALID_MODULE',
+          /not a valid WebAssembly module/,
+        ],
+      ];
+      for (const [bytes, code, message] of cases) {
+        const response = await upload(bytes, {
+          name: `refused-${code}`,
+          description: '',
+          execution_timeout: 60,
+        });
+        assert.equal(response.statusCode, 422, response.body);
+        assert.equal(body(response).error_code, code);
+        assert.match(body(response).error_message ?? '', message);
+      }
+    });
+
     it('answers ACCOUNT_NOT_FOUND for the programs of an unknown organization', async () => {
       const response = await hub.app.inject({
         method: 'GET',

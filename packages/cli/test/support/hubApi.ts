@@ -22,9 +22,7 @@ export async function signUp(hub: HubClient, name = `org-${randomUUID().slice(0,
 }
 
 export function programArchive(): Uint8Array {
-  return writeTar([
-    { path: 'proofgrid.json', data: new TextEncoder().encode(`{"marker":"${randomUUID()}"}`) },
-  ]);
+  return writeTar([{ path: 'program.json', data: new TextEncoder().encode(`{"marker":"${randomUUID()}"}`) }]);
 }
 
 function form(file: { name: string; bytes: Uint8Array }, data: unknown): FormData {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidTarError, isUuid, ProofGridError, readTar } from '@proofgrid/core';
+import { isUuid, ProofGridError } from '@proofgrid/core';
 import type { HubDeps } from '../deps.ts';
 import { AccountNotFoundError, ProgramNotFoundError } from '../errors.ts';
+import { validateProgramArchive } from '../programs/validateProgramArchive.ts';
 import { isUniqueViolation } from '../store/isUniqueViolation.ts';
 import type { Queryable } from '../store/Store.ts';
 import { organizationExists } from './accounts.ts';
@@ -31,25 +32,23 @@ export type UploadProgramParameters = {
 const SUMMARY_COLUMNS = 'organization_id, program_id, name, description, input_lock_timeout';
 
 /**
- * Stores a program archive and records the program. The archive must be a safe tar holding at least one
- * file; it is stored before the row, so a crash between the two leaves only an unreferenced blob.
+ * Stores a program archive and records the program, after `validateProgramArchive` accepted it. The archive
+ * is stored before the row, so a crash between the two leaves only an unreferenced blob.
  *
- * @throws INVALID_TAR, PROGRAM_NAME_TAKEN
+ * @throws INVALID_TAR, INVALID_MANIFEST, INVALID_MODULE, PROGRAM_NAME_TAKEN
  */
 export async function uploadProgram(
   deps: HubDeps,
   parameters: UploadProgramParameters,
 ): Promise<{ programId: string }> {
-  const entries = readTar(parameters.archive);
-  if (!entries.some((entry) => entry.type === 'file'))
-    throw new InvalidTarError({ reason: 'it holds no file' });
+  const manifest = validateProgramArchive(parameters.archive);
   const blob = await deps.blobs.put(parameters.archive);
   const programId = randomUUID();
   const now = new Date(deps.clock.nowMs());
   try {
     await deps.store.query(
-      `INSERT INTO program (program_id, organization_id, name, description, input_lock_timeout, blob_hash, blob_size, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO program (program_id, organization_id, name, description, input_lock_timeout, blob_hash, blob_size, created_at, manifest)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         programId,
         parameters.organizationId,
@@ -59,6 +58,7 @@ export async function uploadProgram(
         blob.hash,
         blob.sizeBytes,
         now,
+        manifest === null ? null : JSON.stringify(manifest),
       ],
     );
   } catch (error) {

@@ -66,7 +66,10 @@ export async function signUp(
 /** A small valid program archive. */
 export function programArchive(marker = randomUUID()): Uint8Array {
   return writeTar([
-    { path: 'proofgrid.json', data: new TextEncoder().encode('{"runtime":"wasm"}') },
+    {
+      path: 'README.txt',
+      data: new TextEncoder().encode('an opaque program: its organization verifies results'),
+    },
     { path: 'src/main.txt', data: new TextEncoder().encode(`program ${marker}`) },
   ]);
 }
