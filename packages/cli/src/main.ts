@@ -5,6 +5,7 @@ import { accountLogin, accountLogout, accountRegister } from './commands/account
 import { hubStart } from './commands/hubStart.ts';
 import type { CommandIo } from './commands/io.ts';
 import { orgList } from './commands/orgList.ts';
+import { programBuild, programInit } from './commands/program.ts';
 import { resolveHubUrl } from './config/resolveHubUrl.ts';
 
 const USAGE = `proofgrid — the ProofGrid command line
@@ -16,6 +17,8 @@ Usage:
   proofgrid account login --username <u> [--password <p>]
   proofgrid account logout
   proofgrid org list [--name-filter <prefix>] [--limit 1..50] [--page 1..] [--json]
+  proofgrid program init <dir>        write an AssemblyScript starter program
+  proofgrid program build <dir>       compile it to build/program.wasm and check it as the hub will
 
 Every command that talks to a hub takes --hub <url> (or PROOFGRID_HUB; default http://127.0.0.1:8080).
 A password not given with --password or PROOFGRID_PASSWORD is asked for (or read from standard input).
@@ -106,6 +109,14 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
         },
         io,
       );
+    }
+    case 'program init':
+    case 'program build': {
+      const { positionals } = parseArgs({ args: rest, options: {}, strict: true, allowPositionals: true });
+      const dir = positionals[0];
+      if (dir === undefined || positionals.length > 1)
+        throw new UsageError(`proofgrid ${key} takes one folder.`);
+      return command === 'init' ? programInit({ dir }, io) : programBuild({ dir }, io);
     }
     case 'help':
     case '--help':
