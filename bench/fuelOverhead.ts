@@ -29,7 +29,7 @@ function compile(name: string, outDir: string): Uint8Array<ArrayBuffer> {
   const out = join(outDir, `${name}.wasm`);
   const args = [`bench/kernels/${name}.ts`, '--outFile', out, '--optimize', '--runtime', 'stub'];
   // AssemblyScript's abort goes to the kernels' own glue (proc_exit), not to an `env` import.
-  args.push('--use', 'abort=bench/kernels/proofgrid/abortProgram');
+  args.push('--use', 'abort=packages/hub/template/default/assembly/proofgrid/abortProgram');
   const result = spawnSync(join(root, 'node_modules/.bin/asc'), args, { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`asc failed for ${name}: ${result.stderr}`);
   return new Uint8Array(readFileSync(out));

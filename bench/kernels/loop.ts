@@ -1,4 +1,4 @@
-import { nextValue, write } from './proofgrid';
+import { nextValue, write } from '../../packages/hub/template/default/assembly/proofgrid';
 
 // A tight loop: an xorshift generator run n times (n = first input value, big-endian u32).
 export function _start(): void {

@@ -1,4 +1,4 @@
-import { nextValue, write } from './proofgrid';
+import { nextValue, write } from '../../packages/hub/template/default/assembly/proofgrid';
 
 // Multiplies two n×n matrices of f64 (n = first input value), filled deterministically.
 export function _start(): void {

@@ -1,4 +1,4 @@
-import { nextValue, write } from './proofgrid';
+import { nextValue, write } from '../../packages/hub/template/default/assembly/proofgrid';
 
 function isPrime(n: u32): bool {
   if (n < 2) return false;
