@@ -53,3 +53,8 @@ export { type ReadTarParameters, readTar, type TarEntry } from './tar/readTar.ts
 export { type TarFile, writeTar } from './tar/writeTar.ts';
 export type { Clock } from './time/Clock.ts';
 export { formatNaiveDatetime } from './time/formatNaiveDatetime.ts';
+export {
+  decideReplicaVerdict,
+  type ReplicaResult,
+  type ReplicaVerdict,
+} from './verification/decideReplicaVerdict.ts';
