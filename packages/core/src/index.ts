@@ -1,5 +1,6 @@
 export { AssertionError, assert } from './assert.ts';
 export { decodeBase64, encodeBase64 } from './encoding/base64.ts';
+export { CANONICAL_DEPTH_MAX, type CanonicalValue, encodeCanonical } from './encoding/encodeCanonical.ts';
 export { isProofGridError, ProofGridError, type ProofGridErrorParameters } from './errors/base.ts';
 export { ERROR_CODES, type ErrorCode } from './errors/codes.ts';
 export {
@@ -49,6 +50,7 @@ export {
   parseManifest,
   type VerificationPolicy,
 } from './manifest/parseManifest.ts';
+export { type KeyPair, keyPairFromSeed, signCanonical, verifyCanonical } from './signatures/signatures.ts';
 export { type ReadTarParameters, readTar, type TarEntry } from './tar/readTar.ts';
 export { type TarFile, writeTar } from './tar/writeTar.ts';
 export type { Clock } from './time/Clock.ts';
