@@ -71,3 +71,35 @@ describe('examples/primality', () => {
     }
   });
 });
+
+describe('examples/montecarlo-pi', () => {
+  it('agrees across replicas of a task, differs between tasks, and estimates pi', async () => {
+    const build = await runCli(['program', 'build', join(EXAMPLES, 'montecarlo-pi')]);
+    assert.equal(build.code, 0, build.stderr);
+    const manifest = JSON.parse(await readFile(join(EXAMPLES, 'montecarlo-pi/proofgrid.json'), 'utf8'));
+    const bytes = await readFile(join(EXAMPLES, 'montecarlo-pi', manifest.entry));
+    const module = new WebAssembly.Module(
+      instrumentModule(bytes, { memoryPagesMax: manifest.limits.memory_pages }),
+    );
+    const samples = new Uint8Array([0, 0, 0x75, 0x30]); // 30,000
+    const run = (seed: string) =>
+      JSON.parse(
+        new TextDecoder().decode(
+          executeWasm({
+            module,
+            input: [samples, samples],
+            seed,
+            fuelMax: manifest.limits.fuel,
+            memoryPagesMax: manifest.limits.memory_pages,
+            outputBytesMax: 4096,
+            logBytesMax: 256,
+          }).output,
+        ),
+      ) as { samples: number; inside: number }[];
+    const replicaA = run('task-1');
+    assert.deepEqual(run('task-1'), replicaA, 'two replicas of one task agree');
+    assert.notDeepEqual(run('task-2'), replicaA, 'another task samples other points');
+    const inside = replicaA.reduce((sum, row) => sum + row.inside, 0);
+    assert.ok(Math.abs((4 * inside) / 60_000 - Math.PI) < 0.03, `estimate ${(4 * inside) / 60_000}`);
+  });
+});

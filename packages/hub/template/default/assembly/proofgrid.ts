@@ -7,6 +7,8 @@ declare function fd_read(fd: u32, iovs: usize, iovsLength: u32, readPointer: usi
 declare function fd_write(fd: u32, iovs: usize, iovsLength: u32, writtenPointer: usize): u16;
 @external("wasi_snapshot_preview1", "proc_exit")
 declare function proc_exit(code: u32): void;
+@external("wasi_snapshot_preview1", "random_get")
+declare function random_get(buffer: usize, length: u32): u16;
 
 function readExact(buffer: usize, length: u32): u32 {
   const iov = memory.data(16);
@@ -42,6 +44,23 @@ function writeTo(fd: u32, bytes: ArrayBuffer): void {
   store<u32>(iov, changetype<usize>(bytes));
   store<u32>(iov, bytes.byteLength, 4);
   fd_write(fd, iov, 1, iov + 8);
+}
+
+/**
+ * A random u32 from the task's seeded source: every replica of a task draws the same numbers, so their
+ * results agree; different tasks draw different ones.
+ */
+export function randomU32(): u32 {
+  const buffer = memory.data(4);
+  random_get(buffer, 4);
+  return load<u32>(buffer);
+}
+
+/** A random f64 in [0, 1) from the task's seeded source (53 random bits). */
+export function randomF64(): f64 {
+  const high = <u64>(randomU32() >>> 5);
+  const low = <u64>(randomU32() >>> 6);
+  return <f64>((high << 26) | low) / 9007199254740992.0;
 }
 
 /** Appends text (UTF-8) to the task's output. */
