@@ -1,4 +1,5 @@
-// Benchmark: the cost of fuel metering. Compiles three AssemblyScript kernels (bench/kernels/), runs each
+// Benchmark: the cost of fuel metering. Compiles four AssemblyScript kernels (a tight loop, a matrix
+// multiply, the render example's ray tracer, trial-division primality), runs each
 // unmetered and metered on the same input, alternating, and prints the median times and their ratio.
 //
 //   npm run bench:fuel
@@ -17,17 +18,33 @@ import {
 
 const ROUNDS = 7;
 const be32 = (n: number) => new Uint8Array([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
-const KERNELS: { name: string; input: Uint8Array[] }[] = [
-  { name: 'loop', input: [be32(200_000_000)] },
-  { name: 'matmul', input: [be32(220)] },
-  { name: 'primality', input: Array.from({ length: 4000 }, (_, i) => be32(4_294_967_291 - 2 * i)) },
+const renderInput = new Uint8Array([
+  ...be32(0),
+  ...be32(0),
+  ...be32(640),
+  ...be32(480),
+  ...be32(640),
+  ...be32(480),
+]);
+const KERNELS: { name: string; source: string; input: Uint8Array[] }[] = [
+  { name: 'loop', source: 'bench/kernels/loop.ts', input: [be32(200_000_000)] },
+  { name: 'matmul', source: 'bench/kernels/matmul.ts', input: [be32(220)] },
+  { name: 'render', source: 'examples/render/assembly/index.ts', input: [renderInput] },
+  {
+    name: 'primality',
+    source: 'bench/kernels/primality.ts',
+    input: Array.from({ length: 4000 }, (_, i) => be32(4_294_967_291 - 2 * i)),
+  },
 ];
 const limits = { seed: 'bench', memoryPagesMax: 1024, outputBytesMax: 1 << 20, logBytesMax: 1024 };
 
-function compile(name: string, outDir: string): Uint8Array<ArrayBuffer> {
+function compile(
+  { name, source }: { name: string; source: string },
+  outDir: string,
+): Uint8Array<ArrayBuffer> {
   const root = new URL('..', import.meta.url).pathname;
   const out = join(outDir, `${name}.wasm`);
-  const args = [`bench/kernels/${name}.ts`, '--outFile', out, '--optimize', '--runtime', 'stub'];
+  const args = [source, '--outFile', out, '--optimize'];
   // AssemblyScript's abort goes to the kernels' own glue (proc_exit), not to an `env` import.
   args.push('--use', 'abort=packages/hub/template/default/assembly/proofgrid/abortProgram');
   const result = spawnSync(join(root, 'node_modules/.bin/asc'), args, { cwd: root, encoding: 'utf8' });
@@ -58,7 +75,7 @@ const outDir = mkdtempSync(join(tmpdir(), 'proofgrid-kernels-'));
 const ratios: number[] = [];
 try {
   for (const kernel of KERNELS) {
-    const bytes = compile(kernel.name, outDir);
+    const bytes = compile(kernel, outDir);
     const plain = new WebAssembly.Module(bytes);
     const metered = new WebAssembly.Module(
       instrumentModule(bytes, { memoryPagesMax: limits.memoryPagesMax }),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -101,5 +101,67 @@ describe('examples/montecarlo-pi', () => {
     assert.notDeepEqual(run('task-2'), replicaA, 'another task samples other points');
     const inside = replicaA.reduce((sum, row) => sum + row.inside, 0);
     assert.ok(Math.abs((4 * inside) / 60_000 - Math.PI) < 0.03, `estimate ${(4 * inside) / 60_000}`);
+  });
+});
+
+describe('examples/render', () => {
+  let workDir: string;
+  before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'proofgrid-render-'));
+  });
+  after(() => rm(workDir, { recursive: true, force: true }));
+
+  it('renders tiles that assemble into exactly the image rendered in one piece', async () => {
+    assert.equal((await runCli(['program', 'build', join(EXAMPLES, 'render')])).code, 0);
+    const manifest = JSON.parse(await readFile(join(EXAMPLES, 'render/proofgrid.json'), 'utf8'));
+    const module = new WebAssembly.Module(
+      instrumentModule(await readFile(join(EXAMPLES, 'render', manifest.entry)), {
+        memoryPagesMax: manifest.limits.memory_pages,
+      }),
+    );
+    const render = async (inputs: string, results: string, tile: number) => {
+      const generated = spawnSync(
+        process.execPath,
+        [
+          join(EXAMPLES, 'render/generate-inputs.mjs'),
+          '--out',
+          inputs,
+          '--width',
+          '96',
+          '--height',
+          '64',
+          '--tile',
+          String(tile),
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(generated.status, 0, generated.stderr);
+      for (const file of await readdir(inputs)) {
+        const result = executeWasm({
+          module,
+          input: parseInputCsv(await readFile(join(inputs, file))),
+          seed: file,
+          fuelMax: manifest.limits.fuel,
+          memoryPagesMax: manifest.limits.memory_pages,
+          outputBytesMax: manifest.limits.output_bytes,
+          logBytesMax: 1024,
+        });
+        await mkdir(join(results, file.replace(/\.csv$/, '')), { recursive: true });
+        await writeFile(join(results, file.replace(/\.csv$/, ''), 'output'), result.output);
+      }
+      const png = join(results, 'image.png');
+      const assembled = spawnSync(
+        process.execPath,
+        [join(EXAMPLES, 'render/assemble.mjs'), results, '--out', png],
+        { encoding: 'utf8' },
+      );
+      assert.equal(assembled.status, 0, assembled.stderr);
+      return readFile(png);
+    };
+    const tiled = await render(join(workDir, 'in-tiled'), join(workDir, 'out-tiled'), 32);
+    const whole = await render(join(workDir, 'in-whole'), join(workDir, 'out-whole'), 96);
+    assert.deepEqual([...tiled.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.deepEqual(tiled, whole);
+    assert.ok(new Set(tiled.subarray(100)).size > 50, 'the image is not blank');
   });
 });
