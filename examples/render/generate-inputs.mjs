@@ -31,7 +31,7 @@ for (let y = 0; y < height; y += tile) {
     const w = Math.min(tile, width - x);
     const h = Math.min(tile, height - y);
     const value = Buffer.alloc(24);
-    [x, y, w, h, width, height].forEach((n, i) => value.writeUInt32BE(n, i * 4));
+    for (const [i, n] of [x, y, w, h, width, height].entries()) value.writeUInt32BE(n, i * 4);
     writeFileSync(join(values.out, `tile-${x}-${y}-${w}x${h}.csv`), `${value.toString('base64')}\n`);
     count += 1;
   }
