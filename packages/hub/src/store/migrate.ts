@@ -28,9 +28,13 @@ export async function migrate(
   store: Store,
   migrations: readonly Migration[] = listMigrations(),
 ): Promise<number[]> {
-  await store.query(
-    'CREATE TABLE IF NOT EXISTS schema_migration (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
-  );
+  // Under the lock too: two servers running CREATE TABLE IF NOT EXISTS at once can both try to create it.
+  await store.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await tx.query(
+      'CREATE TABLE IF NOT EXISTS schema_migration (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
+    );
+  });
   const applied: number[] = [];
   for (const migration of migrations) {
     const done = await store.transaction(async (tx) => {
