@@ -56,6 +56,28 @@ describe('instrumentModule', () => {
     refuse(simd, /SIMD/);
   });
 
+  it('keeps custom sections wherever they stand, with or without a global section', () => {
+    const custom = [0x00, 0x05, 0x04, 0x6e, 0x6f, 0x74, 0x65]; // section 0, "note", no payload
+    const withCustomFirst = (bytes: Uint8Array) =>
+      new Uint8Array([...bytes.subarray(0, 8), ...custom, ...bytes.subarray(8)]);
+    for (const text of [
+      GUESTS.sum,
+      '(module (global (mut i32) (i32.const 1)) (memory (export "memory") 1) (func (export "_start")))',
+    ]) {
+      const instrumented = instrumentModule(withCustomFirst(wat(text)), { memoryPagesMax: 16 });
+      assert.ok(WebAssembly.validate(instrumented));
+    }
+  });
+
+  it('refuses a module that already uses the names the instrumentation adds', () => {
+    refuse(
+      wat(
+        '(module (memory (export "memory") 1) (func (export "_start")) (func (export "__proofgrid_init")))',
+      ),
+      /already instrumented/,
+    );
+  });
+
   it('refuses bytes that are not a WebAssembly module', () => {
     refuse(new TextEncoder().encode('not wasm at all'), /not a valid WebAssembly module/);
   });

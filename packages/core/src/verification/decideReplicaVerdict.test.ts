@@ -89,6 +89,22 @@ describe('decideReplicaVerdict', () => {
     }
   });
 
+  it('accepts no result while two are tied at the top, even at the quorum', () => {
+    assert.deepEqual(
+      decideReplicaVerdict(replicate(2, 5), { results: results('x', 'y', 'x', 'y'), inFlight: 0 }),
+      { decision: 'add_replica' },
+    );
+    assert.equal(
+      decideReplicaVerdict(replicate(2, 4), { results: results('x', 'y', 'x', 'y'), inFlight: 0 }).decision,
+      'fail',
+    );
+    assert.equal(
+      decideReplicaVerdict(replicate(2, 5), { results: results('x', 'y', 'x', 'y', 'x'), inFlight: 0 })
+        .decision,
+      'accept',
+    );
+  });
+
   it('accepts the first result under policy none', () => {
     assert.deepEqual(decideReplicaVerdict({ policy: 'none' }, { results: results('x'), inFlight: 0 }), {
       decision: 'accept',

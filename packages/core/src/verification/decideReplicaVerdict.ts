@@ -42,7 +42,9 @@ export function decideReplicaVerdict(
     byHash.set(result.resultHash, [...(byHash.get(result.resultHash) ?? []), result.workerId]);
   let best: [string, string[]] | undefined;
   for (const entry of byHash) if (best === undefined || entry[1].length > best[1].length) best = entry;
-  if (best !== undefined && best[1].length >= quorum) {
+  // Two results tied at the top (possible when replicas_max >= 2 * quorum) is no verdict: neither wins.
+  const tied = [...byHash.values()].filter((workers) => workers.length === best?.[1].length).length > 1;
+  if (best !== undefined && best[1].length >= quorum && !tied) {
     const [resultHash, agreeing] = best;
     const disagreeing = results
       .filter((result) => result.resultHash !== resultHash)

@@ -17,7 +17,16 @@ export const GROW_GLOBAL = '__proofgrid_grow';
 /** The module's start function, exported instead of run at instantiation (when no fuel is set yet). */
 export const INIT_FUNCTION = '__proofgrid_init';
 
-const SECTION = { import: 2, memory: 5, global: 6, export: 7, start: 8, code: 10 } as const;
+const SECTION = {
+  custom: 0,
+  import: 2,
+  table: 4,
+  memory: 5,
+  global: 6,
+  export: 7,
+  start: 8,
+  code: 10,
+} as const;
 /** Where a new global section goes: after every section whose id orders before it. */
 const SECTIONS_BEFORE_GLOBAL = new Set([1, 2, 3, 4, 5, 13]);
 
@@ -72,8 +81,10 @@ export function instrumentModule(
     globalWritten = true;
   };
   for (const section of sections) {
-    if (!globalWritten && !SECTIONS_BEFORE_GLOBAL.has(section.id) && section.id !== SECTION.global)
-      writeGlobals();
+    // Custom sections (id 0) may stand anywhere and say nothing about where the global section goes.
+    const globalBelongsHere =
+      globalSection === undefined && section.id !== SECTION.custom && !SECTIONS_BEFORE_GLOBAL.has(section.id);
+    if (!globalWritten && globalBelongsHere) writeGlobals();
     if (section.id === SECTION.global) writeGlobals();
     else if (section.id === SECTION.memory)
       writeSection(out, section.id, memoryPayload(bytes, section, options.memoryPagesMax));
@@ -85,7 +96,9 @@ export function instrumentModule(
   }
   if (!globalWritten) writeGlobals();
   const result = new Uint8Array(out);
-  assert(WebAssembly.validate(result), 'instrumentation keeps a module valid');
+  // The input was valid; if the rewrite is not, the module uses something this rewriter does not know.
+  if (!WebAssembly.validate(result))
+    throw new InvalidModuleError({ reason: 'it uses a construct ProofGrid cannot meter' });
   return result;
 }
 
@@ -146,7 +159,7 @@ function checkExports(bytes: Uint8Array, section: Section | undefined): void {
   if (exports.get('_start') !== 0)
     throw new InvalidModuleError({ reason: 'it exports no `_start` function' });
   if (exports.get('memory') !== 2) throw new InvalidModuleError({ reason: 'it exports no `memory`' });
-  if (exports.has(FUEL_GLOBAL) || exports.has(GROW_GLOBAL))
+  if (exports.has(FUEL_GLOBAL) || exports.has(GROW_GLOBAL) || exports.has(INIT_FUNCTION))
     throw new InvalidModuleError({ reason: 'it is already instrumented' });
 }
 
