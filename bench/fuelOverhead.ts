@@ -58,6 +58,7 @@ function runUnmetered(module: WebAssembly.Module, input: Uint8Array[]): Uint8Arr
     outputBytesMax: limits.outputBytesMax,
     logBytesMax: limits.logBytesMax,
     seed: limits.seed,
+    chargeFuel: () => undefined, // unmetered: the baseline
   });
   const instance = new WebAssembly.Instance(module, { [WASI_MODULE]: host.imports });
   host.setMemory(instance.exports.memory as WebAssembly.Memory);

@@ -51,3 +51,5 @@ export const FUEL_PER_TASK_MAX = 1e15;
 /** Bytes a task may write to standard output, and to its log (standard error). */
 export const OUTPUT_SIZE_BYTES_MAX = 16 * 1024 * 1024;
 export const LOG_SIZE_BYTES_MAX = 64 * 1024;
+/** Elements a module's tables may grow to (each costs host memory, like pages). */
+export const TABLE_ELEMENTS_MAX = 65_536;

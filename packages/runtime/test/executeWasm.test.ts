@@ -96,6 +96,27 @@ describe('executeWasm', () => {
     assert.throws(() => executeWasm({ ...base, fuelMax: 50 }), { code: 'FUEL_EXHAUSTED' });
   });
 
+  it('charges host work to fuel and bounds it: too many I/O vectors, huge random draws, bad pointers', () => {
+    const guest = wat(`(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "random_get" (func $random_get (param i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "_start")
+        ;; errno of 2000 zero-length vectors, then of an I/O vector list outside memory
+        (i32.store8 (i32.const 100) (call $fd_write (i32.const 1) (i32.const 0) (i32.const 2000) (i32.const 8)))
+        (i32.store8 (i32.const 101) (call $fd_write (i32.const 1) (i32.const 70000) (i32.const 1) (i32.const 8)))
+        (i32.store (i32.const 0) (i32.const 100))
+        (i32.store (i32.const 4) (i32.const 2))
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (drop (call $random_get (i32.const 200) (i32.const 60000)))))`);
+    const module = new WebAssembly.Module(instrumentModule(guest, { memoryPagesMax: 4 }));
+    const base = { module, input: [], seed: 's', memoryPagesMax: 4, outputBytesMax: 16, logBytesMax: 16 };
+    const result = executeWasm({ ...base, fuelMax: 1e6 });
+    assert.deepEqual([...result.output], [28, 21], 'EINVAL for too many vectors, EFAULT outside memory');
+    assert.ok(result.fuelUsed > 60_000, 'the 60,000 random bytes were charged');
+    assert.throws(() => executeWasm({ ...base, fuelMax: 30_000 }), { code: 'FUEL_EXHAUSTED' });
+  });
+
   it('reports a trap with WASM_TRAP', () => {
     assert.throws(
       () => run('divides'),

@@ -29,6 +29,22 @@ describe('instrumentModule', () => {
     assert.equal(memory.grow(7), 1);
   });
 
+  it('caps table growth, so table.grow cannot fill host memory', () => {
+    const guest = wat(
+      '(module (table (export "t") 1 funcref) (memory (export "memory") 1) (func (export "_start")))',
+    );
+    const instance = new WebAssembly.Instance(
+      new WebAssembly.Module(instrumentModule(guest, { memoryPagesMax: 16 })),
+    );
+    const table = instance.exports.t as WebAssembly.Table;
+    assert.throws(() => table.grow(65_536));
+    assert.equal(table.grow(65_535), 1);
+    refuse(
+      wat('(module (table 70000 funcref) (memory (export "memory") 1) (func (export "_start")))'),
+      /70000 elements/,
+    );
+  });
+
   it('refuses imports the sandbox does not provide', () => {
     refuse(
       wat('(module (import "env" "now" (func)) (memory (export "memory") 1) (func (export "_start")))'),

@@ -37,25 +37,32 @@ export type ExecuteWasmResult = {
  * @throws FUEL_EXHAUSTED, MEMORY_EXHAUSTED, OUTPUT_TOO_LARGE, WASM_TRAP
  */
 export function executeWasm(parameters: ExecuteWasmParameters): ExecuteWasmResult {
+  let fuel: WebAssembly.Global | undefined;
   const host = createWasiImports({
     stdin: encodeStdin(parameters.input),
     outputBytesMax: parameters.outputBytesMax,
     logBytesMax: parameters.logBytesMax,
     seed: parameters.seed,
+    chargeFuel: (units) => {
+      assert(fuel !== undefined, 'fuel is set before the guest runs');
+      fuel.value = (fuel.value as bigint) - BigInt(units);
+      if (fuel.value < 0n) throw new FuelExhaustedError({ fuelMax: parameters.fuelMax });
+    },
   });
   const instance = new WebAssembly.Instance(parameters.module, { [WASI_MODULE]: host.imports });
   const { memory, _start: start } = instance.exports;
-  const fuel = instance.exports[FUEL_GLOBAL];
+  const fuelGlobal = instance.exports[FUEL_GLOBAL];
   const grow = instance.exports[GROW_GLOBAL];
   assert(
     memory instanceof WebAssembly.Memory && typeof start === 'function',
     'an instrumented module exports memory and _start',
   );
   assert(
-    fuel instanceof WebAssembly.Global && grow instanceof WebAssembly.Global,
+    fuelGlobal instanceof WebAssembly.Global && grow instanceof WebAssembly.Global,
     'an instrumented module exports its meters',
   );
   host.setMemory(memory);
+  fuel = fuelGlobal;
   fuel.value = BigInt(parameters.fuelMax);
   const init = instance.exports[INIT_FUNCTION];
   let exitCode = 0;

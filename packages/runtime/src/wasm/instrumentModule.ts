@@ -1,4 +1,4 @@
-import { assert, MODULE_SIZE_BYTES_MAX } from '@proofgrid/core';
+import { assert, MODULE_SIZE_BYTES_MAX, TABLE_ELEMENTS_MAX } from '@proofgrid/core';
 import { ALLOWED_WASI_FUNCTIONS, WASI_MODULE } from './allowedImports.ts';
 import { ByteReader, encodeS64, encodeU32 } from './binary/ByteReader.ts';
 import {
@@ -86,6 +86,7 @@ export function instrumentModule(
       globalSection === undefined && section.id !== SECTION.custom && !SECTIONS_BEFORE_GLOBAL.has(section.id);
     if (!globalWritten && globalBelongsHere) writeGlobals();
     if (section.id === SECTION.global) writeGlobals();
+    else if (section.id === SECTION.table) writeSection(out, section.id, tablePayload(bytes, section));
     else if (section.id === SECTION.memory)
       writeSection(out, section.id, memoryPayload(bytes, section, options.memoryPagesMax));
     else if (section.id === SECTION.export)
@@ -188,6 +189,28 @@ function memoryPayload(bytes: Uint8Array, section: Section, memoryPagesMax: numb
     });
   }
   return [1, 0x01, ...encodeU32(minimum), ...encodeU32(Math.min(maximum, memoryPagesMax))];
+}
+
+/** Caps every table's maximum: `table.grow` must not let a guest fill host memory for a few fuel. */
+function tablePayload(bytes: Uint8Array, section: Section): number[] {
+  const reader = new ByteReader(bytes, section.start, section.end);
+  const count = reader.u32();
+  const out = encodeU32(count);
+  for (let i = 0; i < count; i++) {
+    const referenceType = reader.byte();
+    const flags = reader.byte();
+    if (flags > 1) throw new InvalidModuleError({ reason: 'it has a shared or 64-bit table' });
+    const minimum = reader.u32();
+    const maximum = flags === 1 ? reader.u32() : Number.POSITIVE_INFINITY;
+    if (minimum > TABLE_ELEMENTS_MAX) {
+      throw new InvalidModuleError({
+        reason: `a table starts with ${minimum} elements, more than the limit of ${TABLE_ELEMENTS_MAX}`,
+      });
+    }
+    out.push(referenceType, 0x01, ...encodeU32(minimum), ...encodeU32(Math.min(maximum, TABLE_ELEMENTS_MAX)));
+  }
+  if (!reader.done) throw new InvalidModuleError({ reason: 'its table section holds more than tables' });
+  return out;
 }
 
 function exportPayload(

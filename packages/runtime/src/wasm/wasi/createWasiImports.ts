@@ -4,7 +4,13 @@ import { OutputTooLargeError } from '../errors.ts';
 import { SeededRandom } from './SeededRandom.ts';
 
 /** WASI errno values used here. */
-const ERRNO = { success: 0, badf: 8, inval: 28, spipe: 70 } as const;
+const ERRNO = { success: 0, badf: 8, fault: 21, inval: 28, spipe: 70 } as const;
+/** I/O vectors one call may pass; a guest cannot make the host loop without bound for one fuel. */
+export const IOVS_PER_CALL_MAX = 1024;
+/** Host work is charged to the guest's fuel too: per I/O vector, and per byte moved or generated. */
+const FUEL_PER_IOVEC = 16;
+const BYTES_PER_FUEL = 8;
+const FUEL_PER_RANDOM_BYTE = 1;
 /** The instant every clock reads: 2023-11-14T22:13:20Z. A real clock would make runs differ. */
 export const FIXED_TIME_NS = 1_700_000_000_000_000_000n;
 
@@ -20,6 +26,8 @@ export type WasiIo = {
   logBytesMax: number;
   /** Seeds `random_get` (the task id): same seed, same bytes. */
   seed: string;
+  /** Charges host work to the guest's fuel; throws when the fuel runs out. */
+  chargeFuel: (units: number) => void;
 };
 
 export type WasiHost = {
@@ -52,6 +60,7 @@ export function createWasiImports(io: WasiIo): WasiHost {
   const argument = new TextEncoder().encode('program\0');
 
   const write = (fd: number, data: Uint8Array): number => {
+    if (data.length === 0) return fd === 1 || fd === 2 ? ERRNO.success : ERRNO.badf;
     if (fd === 1) {
       if (outputBytes + data.length > io.outputBytesMax)
         throw new OutputTooLargeError({ outputBytesMax: io.outputBytesMax });
@@ -61,7 +70,7 @@ export function createWasiImports(io: WasiIo): WasiHost {
     }
     if (fd === 2) {
       const keep = Math.max(0, Math.min(data.length, io.logBytesMax - logBytes));
-      log.push(data.slice(0, keep));
+      if (keep > 0) log.push(data.slice(0, keep));
       logBytes += keep; // the log is bounded; what does not fit is dropped, not an error
       return ERRNO.success;
     }
@@ -105,11 +114,14 @@ export function createWasiImports(io: WasiIo): WasiHost {
     fd_seek: () => ERRNO.spipe,
     fd_read: (fd: number, iovsPointer: number, iovsCount: number, readPointer: number) => {
       if (fd !== 0) return ERRNO.badf;
+      if (iovsCount > IOVS_PER_CALL_MAX) return ERRNO.inval;
+      io.chargeFuel(iovsCount * FUEL_PER_IOVEC);
       let total = 0;
       for (let i = 0; i < iovsCount; i++) {
         const pointer = view().getUint32(iovsPointer + i * 8, true);
         const length = view().getUint32(iovsPointer + i * 8 + 4, true);
         const chunk = io.stdin.subarray(stdinOffset, stdinOffset + length);
+        io.chargeFuel(Math.ceil(chunk.length / BYTES_PER_FUEL));
         bytesAt(pointer, chunk.length).set(chunk);
         stdinOffset += chunk.length;
         total += chunk.length;
@@ -119,10 +131,13 @@ export function createWasiImports(io: WasiIo): WasiHost {
       return ERRNO.success;
     },
     fd_write: (fd: number, iovsPointer: number, iovsCount: number, writtenPointer: number) => {
+      if (iovsCount > IOVS_PER_CALL_MAX) return ERRNO.inval;
+      io.chargeFuel(iovsCount * FUEL_PER_IOVEC);
       let total = 0;
       for (let i = 0; i < iovsCount; i++) {
         const pointer = view().getUint32(iovsPointer + i * 8, true);
         const length = view().getUint32(iovsPointer + i * 8 + 4, true);
+        io.chargeFuel(Math.ceil(length / BYTES_PER_FUEL));
         const errno = write(fd, bytesAt(pointer, length));
         if (errno !== ERRNO.success) return errno;
         total += length;
@@ -134,14 +149,14 @@ export function createWasiImports(io: WasiIo): WasiHost {
       throw new ProcExit(code);
     },
     random_get: (pointer: number, length: number) => {
-      if (length < 0) return ERRNO.inval;
+      io.chargeFuel(length * FUEL_PER_RANDOM_BYTE);
       random.fill(bytesAt(pointer, length));
       return ERRNO.success;
     },
     sched_yield: () => ERRNO.success,
   };
   return {
-    imports,
+    imports: guardMemoryAccess(imports),
     setMemory: (value) => {
       memory = value;
     },
@@ -158,4 +173,23 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
     offset += chunk.length;
   }
   return out;
+}
+
+/**
+ * A pointer outside the guest's memory makes DataView or Uint8Array throw RangeError; the guest gets
+ * EFAULT instead, as from a real kernel, and the run goes on deterministically.
+ */
+function guardMemoryAccess(imports: WasiHost['imports']): WasiHost['imports'] {
+  const guarded: Record<string, (...args: never[]) => number | undefined> = {};
+  for (const [name, fn] of Object.entries(imports)) {
+    guarded[name] = (...args: never[]) => {
+      try {
+        return fn(...args);
+      } catch (error) {
+        if (error instanceof RangeError) return ERRNO.fault;
+        throw error;
+      }
+    };
+  }
+  return guarded as WasiHost['imports'];
 }
