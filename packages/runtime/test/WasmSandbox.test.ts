@@ -30,6 +30,23 @@ describe('WasmSandbox', () => {
     );
   });
 
+  it('fails a run at once, with a ProofGrid error, when its worker stops under it', async () => {
+    const running = sandbox.run({
+      ...limits,
+      module: compile('spin'),
+      input: [],
+      fuelMax: 1e15,
+      wallTimeMsMax: 60_000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sandbox.close();
+    await assert.rejects(
+      running,
+      (error: Error & { code?: string }) =>
+        error.code === 'WASM_TRAP' && /worker stopped/.test(error.message),
+    );
+  });
+
   it('kills a run past its wall-clock limit, then runs the next task in a fresh worker', async () => {
     await assert.rejects(
       sandbox.run({ ...limits, module: compile('spin'), input: [], fuelMax: 1e15, wallTimeMsMax: 1500 }),

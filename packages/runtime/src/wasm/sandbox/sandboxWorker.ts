@@ -6,6 +6,9 @@ import { type ExecuteWasmParameters, executeWasm } from '../executeWasm.ts';
 const port = parentPort;
 if (port === null) throw new Error('sandboxWorker runs only as a worker thread');
 
+// Loaded (TypeScript compiled, modules resolved): the parent starts the wall clock only now.
+port.postMessage({ ready: true });
+
 port.on('message', ({ id, task }: { id: number; task: ExecuteWasmParameters }) => {
   try {
     const result = executeWasm(task);
