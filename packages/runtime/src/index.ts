@@ -5,11 +5,13 @@ export {
   InvalidModuleError,
   MemoryExhaustedError,
   OutputTooLargeError,
+  StackExhaustedError,
   WallTimeExceededError,
   WasmTrapError,
 } from './wasm/errors.ts';
 export { type ExecuteWasmParameters, type ExecuteWasmResult, executeWasm } from './wasm/executeWasm.ts';
 export {
+  DEPTH_GLOBAL,
   FUEL_GLOBAL,
   GROW_GLOBAL,
   type InstrumentModuleOptions,

@@ -23,6 +23,30 @@ describe('WasmSandbox', () => {
     assert.ok(result.fuelUsed > 100);
   });
 
+  it('stops deep recursion at the same depth on every machine: STACK_EXHAUSTED, not an engine overflow', async () => {
+    const depth = (n: number) => [new Uint8Array(new Uint32Array([n]).buffer)];
+    const shallow = await sandbox.run({
+      ...limits,
+      module: compile('recurse'),
+      input: depth(1000),
+      fuelMax: 1e9,
+      wallTimeMsMax: 30_000,
+    });
+    assert.deepEqual([...shallow.output], [1]);
+    for (const n of [1_000_000, 100_000_000]) {
+      await assert.rejects(
+        sandbox.run({
+          ...limits,
+          module: compile('recurse'),
+          input: depth(n),
+          fuelMax: 1e12,
+          wallTimeMsMax: 30_000,
+        }),
+        { code: 'STACK_EXHAUSTED' },
+      );
+    }
+  });
+
   it('passes the error code of a failed run back', async () => {
     await assert.rejects(
       sandbox.run({ ...limits, module: compile('spin'), input: [], fuelMax: 5000, wallTimeMsMax: 30_000 }),

@@ -15,7 +15,13 @@ describe('instrumentModule', () => {
     const exports = WebAssembly.Module.exports(new WebAssembly.Module(instrumented)).map(
       (entry) => entry.name,
     );
-    assert.deepEqual(exports.sort(), ['__proofgrid_fuel', '__proofgrid_grow', '_start', 'memory']);
+    assert.deepEqual(exports.sort(), [
+      '__proofgrid_depth',
+      '__proofgrid_fuel',
+      '__proofgrid_grow',
+      '_start',
+      'memory',
+    ]);
   });
 
   it('caps the memory maximum at the limit', () => {

@@ -62,3 +62,14 @@ export class WallTimeExceededError extends ProofGridError {
     });
   }
 }
+
+export class StackExhaustedError extends ProofGridError {
+  override name = 'StackExhaustedError';
+  constructor({ stackBudgetBytes }: { stackBudgetBytes: number }) {
+    super('STACK_EXHAUSTED', {
+      shortMessage: `The program recursed past the call-stack budget of ${stackBudgetBytes} bytes (the same limit on every machine).`,
+      details:
+        'Recurse less deeply (use a loop and an explicit stack), or use fewer locals in the recursive function.',
+    });
+  }
+}

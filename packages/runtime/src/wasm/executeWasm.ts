@@ -1,8 +1,14 @@
 import { assert } from '@proofgrid/core';
 import { WASI_MODULE } from './allowedImports.ts';
 import { encodeStdin } from './encodeStdin.ts';
-import { FuelExhaustedError, MemoryExhaustedError, WasmTrapError } from './errors.ts';
-import { FUEL_GLOBAL, GROW_GLOBAL, INIT_FUNCTION } from './instrumentModule.ts';
+import { FuelExhaustedError, MemoryExhaustedError, StackExhaustedError, WasmTrapError } from './errors.ts';
+import {
+  DEPTH_GLOBAL,
+  FUEL_GLOBAL,
+  GROW_GLOBAL,
+  INIT_FUNCTION,
+  STACK_BUDGET_BYTES,
+} from './instrumentModule.ts';
 import { createWasiImports, ProcExit } from './wasi/createWasiImports.ts';
 
 export type ExecuteWasmParameters = {
@@ -53,12 +59,15 @@ export function executeWasm(parameters: ExecuteWasmParameters): ExecuteWasmResul
   const { memory, _start: start } = instance.exports;
   const fuelGlobal = instance.exports[FUEL_GLOBAL];
   const grow = instance.exports[GROW_GLOBAL];
+  const depth = instance.exports[DEPTH_GLOBAL];
   assert(
     memory instanceof WebAssembly.Memory && typeof start === 'function',
     'an instrumented module exports memory and _start',
   );
   assert(
-    fuelGlobal instanceof WebAssembly.Global && grow instanceof WebAssembly.Global,
+    fuelGlobal instanceof WebAssembly.Global &&
+      grow instanceof WebAssembly.Global &&
+      depth instanceof WebAssembly.Global,
     'an instrumented module exports its meters',
   );
   host.setMemory(memory);
@@ -76,6 +85,8 @@ export function executeWasm(parameters: ExecuteWasmParameters): ExecuteWasmResul
     else if (!(error instanceof WebAssembly.RuntimeError)) throw error;
     else if (fuel.value < 0n) throw new FuelExhaustedError({ fuelMax: parameters.fuelMax });
     else if (grow.value === -1) throw new MemoryExhaustedError({ memoryPagesMax: parameters.memoryPagesMax });
+    else if (depth.value > STACK_BUDGET_BYTES)
+      throw new StackExhaustedError({ stackBudgetBytes: STACK_BUDGET_BYTES });
     else throw new WasmTrapError({ message: error.message });
   }
   const fuelLeft = Number(fuel.value);

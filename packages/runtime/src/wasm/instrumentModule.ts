@@ -3,6 +3,8 @@ import { ALLOWED_WASI_FUNCTIONS, WASI_MODULE } from './allowedImports.ts';
 import { ByteReader, encodeS64, encodeU32 } from './binary/ByteReader.ts';
 import {
   OP_BLOCK,
+  OP_CALL,
+  OP_CALL_INDIRECT,
   OP_END,
   OP_IF,
   OP_LOOP,
@@ -14,12 +16,26 @@ import { InvalidModuleError } from './errors.ts';
 /** Names of the globals the instrumentation adds and exports, for the host to read and write. */
 export const FUEL_GLOBAL = '__proofgrid_fuel';
 export const GROW_GLOBAL = '__proofgrid_grow';
+export const DEPTH_GLOBAL = '__proofgrid_depth';
+/**
+ * A deterministic call-stack budget, in estimated bytes: each call adds its callee's frame estimate
+ * (FRAME_BASE_BYTES + FRAME_BYTES_PER_LOCAL per parameter and local) and traps past the budget. The real
+ * stack depends on the engine and its compiler tier; this limit does not, so deep recursion fails the same
+ * way on every machine. The sandbox worker's real stack is far larger than the budget.
+ */
+export const STACK_BUDGET_BYTES = 512 * 1024;
+const FRAME_BASE_BYTES = 64;
+const FRAME_BYTES_PER_LOCAL = 16;
+/** Locals one function may declare; beyond this a frame estimate is meaningless. */
+const LOCALS_PER_FUNCTION_MAX = 50_000;
 /** The module's start function, exported instead of run at instantiation (when no fuel is set yet). */
 export const INIT_FUNCTION = '__proofgrid_init';
 
 const SECTION = {
   custom: 0,
+  type: 1,
   import: 2,
+  function: 3,
   table: 4,
   memory: 5,
   global: 6,
@@ -65,14 +81,19 @@ export function instrumentModule(
   const startFunction = startSection
     ? new ByteReader(bytes, startSection.start, startSection.end).u32()
     : undefined;
-  const importedGlobals = checkImports(bytes, find(SECTION.import));
+  const importedFunctions = checkImports(bytes, find(SECTION.import));
   checkExports(bytes, find(SECTION.export));
   const globalSection = find(SECTION.global);
   const definedGlobals = globalSection
     ? new ByteReader(bytes, globalSection.start, globalSection.end).u32()
     : 0;
-  const fuelIndex = importedGlobals + definedGlobals;
-  const growIndex = fuelIndex + 1;
+  // Only functions may be imported, so the added globals follow the module's own.
+  const meters: Meters = {
+    fuelIndex: definedGlobals,
+    growIndex: definedGlobals + 1,
+    depthIndex: definedGlobals + 2,
+    frameBytes: frameEstimates(bytes, { sections, importedFunctions }),
+  };
 
   const out: number[] = [...bytes.subarray(0, 8)];
   let globalWritten = false;
@@ -90,9 +111,8 @@ export function instrumentModule(
     else if (section.id === SECTION.memory)
       writeSection(out, section.id, memoryPayload(bytes, section, options.memoryPagesMax));
     else if (section.id === SECTION.export)
-      writeSection(out, section.id, exportPayload(bytes, section, { fuelIndex, growIndex, startFunction }));
-    else if (section.id === SECTION.code)
-      writeSection(out, section.id, codePayload(bytes, section, fuelIndex, growIndex));
+      writeSection(out, section.id, exportPayload(bytes, section, { meters, startFunction }));
+    else if (section.id === SECTION.code) writeSection(out, section.id, codePayload(bytes, section, meters));
     else if (section.id !== SECTION.start) append(out, bytes.subarray(section.headerStart, section.end));
   }
   if (!globalWritten) writeGlobals();
@@ -101,6 +121,71 @@ export function instrumentModule(
   if (!WebAssembly.validate(result))
     throw new InvalidModuleError({ reason: 'it uses a construct ProofGrid cannot meter' });
   return result;
+}
+
+/** Where the added globals are, and each function's frame estimate (imports first, as indices run). */
+type Meters = { fuelIndex: number; growIndex: number; depthIndex: number; frameBytes: number[] };
+
+/**
+ * Estimated stack bytes of each function's frame, from its parameters and locals; 0 for functions whose
+ * calls need no accounting (imports, and functions that call nothing).
+ */
+function frameEstimates(
+  bytes: Uint8Array,
+  { sections, importedFunctions }: { sections: Section[]; importedFunctions: number },
+): number[] {
+  const section = (id: number) => sections.find((candidate) => candidate.id === id);
+  const parameterCounts: number[] = [];
+  const types = section(SECTION.type);
+  if (types !== undefined) {
+    const reader = new ByteReader(bytes, types.start, types.end);
+    const count = reader.u32();
+    for (let i = 0; i < count; i++) {
+      if (reader.byte() !== 0x60)
+        throw new InvalidModuleError({ reason: 'its type section holds more than function types' });
+      const parameters = reader.u32();
+      reader.skip(parameters);
+      reader.skip(reader.u32());
+      parameterCounts.push(parameters);
+    }
+  }
+  // Imported functions are the host's: they never call back into the guest.
+  const frames: number[] = new Array(importedFunctions).fill(0);
+  const functions = section(SECTION.function);
+  const code = section(SECTION.code);
+  if (functions === undefined || code === undefined) return frames;
+  const signatures = new ByteReader(bytes, functions.start, functions.end);
+  const bodies = new ByteReader(bytes, code.start, code.end);
+  const count = signatures.u32();
+  if (bodies.u32() !== count)
+    throw new InvalidModuleError({ reason: 'its function and code sections disagree' });
+  for (let i = 0; i < count; i++) {
+    const parameters = parameterCounts[signatures.u32()] ?? 0;
+    const size = bodies.u32();
+    const body = new ByteReader(bytes, bodies.offset, bodies.offset + size);
+    let locals = 0;
+    const groups = body.u32();
+    for (let g = 0; g < groups; g++) {
+      locals += body.u32();
+      body.skip(1);
+      if (locals > LOCALS_PER_FUNCTION_MAX)
+        throw new InvalidModuleError({
+          reason: `a function declares more than ${LOCALS_PER_FUNCTION_MAX} locals`,
+        });
+    }
+    // A function that calls nothing adds one frame at most, and cannot recurse: it needs no accounting.
+    frames.push(callsAnything(body) ? FRAME_BASE_BYTES + FRAME_BYTES_PER_LOCAL * (parameters + locals) : 0);
+    bodies.skip(size);
+  }
+  return frames;
+}
+
+function callsAnything(body: ByteReader): boolean {
+  while (!body.done) {
+    const opcode = scanInstruction(body);
+    if (opcode === OP_CALL || opcode === OP_CALL_INDIRECT) return true;
+  }
+  return false;
 }
 
 function readSections(bytes: Uint8Array): Section[] {
@@ -126,7 +211,7 @@ function append(out: number[], items: ArrayLike<number>): void {
   for (let i = 0; i < items.length; i++) out.push(items[i] ?? 0);
 }
 
-/** Refuses imports other than the sandbox's WASI functions; returns the number of imported globals (0). */
+/** Refuses imports other than the sandbox's WASI functions; returns how many functions are imported. */
 function checkImports(bytes: Uint8Array, section: Section | undefined): number {
   if (section === undefined) return 0;
   const reader = new ByteReader(bytes, section.start, section.end);
@@ -143,7 +228,7 @@ function checkImports(bytes: Uint8Array, section: Section | undefined): number {
     }
     reader.u32(); // type index
   }
-  return 0;
+  return count;
 }
 
 function checkExports(bytes: Uint8Array, section: Section | undefined): void {
@@ -160,17 +245,33 @@ function checkExports(bytes: Uint8Array, section: Section | undefined): void {
   if (exports.get('_start') !== 0)
     throw new InvalidModuleError({ reason: 'it exports no `_start` function' });
   if (exports.get('memory') !== 2) throw new InvalidModuleError({ reason: 'it exports no `memory`' });
-  if (exports.has(FUEL_GLOBAL) || exports.has(GROW_GLOBAL) || exports.has(INIT_FUNCTION))
+  if ([FUEL_GLOBAL, GROW_GLOBAL, DEPTH_GLOBAL, INIT_FUNCTION].some((name) => exports.has(name)))
     throw new InvalidModuleError({ reason: 'it is already instrumented' });
 }
 
 function globalPayload(bytes: Uint8Array, section: Section | undefined): number[] {
-  // The fuel counter (i64, mutable, 0) and the last memory.grow result (i32, mutable, 0).
-  const added = [0x7e, 0x01, 0x42, 0x00, OP_END, 0x7f, 0x01, 0x41, 0x00, OP_END];
-  if (section === undefined) return [...encodeU32(2), ...added];
+  // The fuel counter (i64), the last memory.grow result (i32) and the stack estimate (i32), mutable, 0.
+  const added = [
+    0x7e,
+    0x01,
+    0x42,
+    0x00,
+    OP_END,
+    0x7f,
+    0x01,
+    0x41,
+    0x00,
+    OP_END,
+    0x7f,
+    0x01,
+    0x41,
+    0x00,
+    OP_END,
+  ];
+  if (section === undefined) return [...encodeU32(3), ...added];
   const reader = new ByteReader(bytes, section.start, section.end);
   const count = reader.u32();
-  const out = encodeU32(count + 2);
+  const out = encodeU32(count + 3);
   append(out, bytes.subarray(reader.offset, section.end));
   out.push(...added);
   return out;
@@ -216,11 +317,7 @@ function tablePayload(bytes: Uint8Array, section: Section): number[] {
 function exportPayload(
   bytes: Uint8Array,
   section: Section,
-  {
-    fuelIndex,
-    growIndex,
-    startFunction,
-  }: { fuelIndex: number; growIndex: number; startFunction: number | undefined },
+  { meters, startFunction }: { meters: Meters; startFunction: number | undefined },
 ): number[] {
   const reader = new ByteReader(bytes, section.start, section.end);
   const count = reader.u32();
@@ -230,7 +327,11 @@ function exportPayload(
     kind,
     ...encodeU32(index),
   ];
-  const added = [entry(FUEL_GLOBAL, 0x03, fuelIndex), entry(GROW_GLOBAL, 0x03, growIndex)];
+  const added = [
+    entry(FUEL_GLOBAL, 0x03, meters.fuelIndex),
+    entry(GROW_GLOBAL, 0x03, meters.growIndex),
+    entry(DEPTH_GLOBAL, 0x03, meters.depthIndex),
+  ];
   if (startFunction !== undefined) added.push(entry(INIT_FUNCTION, 0x00, startFunction));
   const out = encodeU32(count + added.length);
   append(out, bytes.subarray(reader.offset, section.end));
@@ -238,13 +339,13 @@ function exportPayload(
   return out;
 }
 
-function codePayload(bytes: Uint8Array, section: Section, fuelIndex: number, growIndex: number): number[] {
+function codePayload(bytes: Uint8Array, section: Section, meters: Meters): number[] {
   const reader = new ByteReader(bytes, section.start, section.end);
   const count = reader.u32();
   const out = encodeU32(count);
   for (let i = 0; i < count; i++) {
     const size = reader.u32();
-    const body = meterFunction(bytes, reader.offset, reader.offset + size, fuelIndex, growIndex);
+    const body = meterFunction(bytes, { start: reader.offset, end: reader.offset + size }, meters);
     out.push(...encodeU32(body.length));
     append(out, body);
     reader.skip(size);
@@ -259,10 +360,8 @@ function codePayload(bytes: Uint8Array, section: Section, fuelIndex: number, gro
  */
 function meterFunction(
   bytes: Uint8Array,
-  start: number,
-  end: number,
-  fuelIndex: number,
-  growIndex: number,
+  { start, end }: { start: number; end: number },
+  meters: Meters,
 ): number[] {
   const reader = new ByteReader(bytes, start, end);
   const localGroups = reader.u32();
@@ -271,12 +370,15 @@ function meterFunction(
     reader.skip(1);
   }
   const costs: number[] = [0];
-  const insertions: { offset: number; scope?: number; grow?: true }[] = [{ offset: reader.offset, scope: 0 }];
+  type Insertion = { offset: number; scope?: number; grow?: true; enter?: number; leave?: number };
+  const insertions: Insertion[] = [{ offset: reader.offset, scope: 0 }];
+  const indirectFrameBytes = Math.max(0, ...meters.frameBytes);
   // The frames of nested blocks: the metering scope each one belongs to.
   const frames: number[] = [0];
   while (!reader.done) {
     const scope = frames[frames.length - 1];
     assert(scope !== undefined, 'an instruction lies inside the function');
+    const instructionStart = reader.offset;
     const opcode = scanInstruction(reader);
     costs[scope] = (costs[scope] ?? 0) + 1;
     if (opcode === OP_LOOP) {
@@ -290,6 +392,11 @@ function meterFunction(
       if (frames.length === 0) break;
     } else if (opcode === OP_MEMORY_GROW) {
       insertions.push({ offset: reader.offset, grow: true });
+    } else if (opcode === OP_CALL || opcode === OP_CALL_INDIRECT) {
+      const callee = opcode === OP_CALL ? new ByteReader(bytes, instructionStart + 1, end).u32() : -1;
+      const frame = callee >= 0 ? (meters.frameBytes[callee] ?? FRAME_BASE_BYTES) : indirectFrameBytes;
+      if (frame > 0)
+        insertions.push({ offset: instructionStart, enter: frame }, { offset: reader.offset, leave: frame });
     }
   }
   if (frames.length !== 0 || reader.offset !== end)
@@ -298,12 +405,43 @@ function meterFunction(
   const out: number[] = [];
   append(out, bytes.subarray(start, insertions[0]?.offset ?? start));
   for (const [index, insertion] of insertions.entries()) {
-    if (insertion.grow) out.push(...growCheck(growIndex));
-    else out.push(...charge(fuelIndex, Math.max(1, costs[insertion.scope ?? 0] ?? 1)));
+    if (insertion.grow) out.push(...growCheck(meters.growIndex));
+    else if (insertion.enter !== undefined) out.push(...enterCall(meters.depthIndex, insertion.enter));
+    else if (insertion.leave !== undefined) out.push(...leaveCall(meters.depthIndex, insertion.leave));
+    else out.push(...charge(meters.fuelIndex, Math.max(1, costs[insertion.scope ?? 0] ?? 1)));
     const next = insertions[index + 1]?.offset ?? end;
     for (let i = insertion.offset; i < next; i++) out.push(bytes[i] ?? 0);
   }
   return out;
+}
+
+/** depth += frame; if (depth > budget) unreachable */
+function enterCall(depthIndex: number, frameBytes: number): number[] {
+  const global = encodeU32(depthIndex);
+  return [
+    0x23,
+    ...global,
+    0x41,
+    ...encodeS64(frameBytes),
+    0x6a,
+    0x24,
+    ...global,
+    0x23,
+    ...global,
+    0x41,
+    ...encodeS64(STACK_BUDGET_BYTES),
+    0x4b,
+    0x04,
+    0x40,
+    0x00,
+    OP_END,
+  ];
+}
+
+/** depth -= frame */
+function leaveCall(depthIndex: number, frameBytes: number): number[] {
+  const global = encodeU32(depthIndex);
+  return [0x23, ...global, 0x41, ...encodeS64(frameBytes), 0x6b, 0x24, ...global];
 }
 
 /** fuel -= cost; if (fuel < 0) unreachable */

@@ -78,6 +78,21 @@ export const GUESTS = {
       (i32.store (i32.const 4) (i32.const 8))
       (drop (call $fd_write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 12)))
       (call $proc_exit (i32.const 3))))`,
+  /** Recurses as deep as its input says (one u32, little-endian, after its length), then writes 1. */
+  recurse: `(module
+    (import "${WASI}" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+    (import "${WASI}" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (func $down (param $n i32) (if (i32.gt_u (local.get $n) (i32.const 0)) (then (call $down (i32.sub (local.get $n) (i32.const 1))))))
+    (func (export "_start")
+      (i32.store (i32.const 0) (i32.const 64))
+      (i32.store (i32.const 4) (i32.const 8))
+      (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (call $down (i32.load (i32.const 68)))
+      (i32.store8 (i32.const 100) (i32.const 1))
+      (i32.store (i32.const 0) (i32.const 100))
+      (i32.store (i32.const 4) (i32.const 1))
+      (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`,
   /** Traps: an integer division by zero. */
   divides: `(module
     (memory (export "memory") 1)

@@ -9,10 +9,12 @@ export const OP_LOOP = 0x03;
 export const OP_IF = 0x04;
 export const OP_END = 0x0b;
 export const OP_MEMORY_GROW = 0x40;
+export const OP_CALL = 0x10;
+export const OP_CALL_INDIRECT = 0x11;
 
 /**
  * Reads one instruction and its immediates, returning its opcode. Accepts WebAssembly 1.0 with sign
- * extension, saturating truncation, bulk memory, reference types, multi-value and tail calls; refuses SIMD,
+ * extension, saturating truncation, bulk memory, reference types and multi-value; refuses tail calls, SIMD,
  * threads, exceptions and GC with {@link InvalidModuleError} — each is either nondeterministic across
  * machines or not needed by the compilers we target.
  */
@@ -25,7 +27,11 @@ export function scanInstruction(reader: ByteReader): number {
     return opcode;
   }
   if (opcode <= 0x01 || opcode === 0x05 || opcode === OP_END || opcode === 0x0f) return opcode;
-  if (opcode === 0x0c || opcode === 0x0d || opcode === 0x10 || opcode === 0x12) {
+  if (opcode === 0x12 || opcode === 0x13) {
+    // A tail call replaces a frame by another of a different size, which the stack budget cannot follow.
+    throw new InvalidModuleError({ reason: 'it uses tail calls (return_call), which are not supported' });
+  }
+  if (opcode === 0x0c || opcode === 0x0d || opcode === OP_CALL) {
     reader.u32();
     return opcode;
   }
@@ -34,7 +40,7 @@ export function scanInstruction(reader: ByteReader): number {
     for (let i = 0; i <= count; i++) reader.u32();
     return opcode;
   }
-  if (opcode === 0x11 || opcode === 0x13) {
+  if (opcode === OP_CALL_INDIRECT) {
     reader.u32();
     reader.u32();
     return opcode;

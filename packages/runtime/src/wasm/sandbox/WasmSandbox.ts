@@ -15,6 +15,8 @@ type Reply =
 
 /** Host memory a sandbox worker may use besides the guest's own linear memory. */
 const WORKER_HEAP_MB_MAX = 512;
+/** The worker thread's real stack: far above the deterministic budget (STACK_BUDGET_BYTES), so the budget, not the engine, stops deep recursion. */
+const WORKER_STACK_MB = 8;
 /** Time a fresh worker may take to load (TypeScript compilation included) before the sandbox gives up. */
 const WORKER_START_MS_MAX = 60_000;
 
@@ -90,7 +92,10 @@ export class WasmSandbox {
     const entry = new URL('./sandboxWorker.ts', import.meta.url).href;
     const worker = new Worker(
       `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`,
-      { eval: true, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB_MAX } },
+      {
+        eval: true,
+        resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB_MAX, stackSizeMb: WORKER_STACK_MB },
+      },
     );
     worker.unref();
     const ready = new Promise<void>((resolve, reject) => {
