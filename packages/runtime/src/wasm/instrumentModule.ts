@@ -9,6 +9,7 @@ import {
   OP_IF,
   OP_LOOP,
   OP_MEMORY_GROW,
+  readValueType,
   scanInstruction,
 } from './binary/scanInstruction.ts';
 import { InvalidModuleError } from './errors.ts';
@@ -144,8 +145,9 @@ function frameEstimates(
       if (reader.byte() !== 0x60)
         throw new InvalidModuleError({ reason: 'its type section holds more than function types' });
       const parameters = reader.u32();
-      reader.skip(parameters);
-      reader.skip(reader.u32());
+      for (let p = 0; p < parameters; p++) readValueType(reader);
+      const results = reader.u32();
+      for (let r = 0; r < results; r++) readValueType(reader);
       parameterCounts.push(parameters);
     }
   }
@@ -167,7 +169,7 @@ function frameEstimates(
     const groups = body.u32();
     for (let g = 0; g < groups; g++) {
       locals += body.u32();
-      body.skip(1);
+      readValueType(body);
       if (locals > LOCALS_PER_FUNCTION_MAX)
         throw new InvalidModuleError({
           reason: `a function declares more than ${LOCALS_PER_FUNCTION_MAX} locals`,
@@ -367,7 +369,7 @@ function meterFunction(
   const localGroups = reader.u32();
   for (let i = 0; i < localGroups; i++) {
     reader.u32();
-    reader.skip(1);
+    readValueType(reader);
   }
   const costs: number[] = [0];
   type Insertion = { offset: number; scope?: number; grow?: true; enter?: number; leave?: number };

@@ -1,8 +1,24 @@
 import { InvalidModuleError } from '../errors.ts';
 import type { ByteReader } from './ByteReader.ts';
 
-/** Value types that may stand alone as a block type (and `0x40`, the empty type). */
-const SINGLE_BYTE_BLOCK_TYPES = new Set([0x40, 0x7f, 0x7e, 0x7d, 0x7c, 0x70, 0x6f]);
+/** The value types a module may use: i32, i64, f32, f64, funcref, externref. */
+const VALUE_TYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x70, 0x6f]);
+/** The empty block type. */
+const EMPTY_BLOCK_TYPE = 0x40;
+
+/**
+ * Reads one value type. Typed references and GC types (newer engines accept them) are refused: their
+ * encodings are longer than a byte, and the instrumentation would misread what follows them.
+ */
+export function readValueType(reader: ByteReader): number {
+  const type = reader.byte();
+  if (!VALUE_TYPES.has(type)) {
+    throw new InvalidModuleError({
+      reason: `it uses value type 0x${type.toString(16)} (typed references and GC are not allowed)`,
+    });
+  }
+  return type;
+}
 
 export const OP_BLOCK = 0x02;
 export const OP_LOOP = 0x03;
@@ -22,8 +38,10 @@ export function scanInstruction(reader: ByteReader): number {
   const opcode = reader.byte();
   if (opcode === OP_BLOCK || opcode === OP_LOOP || opcode === OP_IF) {
     const first = reader.bytes[reader.offset] ?? 0;
-    if (SINGLE_BYTE_BLOCK_TYPES.has(first)) reader.skip(1);
-    else reader.skipLeb(); // a type index (multi-value)
+    if (first === EMPTY_BLOCK_TYPE) reader.skip(1);
+    else if (first < EMPTY_BLOCK_TYPE)
+      reader.skipLeb(); // a (non-negative) type index: multi-value
+    else readValueType(reader);
     return opcode;
   }
   if (opcode <= 0x01 || opcode === 0x05 || opcode === OP_END || opcode === 0x0f) return opcode;
@@ -48,7 +66,7 @@ export function scanInstruction(reader: ByteReader): number {
   if (opcode === 0x1a || opcode === 0x1b) return opcode;
   if (opcode === 0x1c) {
     const count = reader.u32();
-    reader.skip(count);
+    for (let i = 0; i < count; i++) readValueType(reader);
     return opcode;
   }
   if (opcode >= 0x20 && opcode <= 0x26) {
@@ -79,7 +97,9 @@ export function scanInstruction(reader: ByteReader): number {
   }
   if (opcode >= 0x45 && opcode <= 0xc4) return opcode;
   if (opcode === 0xd0) {
-    reader.skip(1);
+    const heapType = reader.byte();
+    if (heapType !== 0x70 && heapType !== 0x6f)
+      throw new InvalidModuleError({ reason: 'it uses typed references (ref.null of a type index)' });
     return opcode;
   }
   if (opcode === 0xd1) return opcode;
