@@ -117,6 +117,33 @@ describe('executeWasm', () => {
     assert.throws(() => executeWasm({ ...base, fuelMax: 30_000 }), { code: 'FUEL_EXHAUSTED' });
   });
 
+  it('writes one canonical NaN whatever the CPU produced: stores, reinterprets and copysign agree everywhere', () => {
+    const guest = wat(`(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "_start") (local $zero f64) (local $zero32 f32)
+        (f64.store (i32.const 64) (f64.div (local.get $zero) (local.get $zero)))
+        (i32.store (i32.const 72) (i32.reinterpret_f32 (f32.div (local.get $zero32) (local.get $zero32))))
+        (f64.store (i32.const 76) (f64.copysign (f64.const 1) (f64.neg (f64.div (local.get $zero) (local.get $zero)))))
+        (i32.store (i32.const 0) (i32.const 64))
+        (i32.store (i32.const 4) (i32.const 20))
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`);
+    const module = new WebAssembly.Module(instrumentModule(guest, { memoryPagesMax: 4 }));
+    const { output } = executeWasm({
+      module,
+      input: [],
+      seed: 's',
+      fuelMax: 1e6,
+      memoryPagesMax: 4,
+      outputBytesMax: 64,
+      logBytesMax: 16,
+    });
+    const view = new DataView(output.buffer);
+    assert.equal(view.getBigUint64(0, true), 0x7ff8000000000000n, 'f64 NaN stored canonically');
+    assert.equal(view.getUint32(8, true), 0x7fc00000, 'f32 NaN reinterpreted canonically');
+    assert.equal(view.getFloat64(12, true), 1, 'copysign takes the canonical (positive) sign');
+  });
+
   it('reports a trap with WASM_TRAP', () => {
     assert.throws(
       () => run('divides'),

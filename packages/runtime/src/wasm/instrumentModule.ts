@@ -93,7 +93,7 @@ export function instrumentModule(
     fuelIndex: definedGlobals,
     growIndex: definedGlobals + 1,
     depthIndex: definedGlobals + 2,
-    frameBytes: frameEstimates(bytes, { sections, importedFunctions }),
+    ...analyzeFunctions(bytes, { sections, importedFunctions }),
   };
 
   const out: number[] = [...bytes.subarray(0, 8)];
@@ -124,17 +124,26 @@ export function instrumentModule(
   return result;
 }
 
-/** Where the added globals are, and each function's frame estimate (imports first, as indices run). */
-type Meters = { fuelIndex: number; growIndex: number; depthIndex: number; frameBytes: number[] };
+/**
+ * Where the added globals are; each function's frame estimate (imports first, as indices run); and how many
+ * parameters and locals each defined function has, so its two scratch locals get the next indices.
+ */
+type Meters = {
+  fuelIndex: number;
+  growIndex: number;
+  depthIndex: number;
+  frameBytes: number[];
+  localCounts: number[];
+};
 
 /**
  * Estimated stack bytes of each function's frame, from its parameters and locals; 0 for functions whose
  * calls need no accounting (imports, and functions that call nothing).
  */
-function frameEstimates(
+function analyzeFunctions(
   bytes: Uint8Array,
   { sections, importedFunctions }: { sections: Section[]; importedFunctions: number },
-): number[] {
+): { frameBytes: number[]; localCounts: number[] } {
   const section = (id: number) => sections.find((candidate) => candidate.id === id);
   const parameterCounts: number[] = [];
   const types = section(SECTION.type);
@@ -153,9 +162,10 @@ function frameEstimates(
   }
   // Imported functions are the host's: they never call back into the guest.
   const frames: number[] = new Array(importedFunctions).fill(0);
+  const localCounts: number[] = [];
   const functions = section(SECTION.function);
   const code = section(SECTION.code);
-  if (functions === undefined || code === undefined) return frames;
+  if (functions === undefined || code === undefined) return { frameBytes: frames, localCounts };
   const signatures = new ByteReader(bytes, functions.start, functions.end);
   const bodies = new ByteReader(bytes, code.start, code.end);
   const count = signatures.u32();
@@ -177,9 +187,10 @@ function frameEstimates(
     }
     // A function that calls nothing adds one frame at most, and cannot recurse: it needs no accounting.
     frames.push(callsAnything(body) ? FRAME_BASE_BYTES + FRAME_BYTES_PER_LOCAL * (parameters + locals) : 0);
+    localCounts.push(parameters + locals);
     bodies.skip(size);
   }
-  return frames;
+  return { frameBytes: frames, localCounts };
 }
 
 function callsAnything(body: ByteReader): boolean {
@@ -347,7 +358,13 @@ function codePayload(bytes: Uint8Array, section: Section, meters: Meters): numbe
   const out = encodeU32(count);
   for (let i = 0; i < count; i++) {
     const size = reader.u32();
-    const body = meterFunction(bytes, { start: reader.offset, end: reader.offset + size }, meters);
+    const scratchIndex = meters.localCounts[i];
+    assert(scratchIndex !== undefined, 'every body was analyzed');
+    const body = meterFunction(
+      bytes,
+      { start: reader.offset, end: reader.offset + size, scratchIndex },
+      meters,
+    );
     out.push(...encodeU32(body.length));
     append(out, body);
     reader.skip(size);
@@ -362,17 +379,25 @@ function codePayload(bytes: Uint8Array, section: Section, meters: Meters): numbe
  */
 function meterFunction(
   bytes: Uint8Array,
-  { start, end }: { start: number; end: number },
+  { start, end, scratchIndex }: { start: number; end: number; scratchIndex: number },
   meters: Meters,
 ): number[] {
   const reader = new ByteReader(bytes, start, end);
   const localGroups = reader.u32();
+  const groupsStart = reader.offset;
   for (let i = 0; i < localGroups; i++) {
     reader.u32();
     readValueType(reader);
   }
   const costs: number[] = [0];
-  type Insertion = { offset: number; scope?: number; grow?: true; enter?: number; leave?: number };
+  type Insertion = {
+    offset: number;
+    scope?: number;
+    grow?: true;
+    enter?: number;
+    leave?: number;
+    canonicalize?: 'f32' | 'f64';
+  };
   const insertions: Insertion[] = [{ offset: reader.offset, scope: 0 }];
   const indirectFrameBytes = Math.max(0, ...meters.frameBytes);
   // The frames of nested blocks: the metering scope each one belongs to.
@@ -394,6 +419,11 @@ function meterFunction(
       if (frames.length === 0) break;
     } else if (opcode === OP_MEMORY_GROW) {
       insertions.push({ offset: reader.offset, grow: true });
+    } else if (NAN_OBSERVERS_F32.has(opcode) || NAN_OBSERVERS_F64.has(opcode)) {
+      insertions.push({
+        offset: instructionStart,
+        canonicalize: NAN_OBSERVERS_F32.has(opcode) ? 'f32' : 'f64',
+      });
     } else if (opcode === OP_CALL || opcode === OP_CALL_INDIRECT) {
       const callee = opcode === OP_CALL ? new ByteReader(bytes, instructionStart + 1, end).u32() : -1;
       const frame = callee >= 0 ? (meters.frameBytes[callee] ?? FRAME_BASE_BYTES) : indirectFrameBytes;
@@ -404,10 +434,14 @@ function meterFunction(
   if (frames.length !== 0 || reader.offset !== end)
     throw new InvalidModuleError({ reason: 'a function body is malformed' });
 
-  const out: number[] = [];
-  append(out, bytes.subarray(start, insertions[0]?.offset ?? start));
+  // The locals as declared, plus one f32 and one f64 scratch local for NaN canonicalization.
+  const out: number[] = [...encodeU32(localGroups + 2)];
+  append(out, bytes.subarray(groupsStart, insertions[0]?.offset ?? groupsStart));
+  out.push(1, 0x7d, 1, 0x7c);
   for (const [index, insertion] of insertions.entries()) {
     if (insertion.grow) out.push(...growCheck(meters.growIndex));
+    else if (insertion.canonicalize !== undefined)
+      out.push(...canonicalizeNan(insertion.canonicalize, scratchIndex));
     else if (insertion.enter !== undefined) out.push(...enterCall(meters.depthIndex, insertion.enter));
     else if (insertion.leave !== undefined) out.push(...leaveCall(meters.depthIndex, insertion.leave));
     else out.push(...charge(meters.fuelIndex, Math.max(1, costs[insertion.scope ?? 0] ?? 1)));
@@ -415,6 +449,39 @@ function meterFunction(
     for (let i = insertion.offset; i < next; i++) out.push(bytes[i] ?? 0);
   }
   return out;
+}
+
+/**
+ * Instructions through which a NaN's sign and payload bits become visible — reinterpreting, storing,
+ * copysign — which WebAssembly leaves to the hardware. The value on top of the stack is replaced by the
+ * one canonical quiet NaN first, so replicas on different CPUs compute the same bytes.
+ */
+const NAN_OBSERVERS_F32 = new Set([0xbc, 0x38, 0x98]); // i32.reinterpret_f32, f32.store, f32.copysign
+const NAN_OBSERVERS_F64 = new Set([0xbd, 0x39, 0xa6]); // i64.reinterpret_f64, f64.store, f64.copysign
+
+/** local.set t; if (t != t) then canonical NaN else t */
+function canonicalizeNan(type: 'f32' | 'f64', scratchIndex: number): number[] {
+  const local = encodeU32(type === 'f32' ? scratchIndex : scratchIndex + 1);
+  const [notEqual, valueType, constant] =
+    type === 'f32'
+      ? [0x5c, 0x7d, [0x43, 0x00, 0x00, 0xc0, 0x7f]]
+      : [0x62, 0x7c, [0x44, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf8, 0x7f]];
+  return [
+    0x21,
+    ...local,
+    0x20,
+    ...local,
+    0x20,
+    ...local,
+    notEqual,
+    0x04,
+    valueType,
+    ...constant,
+    0x05,
+    0x20,
+    ...local,
+    OP_END,
+  ];
 }
 
 /** depth += frame; if (depth > budget) unreachable */
