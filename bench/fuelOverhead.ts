@@ -32,7 +32,7 @@ const KERNELS: { name: string; source: string; input: Uint8Array[] }[] = [
   { name: 'render', source: 'examples/render/assembly/index.ts', input: [renderInput] },
   {
     name: 'primality',
-    source: 'bench/kernels/primality.ts',
+    source: 'examples/primality/assembly/index.ts',
     input: Array.from({ length: 4000 }, (_, i) => be32(4_294_967_291 - 2 * i)),
   },
 ];
