@@ -61,3 +61,11 @@ export {
   type ReplicaResult,
   type ReplicaVerdict,
 } from './verification/decideReplicaVerdict.ts';
+export {
+  WORKER_HEADERS,
+  WORKER_REGISTRATION_DOMAIN,
+  WORKER_REQUEST_DOMAIN,
+  WORKER_SIGNATURE_SKEW_MS_MAX,
+  workerRegistrationMessage,
+  workerRequestMessage,
+} from './workers/workerAuth.ts';

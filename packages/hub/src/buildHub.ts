@@ -23,6 +23,7 @@ import { accountRoutes } from './routes/accountRoutes.ts';
 import { inputRoutes } from './routes/inputRoutes.ts';
 import { programRoutes } from './routes/programRoutes.ts';
 import { proofRoutes } from './routes/proofRoutes.ts';
+import { workerRoutes } from './routes/workerRoutes.ts';
 import { Reservations } from './services/leases.ts';
 import { ProgramFacts } from './services/ProgramFacts.ts';
 import { ProofUploads } from './services/proofs.ts';
@@ -66,7 +67,12 @@ export async function buildHub(options: BuildHubOptions, deps: HubDeps): Promise
         description:
           'The program distributor of a verifiable compute network. Seed 004 compatible: JSON envelope {status, data} / {status, error_code, error_message}, paging with limit (1..50) and page (from 1), the basic token in the `token` header.',
       },
-      components: { securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'token' } } },
+      components: {
+        securitySchemes: {
+          token: { type: 'apiKey', in: 'header', name: 'token' },
+          workerSignature: { type: 'apiKey', in: 'header', name: 'proofgrid-signature' },
+        },
+      },
     },
   });
   await app.register(multipart, { limits: { files: 1, parts: 8 } });
@@ -94,6 +100,7 @@ export async function buildHub(options: BuildHubOptions, deps: HubDeps): Promise
     { ...deps, programs },
   );
   await app.register(proofRoutes, { deps, proofUploads });
+  await app.register(workerRoutes, { deps });
 
   app.get(
     '/health',

@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'LEASE_NOT_ACTIVE',
   'PROOF_NOT_FOUND',
   'PROOF_ALREADY_CONFIRMED',
+  'WORKER_NOT_FOUND',
+  'INVALID_SIGNATURE',
   // Runtime: why a task's run did not produce a result.
   'INVALID_MANIFEST',
   'INVALID_MODULE',
