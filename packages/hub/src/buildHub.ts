@@ -23,6 +23,7 @@ import { accountRoutes } from './routes/accountRoutes.ts';
 import { inputRoutes } from './routes/inputRoutes.ts';
 import { programRoutes } from './routes/programRoutes.ts';
 import { proofRoutes } from './routes/proofRoutes.ts';
+import { taskRoutes } from './routes/taskRoutes.ts';
 import { workerRoutes } from './routes/workerRoutes.ts';
 import { Reservations } from './services/leases.ts';
 import { ProgramFacts } from './services/ProgramFacts.ts';
@@ -49,8 +50,6 @@ export type BuildHubOptions = {
 export async function buildHub(options: BuildHubOptions, deps: HubDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    // A log line per request costs throughput; failures are logged by the error handler either way.
-    disableRequestLogging: true,
     bodyLimit: JSON_BODY_SIZE_BYTES_MAX,
     // Ids and paths are short; a long URL is an attack or a mistake.
     routerOptions: { maxParamLength: 128 },
@@ -101,6 +100,7 @@ export async function buildHub(options: BuildHubOptions, deps: HubDeps): Promise
   );
   await app.register(proofRoutes, { deps, proofUploads });
   await app.register(workerRoutes, { deps });
+  await app.register(taskRoutes, { deps });
 
   app.get(
     '/health',

@@ -1,11 +1,17 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { NAME_LENGTH_MAX } from '@proofgrid/core';
+import {
+  LOG_SIZE_BYTES_MAX,
+  MEMORY_PAGES_MAX,
+  NAME_LENGTH_MAX,
+  OUTPUT_SIZE_BYTES_MAX,
+} from '@proofgrid/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { HubDeps } from '../deps.ts';
 import { jsonResponses, success } from '../http/envelope.ts';
 import { requireOrganization } from '../http/requireOrganization.ts';
 import { requireWorker, WORKER_SECURITY } from '../http/requireWorker.ts';
+import { leaseReplica, submitReplica } from '../services/replicas.ts';
 import { registerWorker } from '../services/workers.ts';
 
 const WorkerSchema = Type.Object({
@@ -76,5 +82,87 @@ export const workerRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastif
       },
     },
     async (request) => success(await requireWorker(deps, request)),
+  );
+
+  app.post(
+    '/worker/lease',
+    {
+      schema: {
+        tags: ['worker'],
+        summary: 'Lease a replica of an open task this worker can run, or learn why there is none',
+        security: WORKER_SECURITY,
+        body: Type.Object({
+          memory_pages_max: Type.Integer({ minimum: 1, maximum: MEMORY_PAGES_MAX }),
+          fuel_per_second: Type.Integer({ minimum: 1, maximum: 1e12 }),
+          seconds_available: Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 }),
+        }),
+        response: jsonResponses(
+          Type.Object({
+            lease: Type.Union([
+              Type.Object({
+                replica_id: Type.String(),
+                program_id: Type.String(),
+                input_group_id: Type.String(),
+                organization_id: Type.String(),
+                program_sha256: Type.String(),
+                seed: Type.String(),
+                limits: Type.Object({
+                  fuel: Type.Number(),
+                  memory_pages: Type.Integer(),
+                  output_bytes: Type.Integer(),
+                }),
+                lease_expires_at: Type.String(),
+                input: Type.Array(Type.String()),
+              }),
+              Type.Null(),
+            ]),
+            reason: Type.Union([Type.String(), Type.Null()]),
+          }),
+        ),
+      },
+    },
+    async (request) =>
+      success(await leaseReplica(deps, { worker: await requireWorker(deps, request), offer: request.body })),
+  );
+
+  app.post(
+    '/worker/replicas/:replica_id/submit',
+    {
+      // The output travels base64 in the signed JSON body, so this route takes more than the default.
+      bodyLimit: Math.ceil((OUTPUT_SIZE_BYTES_MAX * 4) / 3) + 2 * LOG_SIZE_BYTES_MAX,
+      schema: {
+        tags: ['worker'],
+        summary: "Submit a replica's result; the task is decided as soon as its replicas allow",
+        security: WORKER_SECURITY,
+        params: Type.Object({ replica_id: Type.String({ maxLength: 64 }) }),
+        body: Type.Object({
+          output: Type.String({
+            maxLength: Math.ceil((OUTPUT_SIZE_BYTES_MAX * 4) / 3) + 4,
+            description: 'The output bytes, base64.',
+          }),
+          fuel_used: Type.Integer({ minimum: 0 }),
+          exit_code: Type.Integer({ minimum: 0, maximum: 255 }),
+          log: Type.String({ maxLength: LOG_SIZE_BYTES_MAX }),
+        }),
+        response: jsonResponses(
+          Type.Object({
+            verdict: Type.Union([
+              Type.Literal('accept'),
+              Type.Literal('wait'),
+              Type.Literal('add_replica'),
+              Type.Literal('fail'),
+            ]),
+          }),
+        ),
+      },
+    },
+    async (request) =>
+      success(
+        await submitReplica(deps, {
+          worker: await requireWorker(deps, request),
+          replicaId: request.params.replica_id,
+          submission: request.body,
+        }),
+      ),
   );
 };

@@ -2,7 +2,13 @@ import { assert } from '@proofgrid/core';
 import type { Queryable } from '../store/Store.ts';
 
 /** What the hot paths need to know of a program. None of it ever changes after upload. */
-export type ProgramFact = { organization_id: string; input_lock_timeout: number; blob_hash: string };
+export type ProgramFact = {
+  organization_id: string;
+  input_lock_timeout: number;
+  blob_hash: string;
+  /** Programs with a manifest run as replicas on registered workers, not through seed 004's reservations. */
+  has_manifest: boolean;
+};
 
 /**
  * Remembers the immutable facts of recently used programs, least recently used out first, so that
@@ -30,7 +36,7 @@ export class ProgramFacts {
       return cached;
     }
     const found = await this.#db.query<ProgramFact>(
-      'SELECT organization_id, input_lock_timeout, blob_hash FROM program WHERE program_id = $1',
+      'SELECT organization_id, input_lock_timeout, blob_hash, manifest IS NOT NULL AS has_manifest FROM program WHERE program_id = $1',
       [programId],
     );
     const fact = found.rows[0];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { assert, isUuid } from '@proofgrid/core';
+import { assert, isUuid, ProofGridError } from '@proofgrid/core';
 import { type BatchOutcome, MicroBatcher } from '../batching/MicroBatcher.ts';
 import type { HubDeps } from '../deps.ts';
 import { NoInputGroupAvailableError, ProgramNotFoundError } from '../errors.ts';
@@ -89,6 +89,13 @@ export class Reservations {
   /** Claims `count` groups of one program; returns one outcome per requested lease, in order. */
   async #claim(programId: string, count: number): Promise<BatchOutcome<Reservation>[]> {
     const program = await this.#programs.get(programId);
+    if (program?.has_manifest) {
+      const error = new ProofGridError('INPUT_GROUP_NOT_FOUND', {
+        shortMessage: `Program ${programId} runs on ProofGrid workers: its tasks are leased to registered workers, not reserved.`,
+        details: 'Register a worker (POST /worker/register) and ask it for work (POST /worker/lease).',
+      });
+      return Array.from({ length: count }, () => ({ ok: false, error }));
+    }
     if (program === undefined)
       return Array.from({ length: count }, () => ({
         ok: false,

@@ -40,7 +40,10 @@ export async function openTestHub(
   const blobs = await LocalBlobStore.open(blobDir);
   const clock = new TestClock();
   const deps: HubDeps = { store, blobs, clock, secrets: await loadHubSecrets(store) };
-  const app = await buildHub({ logger: false, ...options }, deps);
+  const app = await buildHub(
+    { logger: process.env.PROOFGRID_TEST_LOG ? { level: 'error' } : false, ...options },
+    deps,
+  );
   return {
     app,
     deps,

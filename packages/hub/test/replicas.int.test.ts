@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  type CanonicalValue,
+  encodeBase64,
+  keyPairFromSeed,
+  signCanonical,
+  WORKER_HEADERS,
+  WORKER_REGISTRATION_DOMAIN,
+  WORKER_REQUEST_DOMAIN,
+  workerRegistrationMessage,
+  workerRequestMessage,
+  writeTar,
+} from '@proofgrid/core';
+import { body, multipart, reserve, signUp, u32, uploadInputs } from './support/api.ts';
+import { openTestHub, type TestHub } from './support/testHub.ts';
+import { DRIVERS } from './support/testStores.ts';
+
+const OFFER = { memory_pages_max: 256, fuel_per_second: 1_000_000_000, seconds_available: 3600 };
+
+for (const driver of DRIVERS) {
+  describe(`replicated tasks on workers (${driver})`, () => {
+    let hub: TestHub;
+    before(async () => {
+      hub = await openTestHub(driver);
+    });
+    after(() => hub.close());
+
+    async function worker(seed: number) {
+      const keys = keyPairFromSeed(new Uint8Array(32).fill(seed));
+      const publicKey = encodeBase64(keys.publicKey);
+      const timestampMs = hub.clock.nowMs();
+      const name = `worker-${seed}`;
+      const signature = signCanonical({
+        secretKey: keys.secretKey,
+        domain: WORKER_REGISTRATION_DOMAIN,
+        value: workerRegistrationMessage({ publicKey, name, timestampMs }),
+      });
+      const registered = await hub.app.inject({
+        method: 'POST',
+        url: '/worker/register',
+        payload: {
+          public_key: publicKey,
+          name,
+          timestamp_ms: timestampMs,
+          signature: encodeBase64(signature),
+        },
+      });
+      const { worker_id: workerId } = body(registered).data as { worker_id: string };
+      const signed = (method: 'GET' | 'POST', url: string, payload: CanonicalValue = null) => {
+        const now = hub.clock.nowMs();
+        const sig = signCanonical({
+          secretKey: keys.secretKey,
+          domain: WORKER_REQUEST_DOMAIN,
+          value: workerRequestMessage({ method, path: url, timestampMs: now, body: payload }),
+        });
+        return hub.app.inject({
+          method,
+          url,
+          headers: {
+            [WORKER_HEADERS.workerId]: workerId,
+            [WORKER_HEADERS.timestampMs]: String(now),
+            [WORKER_HEADERS.signature]: encodeBase64(sig),
+          },
+          ...(payload === null ? {} : { payload: payload as object }),
+        });
+      };
+      return {
+        workerId,
+        lease: async () =>
+          body(await signed('POST', '/worker/lease', OFFER)).data as {
+            lease: { replica_id: string; input_group_id: string; input: string[]; seed: string } | null;
+            reason: string | null;
+          },
+        submit: async (replicaId: string, output: string, fuel = 100) =>
+          signed('POST', `/worker/replicas/${replicaId}/submit`, {
+            output: encodeBase64(new TextEncoder().encode(output)),
+            fuel_used: fuel,
+            exit_code: 0,
+            log: '',
+          }),
+        me: async () =>
+          body(await signed('GET', '/worker/me')).data as {
+            reputation: { consecutive_valid: number; results_valid: number; results_invalid: number };
+          },
+      };
+    }
+
+    it('leases replicas to distinct workers, accepts the agreed result, and outvotes a wrong worker', async () => {
+      const org = await signUp(hub.app);
+      const wabt = await (await import('wabt')).default();
+      const module = new Uint8Array(
+        wabt.parseWat('p.wat', '(module (memory (export "memory") 1) (func (export "_start")))').toBinary({})
+          .buffer,
+      );
+      const manifest = {
+        name: 'replicated',
+        runtime: 'wasm',
+        entry: 'p.wasm',
+        verification: { policy: 'replicate', replicas: 2, replicas_max: 3 },
+      };
+      const archive = writeTar([
+        { path: 'proofgrid.json', data: new TextEncoder().encode(JSON.stringify(manifest)) },
+        { path: 'p.wasm', data: module },
+      ]);
+      const form = await multipart({
+        file: { name: 'p.tar', bytes: archive },
+        data: { name: `replicated-${driver}`, description: '', execution_timeout: 300 },
+      });
+      const uploaded = await hub.app.inject({
+        method: 'POST',
+        url: '/program/upload',
+        headers: { ...form.headers, token: org.token },
+        payload: form.payload,
+      });
+      const programId = (body(uploaded).data as { program_id: string }).program_id;
+      const groups = [
+        await uploadInputs(hub.app, org.token, programId, { name: 'one', values: [u32(1)] }),
+        await uploadInputs(hub.app, org.token, programId, { name: 'two', values: [u32(2)] }),
+      ];
+      assert.match(body(await reserve(hub.app, programId)).error_message ?? '', /runs on ProofGrid workers/);
+
+      const [a, b, c] = [await worker(11), await worker(12), await worker(13)];
+      const a1 = (await a.lease()).lease;
+      const a2 = (await a.lease()).lease;
+      const b1 = (await b.lease()).lease;
+      const b2 = (await b.lease()).lease;
+      assert.ok(a1 && a2 && b1 && b2);
+      assert.deepEqual(
+        [a1.input_group_id, a2.input_group_id].sort(),
+        [...groups].sort(),
+        'one worker never gets two replicas of a task',
+      );
+      assert.equal(a1.input_group_id, b1.input_group_id);
+      assert.equal(a1.seed, b1.seed, 'replicas of a task share its seed');
+      const none = await c.lease();
+      assert.equal(none.lease, null);
+      assert.match(none.reason ?? '', /all the replicas they need/);
+
+      const first = await a.submit(a1.replica_id, 'right one');
+      assert.equal(first.statusCode, 200, first.body);
+      assert.equal((body(first).data as { verdict: string }).verdict, 'wait');
+      const second = await b.submit(b1.replica_id, 'right one');
+      assert.equal(second.statusCode, 200, second.body);
+      assert.equal((body(second).data as { verdict: string }).verdict, 'accept');
+      assert.equal(
+        (body(await a.submit(a2.replica_id, 'right two')).data as { verdict: string }).verdict,
+        'wait',
+      );
+      assert.equal(
+        (body(await b.submit(b2.replica_id, 'WRONG')).data as { verdict: string }).verdict,
+        'add_replica',
+      );
+      const again = await b.submit(b2.replica_id, 'right two');
+      assert.equal(body(again).error_code, 'LEASE_NOT_ACTIVE');
+
+      const c2 = (await c.lease()).lease;
+      assert.equal(c2?.input_group_id, a2.input_group_id, 'the disputed task gets a third replica');
+      assert.equal(
+        (body(await c.submit(c2?.replica_id ?? '', 'right two')).data as { verdict: string }).verdict,
+        'accept',
+      );
+
+      for (const [groupId, expected] of [
+        [a1.input_group_id, 'right one'],
+        [a2.input_group_id, 'right two'],
+      ] as const) {
+        const result = await hub.app.inject({
+          method: 'GET',
+          url: `/program/${programId}/results/${groupId}`,
+          headers: { token: org.token },
+        });
+        assert.equal(result.statusCode, 200, result.body);
+        assert.equal(result.body, expected);
+        const verdict = JSON.parse(String(result.headers['proofgrid-verdict']));
+        assert.equal(verdict.state, 'verified');
+        if (groupId === a2.input_group_id) assert.deepEqual(verdict.outvoted_workers, [b.workerId]);
+      }
+      const progress = body(
+        await hub.app.inject({
+          method: 'GET',
+          url: `/program/${programId}/progress`,
+          headers: { token: org.token },
+        }),
+      ).data;
+      assert.deepEqual(progress, { total: 2, queued: 0, leased: 0, verified: 2, failed: 0 });
+      assert.deepEqual((await a.me()).reputation, {
+        consecutive_valid: 2,
+        results_valid: 2,
+        results_invalid: 0,
+      });
+      assert.deepEqual((await b.me()).reputation, {
+        consecutive_valid: 0,
+        results_valid: 1,
+        results_invalid: 1,
+      });
+      assert.deepEqual((await c.me()).reputation, {
+        consecutive_valid: 1,
+        results_valid: 1,
+        results_invalid: 0,
+      });
+    });
+  });
+}
