@@ -79,6 +79,8 @@ for (const driver of DRIVERS) {
             exit_code: 0,
             log: '',
           }),
+        heartbeat: async (replicaId: string) => signed('POST', `/worker/replicas/${replicaId}/heartbeat`),
+        giveBack: async (replicaId: string) => signed('POST', `/worker/replicas/${replicaId}/return`),
         me: async () =>
           body(await signed('GET', '/worker/me')).data as {
             reputation: { consecutive_valid: number; results_valid: number; results_invalid: number };
@@ -199,6 +201,55 @@ for (const driver of DRIVERS) {
         results_valid: 1,
         results_invalid: 0,
       });
+    });
+
+    it('keeps a lease alive with heartbeats, lets it lapse without them, and takes it back when returned', async () => {
+      const org = await signUp(hub.app);
+      const wabt = await (await import('wabt')).default();
+      const module = new Uint8Array(
+        wabt.parseWat('p.wat', '(module (memory (export "memory") 1) (func (export "_start")))').toBinary({})
+          .buffer,
+      );
+      const manifest = { name: 'alone', runtime: 'wasm', entry: 'p.wasm', verification: { policy: 'none' } };
+      const archive = writeTar([
+        { path: 'proofgrid.json', data: new TextEncoder().encode(JSON.stringify(manifest)) },
+        { path: 'p.wasm', data: module },
+      ]);
+      const form = await multipart({
+        file: { name: 'p.tar', bytes: archive },
+        data: { name: `alone-${driver}`, description: '', execution_timeout: 60 },
+      });
+      const uploaded = await hub.app.inject({
+        method: 'POST',
+        url: '/program/upload',
+        headers: { ...form.headers, token: org.token },
+        payload: form.payload,
+      });
+      const programId = (body(uploaded).data as { program_id: string }).program_id;
+      await uploadInputs(hub.app, org.token, programId, { name: 'only', values: [u32(5)] });
+      const [d, e] = [await worker(21), await worker(22)];
+
+      const first = (await d.lease()).lease;
+      assert.ok(first);
+      hub.clock.advanceMs(50_000);
+      const renewed = await d.heartbeat(first.replica_id);
+      assert.equal(renewed.statusCode, 200, renewed.body);
+      hub.clock.advanceMs(50_000); // 100 s after leasing, alive thanks to the heartbeat
+      assert.equal((await e.lease()).lease, null, 'a live lease is not handed out again');
+      assert.equal((await d.giveBack(first.replica_id)).statusCode, 200);
+      const taken = (await e.lease()).lease;
+      assert.equal(taken?.input_group_id, first.input_group_id, 'a returned lease is leased again at once');
+
+      hub.clock.advanceMs(61_000); // e never heartbeats: its lease lapses
+      assert.equal(body(await e.heartbeat(taken?.replica_id ?? '')).error_code, 'LEASE_NOT_ACTIVE');
+      const again = (await d.lease()).lease;
+      assert.equal(again?.input_group_id, first.input_group_id, 'a lapsed lease goes back to the queue');
+      assert.equal(
+        (body(await d.submit(again?.replica_id ?? '', 'done')).data as { verdict: string }).verdict,
+        'accept',
+        'policy none takes the first result',
+      );
+      assert.equal(body(await e.submit(taken?.replica_id ?? '', 'late')).error_code, 'LEASE_NOT_ACTIVE');
     });
   });
 }

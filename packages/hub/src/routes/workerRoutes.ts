@@ -11,7 +11,7 @@ import type { HubDeps } from '../deps.ts';
 import { jsonResponses, success } from '../http/envelope.ts';
 import { requireOrganization } from '../http/requireOrganization.ts';
 import { requireWorker, WORKER_SECURITY } from '../http/requireWorker.ts';
-import { leaseReplica, submitReplica } from '../services/replicas.ts';
+import { leaseReplica, renewReplica, returnReplica, submitReplica } from '../services/replicas.ts';
 import { registerWorker } from '../services/workers.ts';
 
 const WorkerSchema = Type.Object({
@@ -164,5 +164,47 @@ export const workerRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastif
           submission: request.body,
         }),
       ),
+  );
+
+  const ReplicaParams = Type.Object({ replica_id: Type.String({ maxLength: 64 }) });
+
+  app.post(
+    '/worker/replicas/:replica_id/heartbeat',
+    {
+      schema: {
+        tags: ['worker'],
+        summary: 'Keep a lease alive: extends it by the program’s lease length',
+        security: WORKER_SECURITY,
+        params: ReplicaParams,
+        response: jsonResponses(Type.Object({ lease_expires_at: Type.String() })),
+      },
+    },
+    async (request) =>
+      success(
+        await renewReplica(deps, {
+          worker: await requireWorker(deps, request),
+          replicaId: request.params.replica_id,
+        }),
+      ),
+  );
+
+  app.post(
+    '/worker/replicas/:replica_id/return',
+    {
+      schema: {
+        tags: ['worker'],
+        summary: 'Give a leased replica back (the worker stops): its task can be leased again at once',
+        security: WORKER_SECURITY,
+        params: ReplicaParams,
+        response: jsonResponses(Type.Null()),
+      },
+    },
+    async (request) => {
+      await returnReplica(deps, {
+        worker: await requireWorker(deps, request),
+        replicaId: request.params.replica_id,
+      });
+      return success(null);
+    },
   );
 };

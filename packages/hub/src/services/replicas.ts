@@ -262,3 +262,48 @@ async function decideTask(
   }
   return verdict.decision;
 }
+
+/**
+ * Extends a live lease by the program's lease length (a worker heartbeat). An expired lease cannot be
+ * revived: its replica may already be leased again.
+ *
+ * @throws LEASE_NOT_ACTIVE
+ */
+export async function renewReplica(
+  deps: HubDeps,
+  { worker, replicaId }: { worker: WorkerRecord; replicaId: string },
+): Promise<{ lease_expires_at: string }> {
+  const now = new Date(deps.clock.nowMs());
+  const renewed = isUuid(replicaId)
+    ? await deps.store.query<{ lease_expires_at: Date }>(
+        `UPDATE replica r SET lease_expires_at = $3::timestamptz + make_interval(secs => p.input_lock_timeout)
+           FROM input_group g JOIN program p USING (program_id)
+          WHERE r.replica_id = $1 AND r.worker_id = $2 AND g.input_group_id = r.input_group_id
+            AND r.state = 'leased' AND r.lease_expires_at > $3 AND g.task_state = 'open'
+          RETURNING r.lease_expires_at`,
+        [replicaId, worker.worker_id, now],
+      )
+    : { rows: [] };
+  const row = renewed.rows[0];
+  if (row === undefined)
+    throw new LeaseNotActiveError({
+      leaseId: replicaId,
+      reason: 'it is not a live lease of this worker (expired, submitted, or its task is decided)',
+    });
+  return { lease_expires_at: row.lease_expires_at.toISOString() };
+}
+
+/** Gives a leased replica back (a worker shutting down): its task can be leased again at once. */
+export async function returnReplica(
+  deps: HubDeps,
+  { worker, replicaId }: { worker: WorkerRecord; replicaId: string },
+): Promise<void> {
+  if (!isUuid(replicaId))
+    throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'it is not a lease id' });
+  const returned = await deps.store.query(
+    "DELETE FROM replica WHERE replica_id = $1 AND worker_id = $2 AND state = 'leased'",
+    [replicaId, worker.worker_id],
+  );
+  if (returned.rowCount === 0)
+    throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'this worker holds no such leased replica' });
+}
