@@ -7,8 +7,9 @@ const ALLOWED: Record<string, string[]> = {
   core: [],
   runtime: ['core'],
   client: ['core'],
+  worker: ['core', 'runtime', 'client'],
   hub: ['core', 'runtime'],
-  cli: ['core', 'runtime', 'client', 'hub'],
+  cli: ['core', 'runtime', 'client', 'worker', 'hub'],
 };
 
 it('keeps dependencies between packages one-way', () => {

@@ -6,6 +6,7 @@ import { hubStart } from './commands/hubStart.ts';
 import type { CommandIo } from './commands/io.ts';
 import { orgList } from './commands/orgList.ts';
 import { programBuild, programInit } from './commands/program.ts';
+import { workerStart } from './commands/workerStart.ts';
 import { resolveHubUrl } from './config/resolveHubUrl.ts';
 
 const USAGE = `proofgrid — the ProofGrid command line
@@ -17,6 +18,8 @@ Usage:
   proofgrid account login --username <u> [--password <p>]
   proofgrid account logout
   proofgrid org list [--name-filter <prefix>] [--limit 1..50] [--page 1..] [--json]
+  proofgrid worker start [--data-dir ./.proofgrid/worker] [--name <n>] [--account] [--memory-pages 256]
+                         [--fuel-per-second 500000000] [--seconds-available 3600] [--tasks N]
   proofgrid program init <dir>        write an AssemblyScript starter program
   proofgrid program build <dir>       compile it to build/program.wasm and check it as the hub will
 
@@ -106,6 +109,32 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
           limit: integer(flags.limit, '--limit', 1, 50),
           page: integer(flags.page, '--page', 1, 1_000_000),
           json: flags.json === true,
+        },
+        io,
+      );
+    }
+    case 'worker start': {
+      const flags = parse(rest, {
+        hub: 'string',
+        'data-dir': 'string',
+        name: 'string',
+        account: 'boolean',
+        'memory-pages': 'string',
+        'fuel-per-second': 'string',
+        'seconds-available': 'string',
+        tasks: 'string',
+      });
+      return workerStart(
+        {
+          hubUrl: resolveHubUrl(flags.hub, io.env),
+          dataDir: flags['data-dir'] ?? './.proofgrid/worker',
+          name: flags.name,
+          account: flags.account === true,
+          memoryPagesMax: integer(flags['memory-pages'], '--memory-pages', 1, 4096) ?? 256,
+          fuelPerSecond: integer(flags['fuel-per-second'], '--fuel-per-second', 1, 1e12) ?? 500_000_000,
+          secondsAvailable:
+            integer(flags['seconds-available'], '--seconds-available', 1, 7 * 24 * 3600) ?? 3600,
+          tasksMax: integer(flags.tasks, '--tasks', 1, 1e9),
         },
         io,
       );

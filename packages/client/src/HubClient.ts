@@ -11,6 +11,7 @@ export type RequestOptions = {
   query?: Record<string, string | number | undefined>;
   token?: string;
   form?: FormData;
+  headers?: Record<string, string>;
 };
 
 /** Milliseconds a request may take before the client gives up (uploads included). */
@@ -77,7 +78,7 @@ export class HubClient {
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (options.token !== undefined) headers.token = options.token;
     let body: string | FormData | undefined;
     if (options.form !== undefined) body = options.form;

@@ -7,3 +7,4 @@ export {
   type RequestOptions,
   type TokenPair,
 } from './HubClient.ts';
+export { type ReplicaLease, WorkerClient, type WorkerOffer } from './WorkerClient.ts';

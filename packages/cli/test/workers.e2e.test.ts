@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HubClient } from '@proofgrid/client';
+import { parseInputCsv, writeTar } from '@proofgrid/core';
+import { signUp } from './support/hubApi.ts';
+import { type HubProcess, runCli, startHubProcess } from './support/hubProcess.ts';
+
+const CLI = new URL('../bin/proofgrid.js', import.meta.url).pathname;
+const EXAMPLES = new URL('../../../examples/', import.meta.url).pathname;
+const PROGRESS_WAIT_MS_MAX = 120_000;
+
+function isPrime(n: number): boolean {
+  if (n < 2) return false;
+  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+  return true;
+}
+
+describe('workers run a replicated job end to end (real processes)', () => {
+  let workDir: string;
+  let hubProcess: HubProcess;
+  const workers: { child: ChildProcess; output: () => string }[] = [];
+  before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'proofgrid-workers-'));
+    hubProcess = await startHubProcess(['--data-dir', join(workDir, 'hub')]);
+  });
+  after(async () => {
+    for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+    await hubProcess.stop('SIGTERM');
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('verifies every primality task by two agreeing workers, and the workers stop cleanly', async () => {
+    assert.equal((await runCli(['program', 'build', join(EXAMPLES, 'primality')])).code, 0);
+    const hub = new HubClient({ url: hubProcess.url });
+    const org = await signUp(hub);
+    const archive = writeTar([
+      { path: 'proofgrid.json', data: await readFile(join(EXAMPLES, 'primality/proofgrid.json')) },
+      { path: 'build/program.wasm', data: await readFile(join(EXAMPLES, 'primality/build/program.wasm')) },
+    ]);
+    const upload = new FormData();
+    upload.append('file', new Blob([new Uint8Array(archive)]), 'primality.tar');
+    upload.append('data', JSON.stringify({ name: 'primality', description: 'e2e', execution_timeout: 60 }));
+    const { program_id: programId } = await hub.json<{ program_id: string }>('POST', '/program/upload', {
+      token: org.token,
+      form: upload,
+    });
+    const inputs = join(workDir, 'inputs');
+    await runCliNode([
+      join(EXAMPLES, 'primality/generate-inputs.mjs'),
+      '--out',
+      inputs,
+      '--groups',
+      '4',
+      '--per-group',
+      '10',
+      '--start',
+      '4294967000',
+    ]);
+    const groups = new Map<string, number[]>();
+    for (const file of (await readdir(inputs)).sort()) {
+      const csv = await readFile(join(inputs, file));
+      const form = new FormData();
+      form.append('file', new Blob([csv]), file);
+      const { input_group_id } = await hub.json<{ input_group_id: string }>(
+        'POST',
+        `/program/inputs/${programId}`,
+        { token: org.token, form },
+      );
+      groups.set(
+        input_group_id,
+        parseInputCsv(csv).map((value) => new DataView(value.buffer, value.byteOffset).getUint32(0, false)),
+      );
+    }
+
+    for (let i = 0; i < 2; i++) {
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          'worker',
+          'start',
+          '--hub',
+          hubProcess.url,
+          '--data-dir',
+          join(workDir, `worker-${i}`),
+          '--name',
+          `w${i}`,
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let output = '';
+      child.stdout?.on('data', (chunk) => {
+        output += chunk;
+      });
+      child.stderr?.on('data', (chunk) => {
+        output += chunk;
+      });
+      workers.push({ child, output: () => output });
+    }
+
+    const deadline = Date.now() + PROGRESS_WAIT_MS_MAX;
+    let progress = { total: 0, verified: 0, failed: 0 };
+    while (Date.now() < deadline) {
+      progress = await hub.json('GET', `/program/${programId}/progress`, { token: org.token });
+      if (progress.verified + progress.failed === progress.total) break;
+      await sleep(250);
+    }
+    assert.deepEqual(
+      { total: progress.total, verified: progress.verified, failed: progress.failed },
+      { total: 4, verified: 4, failed: 0 },
+      workers.map((w) => w.output()).join('\n'),
+    );
+
+    for (const [groupId, numbers] of groups) {
+      const response = await hub.send('GET', `/program/${programId}/results/${groupId}`, {
+        token: org.token,
+      });
+      assert.deepEqual(
+        JSON.parse(await response.text()),
+        numbers.map((n) => ({ tested_number: n, is_prime: isPrime(n) })),
+      );
+      const verdict = JSON.parse(response.headers.get('proofgrid-verdict') ?? '{}');
+      assert.equal(verdict.agreeing_workers.length, 2, 'two distinct workers agreed');
+    }
+
+    for (const worker of workers) {
+      const exited = once(worker.child, 'exit');
+      worker.child.kill('SIGTERM');
+      const [code] = await exited;
+      assert.equal(code, 0, worker.output());
+      assert.match(worker.output(), /Worker stopped after \d+ task\(s\)/);
+    }
+  });
+});
+
+async function runCliNode(args: string[]): Promise<void> {
+  const child = spawn(process.execPath, args, { stdio: 'ignore' });
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0, `node ${args.join(' ')} failed`);
+}
