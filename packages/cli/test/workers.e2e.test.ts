@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HubClient } from '@proofgrid/client';
-import { parseInputCsv, writeTar } from '@proofgrid/core';
+import { HubClient, WorkerClient } from '@proofgrid/client';
+import { keyPairFromSeed, parseInputCsv, writeTar } from '@proofgrid/core';
 import { signUp } from './support/hubApi.ts';
 import { type HubProcess, runCli, startHubProcess } from './support/hubProcess.ts';
 
@@ -138,6 +138,93 @@ describe('workers run a replicated job end to end (real processes)', () => {
       assert.equal(code, 0, worker.output());
       assert.match(worker.output(), /Worker stopped after \d+ task\(s\)/);
     }
+  });
+});
+
+describe('a worker that returns wrong results is outvoted (real hub and worker processes)', () => {
+  let workDir: string;
+  let hubProcess: HubProcess;
+  before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'proofgrid-liar-'));
+    hubProcess = await startHubProcess(['--data-dir', join(workDir, 'hub')]);
+  });
+  after(async () => {
+    await hubProcess.stop('SIGTERM');
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('completes the job correctly, and the liar loses its reputation', async () => {
+    assert.equal((await runCli(['program', 'build', join(EXAMPLES, 'primality')])).code, 0);
+    const hub = new HubClient({ url: hubProcess.url });
+    const org = await signUp(hub);
+    const archive = writeTar([
+      { path: 'proofgrid.json', data: await readFile(join(EXAMPLES, 'primality/proofgrid.json')) },
+      { path: 'build/program.wasm', data: await readFile(join(EXAMPLES, 'primality/build/program.wasm')) },
+    ]);
+    const upload = new FormData();
+    upload.append('file', new Blob([new Uint8Array(archive)]), 'primality.tar');
+    upload.append('data', JSON.stringify({ name: 'primality', description: 'liar', execution_timeout: 60 }));
+    const { program_id: programId } = await hub.json<{ program_id: string }>('POST', '/program/upload', {
+      token: org.token,
+      form: upload,
+    });
+    const form = new FormData();
+    form.append('file', new Blob([new TextEncoder().encode('AAAABw==\nAAAACA==\n')]), 'seven-eight.csv');
+    const { input_group_id: groupId } = await hub.json<{ input_group_id: string }>(
+      'POST',
+      `/program/inputs/${programId}`,
+      { token: org.token, form },
+    );
+
+    // The liar: a worker that leases first and submits a made-up result.
+    const liar = new WorkerClient({
+      hub,
+      keys: keyPairFromSeed(new Uint8Array(32).fill(99)),
+      now: () => Date.now(),
+    });
+    await liar.register({ name: 'liar' });
+    const { lease } = await liar.lease({
+      memory_pages_max: 256,
+      fuel_per_second: 1e9,
+      seconds_available: 3600,
+    });
+    assert.ok(lease);
+    await liar.submit(lease.replica_id, {
+      output: new TextEncoder().encode('[{"tested_number":7,"is_prime":false}]'),
+      fuel_used: 1,
+      exit_code: 0,
+      log: '',
+    });
+
+    const honest = [0, 1].map((i) =>
+      spawn(
+        process.execPath,
+        [
+          CLI,
+          'worker',
+          'start',
+          '--hub',
+          hubProcess.url,
+          '--data-dir',
+          join(workDir, `honest-${i}`),
+          '--tasks',
+          '1',
+        ],
+        { stdio: 'ignore' },
+      ),
+    );
+    await Promise.all(honest.map((child) => once(child, 'exit')));
+    const response = await hub.send('GET', `/program/${programId}/results/${groupId}`, { token: org.token });
+    assert.deepEqual(JSON.parse(await response.text()), [
+      { tested_number: 7, is_prime: true },
+      { tested_number: 8, is_prime: false },
+    ]);
+    const verdict = JSON.parse(response.headers.get('proofgrid-verdict') ?? '{}');
+    assert.deepEqual(verdict.outvoted_workers, [liar.workerId]);
+    assert.equal(verdict.agreeing_workers.length, 2);
+    const { reputation } = await liar.me();
+    assert.equal(reputation.results_invalid, 1);
+    assert.equal(reputation.consecutive_valid, 0);
   });
 });
 

@@ -73,6 +73,16 @@ export class WorkerClient {
     return registered;
   }
 
+  /** This worker as the hub knows it: its account link and reputation. */
+  me(): Promise<{
+    worker_id: string;
+    name: string;
+    organization_id: string | null;
+    reputation: { consecutive_valid: number; results_valid: number; results_invalid: number };
+  }> {
+    return this.#signed('GET', '/worker/me', null);
+  }
+
   lease(offer: WorkerOffer): Promise<{ lease: ReplicaLease | null; reason: string | null }> {
     return this.#signed('POST', '/worker/lease', offer);
   }
