@@ -5,6 +5,15 @@ import { accountLogin, accountLogout, accountRegister } from './commands/account
 import { hubStart } from './commands/hubStart.ts';
 import type { CommandIo } from './commands/io.ts';
 import { orgList } from './commands/orgList.ts';
+import {
+  inputUpload,
+  jobWatch,
+  programDelete,
+  programList,
+  programShow,
+  programUpload,
+  resultsDownload,
+} from './commands/orgPrograms.ts';
 import { programBuild, programInit } from './commands/program.ts';
 import { workerStart } from './commands/workerStart.ts';
 import { resolveHubUrl } from './config/resolveHubUrl.ts';
@@ -20,6 +29,11 @@ Usage:
   proofgrid org list [--name-filter <prefix>] [--limit 1..50] [--page 1..] [--json]
   proofgrid worker start [--data-dir ./.proofgrid/worker] [--name <n>] [--account] [--memory-pages 256]
                          [--fuel-per-second 500000000] [--seconds-available 3600] [--tasks N]
+  proofgrid program upload <dir|tar> --name <n> [--description <text>] [--timeout 300]
+  proofgrid program list | show <program> | delete <program>      (a program by id or name)
+  proofgrid input upload <program> <csv|folder>                     one input group per CSV
+  proofgrid job watch <program> [--timeout 3600]                    progress until every task is done
+  proofgrid results download <program> --out <dir>                  <dir>/<group>/output and verdict.json
   proofgrid program init <dir>        write an AssemblyScript starter program
   proofgrid program build <dir>       compile it to build/program.wasm and check it as the hub will
 
@@ -139,6 +153,72 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
         io,
       );
     }
+    case 'program upload': {
+      const { values, positionals } = parseWith(rest, {
+        hub: 'string',
+        name: 'string',
+        description: 'string',
+        timeout: 'string',
+      });
+      return programUpload(
+        {
+          hubUrl: resolveHubUrl(values.hub, io.env),
+          source: one(positionals, 'a program folder or tar'),
+          name: required(values.name, '--name'),
+          description: values.description ?? '',
+          timeoutSeconds: integer(values.timeout, '--timeout', 1, 7 * 24 * 3600) ?? 300,
+        },
+        io,
+      );
+    }
+    case 'program list': {
+      const { values } = parseWith(rest, { hub: 'string' });
+      return programList({ hubUrl: resolveHubUrl(values.hub, io.env) }, io);
+    }
+    case 'program show':
+    case 'program delete': {
+      const { values, positionals } = parseWith(rest, { hub: 'string' });
+      const target = {
+        hubUrl: resolveHubUrl(values.hub, io.env),
+        program: one(positionals, 'a program id or name'),
+      };
+      return command === 'show' ? programShow(target, io) : programDelete(target, io);
+    }
+    case 'input upload': {
+      const { values, positionals } = parseWith(rest, { hub: 'string' });
+      if (positionals.length !== 2)
+        throw new UsageError('proofgrid input upload takes a program and a CSV file or folder.');
+      return inputUpload(
+        {
+          hubUrl: resolveHubUrl(values.hub, io.env),
+          program: positionals[0] ?? '',
+          source: positionals[1] ?? '',
+        },
+        io,
+      );
+    }
+    case 'job watch': {
+      const { values, positionals } = parseWith(rest, { hub: 'string', timeout: 'string' });
+      return jobWatch(
+        {
+          hubUrl: resolveHubUrl(values.hub, io.env),
+          program: one(positionals, 'a program id or name'),
+          timeoutSeconds: integer(values.timeout, '--timeout', 1, 30 * 24 * 3600) ?? 3600,
+        },
+        io,
+      );
+    }
+    case 'results download': {
+      const { values, positionals } = parseWith(rest, { hub: 'string', out: 'string' });
+      return resultsDownload(
+        {
+          hubUrl: resolveHubUrl(values.hub, io.env),
+          program: one(positionals, 'a program id or name'),
+          out: required(values.out, '--out'),
+        },
+        io,
+      );
+    }
     case 'program init':
     case 'program build': {
       const { positionals } = parseArgs({ args: rest, options: {}, strict: true, allowPositionals: true });
@@ -201,6 +281,23 @@ function parse<S extends FlagSpec>(args: string[], spec: S): Flags<S> {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** Flags and positional arguments together (`parse` refuses positionals). */
+function parseWith<S extends FlagSpec>(args: string[], spec: S): { values: Flags<S>; positionals: string[] } {
+  const options = Object.fromEntries(Object.entries(spec).map(([name, type]) => [name, { type }]));
+  try {
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
+    return { values: values as Flags<S>, positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function one(positionals: string[], what: string): string {
+  const [value] = positionals;
+  if (value === undefined || positionals.length > 1) throw new UsageError(`expected one argument: ${what}.`);
+  return value;
 }
 
 function required(value: string | undefined, flag: string): string {

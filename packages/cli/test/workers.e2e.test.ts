@@ -228,6 +228,84 @@ describe('a worker that returns wrong results is outvoted (real hub and worker p
   });
 });
 
+describe('an organization runs a job with the CLI alone (real processes)', () => {
+  let workDir: string;
+  let hubProcess: HubProcess;
+  before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'proofgrid-org-cli-'));
+    hubProcess = await startHubProcess(['--data-dir', join(workDir, 'hub')]);
+  });
+  after(async () => {
+    await hubProcess.stop('SIGTERM');
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('uploads, watches and downloads verified results, one folder per input group', async () => {
+    const env = {
+      PROOFGRID_CONFIG_DIR: join(workDir, 'config'),
+      PROOFGRID_HUB: hubProcess.url,
+      PROOFGRID_PASSWORD: 'a long password',
+    };
+    const cli = async (...args: string[]) => {
+      const result = await runCli(args, env);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      return result.stdout;
+    };
+    await cli('account', 'register', '--username', 'cli-org', '--name', 'CLI Org');
+    await cli('account', 'login', '--username', 'cli-org');
+    await cli('program', 'build', join(EXAMPLES, 'primality'));
+    assert.match(
+      await cli('program', 'upload', join(EXAMPLES, 'primality'), '--name', 'primes', '--timeout', '60'),
+      /Uploaded "primes"/,
+    );
+    const inputs = join(workDir, 'inputs');
+    await runCliNode([
+      join(EXAMPLES, 'primality/generate-inputs.mjs'),
+      '--out',
+      inputs,
+      '--groups',
+      '3',
+      '--per-group',
+      '5',
+    ]);
+    assert.match(await cli('input', 'upload', 'primes', inputs), /Uploaded 3 input group\(s\)/);
+    const workers = [0, 1].map((i) =>
+      spawn(
+        process.execPath,
+        [CLI, 'worker', 'start', '--hub', hubProcess.url, '--data-dir', join(workDir, `w${i}`)],
+        { stdio: 'ignore' },
+      ),
+    );
+    try {
+      assert.match(
+        await cli('job', 'watch', 'primes', '--timeout', '120'),
+        /3\/3 done: 3 verified, 0 failed/,
+      );
+    } finally {
+      for (const worker of workers) worker.kill('SIGTERM');
+      await Promise.all(workers.map((worker) => once(worker, 'exit')));
+    }
+    const out = join(workDir, 'results');
+    assert.match(await cli('results', 'download', 'primes', '--out', out), /Saved 3 verified result\(s\)/);
+    assert.deepEqual((await readdir(out)).sort(), ['numbers-1', 'numbers-2', 'numbers-3']);
+    for (const group of ['numbers-1', 'numbers-2', 'numbers-3']) {
+      const values = parseInputCsv(await readFile(join(inputs, `${group}.csv`)));
+      const output = JSON.parse(await readFile(join(out, group, 'output'), 'utf8'));
+      assert.deepEqual(
+        output,
+        values.map((value) => {
+          const n = new DataView(value.buffer, value.byteOffset).getUint32(0, false);
+          return { tested_number: n, is_prime: isPrime(n) };
+        }),
+      );
+      const verdict = JSON.parse(await readFile(join(out, group, 'verdict.json'), 'utf8'));
+      assert.equal(verdict.state, 'verified');
+      assert.equal(verdict.agreeing_workers.length, 2);
+    }
+    assert.match(await cli('program', 'show', 'primes'), /"verified": 3/);
+  });
+});
+
 async function runCliNode(args: string[]): Promise<void> {
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   const [code] = await once(child, 'exit');
