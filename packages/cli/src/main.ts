@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { HubApiError } from '@proofgrid/client';
 import { isProofGridError } from '@proofgrid/core';
 import { accountLogin, accountLogout, accountRegister } from './commands/account.ts';
+import { demo } from './commands/demo.ts';
 import { hubStart } from './commands/hubStart.ts';
 import type { CommandIo } from './commands/io.ts';
 import { orgList } from './commands/orgList.ts';
@@ -21,6 +22,7 @@ import { resolveHubUrl } from './config/resolveHubUrl.ts';
 const USAGE = `proofgrid — the ProofGrid command line
 
 Usage:
+  proofgrid demo [--port 8080] [--data-dir ./.proofgrid]    hub + local worker + the primality example (npm start)
   proofgrid hub start [--port 8080] [--host 127.0.0.1] [--data-dir ./.proofgrid/hub] [--database-url postgres://...]
                       [--log-level warn]
   proofgrid account register --username <u> --name <organization name> [--description <text>] [--password <p>]
@@ -70,6 +72,16 @@ function defaultIo(): CommandIo {
 
 async function dispatch(argv: string[], io: CommandIo): Promise<number> {
   const [group, command, ...rest] = argv;
+  if (group === 'demo') {
+    const flags = parse(argv.slice(1), { port: 'string', 'data-dir': 'string' });
+    return demo(
+      {
+        port: integer(flags.port, '--port', 0, 65_535) ?? 8080,
+        dataDir: flags['data-dir'] ?? './.proofgrid',
+      },
+      io,
+    );
+  }
   const key = `${group ?? ''} ${command ?? ''}`.trim();
   switch (key) {
     case 'hub start':

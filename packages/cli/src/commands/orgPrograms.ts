@@ -41,7 +41,7 @@ export async function programUpload(
   return 0;
 }
 
-async function packFolder(root: string): Promise<Uint8Array> {
+export async function packFolder(root: string): Promise<Uint8Array> {
   const files: TarFile[] = [];
   let bytes = 0;
   const walk = async (dir: string) => {
