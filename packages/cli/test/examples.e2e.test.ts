@@ -7,14 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseInputCsv } from '@proofgrid/core';
 import { executeWasm, instrumentModule } from '@proofgrid/runtime';
 import { runCli } from './support/hubProcess.ts';
-
-const EXAMPLES = new URL('../../../examples/', import.meta.url).pathname;
-
-function isPrimeReference(n: number): boolean {
-  if (n < 2) return false;
-  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
-  return true;
-}
+import { EXAMPLES, isPrime } from './support/primality.ts';
 
 describe('examples/primality', () => {
   let inputs: string;
@@ -65,7 +58,7 @@ describe('examples/primality', () => {
       });
       const expected = values.map((value) => {
         const n = new DataView(value.buffer, value.byteOffset).getUint32(0, false);
-        return { tested_number: n, is_prime: isPrimeReference(n) };
+        return { tested_number: n, is_prime: isPrime(n) };
       });
       assert.deepEqual(JSON.parse(new TextDecoder().decode(result.output)), expected, file);
     }

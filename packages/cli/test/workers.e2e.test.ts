@@ -7,19 +7,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HubClient, WorkerClient } from '@proofgrid/client';
-import { keyPairFromSeed, parseInputCsv, writeTar } from '@proofgrid/core';
+import { keyPairFromSeed, parseInputCsv } from '@proofgrid/core';
 import { signUp } from './support/hubApi.ts';
 import { type HubProcess, runCli, startHubProcess } from './support/hubProcess.ts';
+import { EXAMPLES, isPrime, uploadPrimality } from './support/primality.ts';
 
 const CLI = new URL('../bin/proofgrid.js', import.meta.url).pathname;
-const EXAMPLES = new URL('../../../examples/', import.meta.url).pathname;
 const PROGRESS_WAIT_MS_MAX = 120_000;
-
-function isPrime(n: number): boolean {
-  if (n < 2) return false;
-  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
-  return true;
-}
 
 describe('workers run a replicated job end to end (real processes)', () => {
   let workDir: string;
@@ -39,17 +33,7 @@ describe('workers run a replicated job end to end (real processes)', () => {
     assert.equal((await runCli(['program', 'build', join(EXAMPLES, 'primality')])).code, 0);
     const hub = new HubClient({ url: hubProcess.url });
     const org = await signUp(hub);
-    const archive = writeTar([
-      { path: 'proofgrid.json', data: await readFile(join(EXAMPLES, 'primality/proofgrid.json')) },
-      { path: 'build/program.wasm', data: await readFile(join(EXAMPLES, 'primality/build/program.wasm')) },
-    ]);
-    const upload = new FormData();
-    upload.append('file', new Blob([new Uint8Array(archive)]), 'primality.tar');
-    upload.append('data', JSON.stringify({ name: 'primality', description: 'e2e', execution_timeout: 60 }));
-    const { program_id: programId } = await hub.json<{ program_id: string }>('POST', '/program/upload', {
-      token: org.token,
-      form: upload,
-    });
+    const programId = await uploadPrimality(hub, org.token, 'e2e');
     const inputs = join(workDir, 'inputs');
     await runCliNode([
       join(EXAMPLES, 'primality/generate-inputs.mjs'),
@@ -157,17 +141,7 @@ describe('a worker that returns wrong results is outvoted (real hub and worker p
     assert.equal((await runCli(['program', 'build', join(EXAMPLES, 'primality')])).code, 0);
     const hub = new HubClient({ url: hubProcess.url });
     const org = await signUp(hub);
-    const archive = writeTar([
-      { path: 'proofgrid.json', data: await readFile(join(EXAMPLES, 'primality/proofgrid.json')) },
-      { path: 'build/program.wasm', data: await readFile(join(EXAMPLES, 'primality/build/program.wasm')) },
-    ]);
-    const upload = new FormData();
-    upload.append('file', new Blob([new Uint8Array(archive)]), 'primality.tar');
-    upload.append('data', JSON.stringify({ name: 'primality', description: 'liar', execution_timeout: 60 }));
-    const { program_id: programId } = await hub.json<{ program_id: string }>('POST', '/program/upload', {
-      token: org.token,
-      form: upload,
-    });
+    const programId = await uploadPrimality(hub, org.token, 'liar');
     const form = new FormData();
     form.append('file', new Blob([new TextEncoder().encode('AAAABw==\nAAAACA==\n')]), 'seven-eight.csv');
     const { input_group_id: groupId } = await hub.json<{ input_group_id: string }>(

@@ -10,9 +10,8 @@ import {
   WORKER_REQUEST_DOMAIN,
   workerRegistrationMessage,
   workerRequestMessage,
-  writeTar,
 } from '@proofgrid/core';
-import { body, multipart, reserve, signUp, u32, uploadInputs } from './support/api.ts';
+import { body, manifestArchive, reserve, signUp, u32, uploadInputs, uploadProgram } from './support/api.ts';
 import { openTestHub, type TestHub } from './support/testHub.ts';
 import { DRIVERS } from './support/testStores.ts';
 
@@ -90,32 +89,11 @@ for (const driver of DRIVERS) {
 
     it('leases replicas to distinct workers, accepts the agreed result, and outvotes a wrong worker', async () => {
       const org = await signUp(hub.app);
-      const wabt = await (await import('wabt')).default();
-      const module = new Uint8Array(
-        wabt.parseWat('p.wat', '(module (memory (export "memory") 1) (func (export "_start")))').toBinary({})
-          .buffer,
-      );
-      const manifest = {
-        name: 'replicated',
-        runtime: 'wasm',
-        entry: 'p.wasm',
-        verification: { policy: 'replicate', replicas: 2, replicas_max: 3 },
-      };
-      const archive = writeTar([
-        { path: 'proofgrid.json', data: new TextEncoder().encode(JSON.stringify(manifest)) },
-        { path: 'p.wasm', data: module },
-      ]);
-      const form = await multipart({
-        file: { name: 'p.tar', bytes: archive },
-        data: { name: `replicated-${driver}`, description: '', execution_timeout: 300 },
+      const programId = await uploadProgram(hub.app, org.token, {
+        name: `replicated-${driver}`,
+        timeoutSeconds: 300,
+        archive: await manifestArchive({ policy: 'replicate', replicas: 2, replicas_max: 3 }),
       });
-      const uploaded = await hub.app.inject({
-        method: 'POST',
-        url: '/program/upload',
-        headers: { ...form.headers, token: org.token },
-        payload: form.payload,
-      });
-      const programId = (body(uploaded).data as { program_id: string }).program_id;
       const groups = [
         await uploadInputs(hub.app, org.token, programId, { name: 'one', values: [u32(1)] }),
         await uploadInputs(hub.app, org.token, programId, { name: 'two', values: [u32(2)] }),
@@ -205,27 +183,11 @@ for (const driver of DRIVERS) {
 
     it('keeps a lease alive with heartbeats, lets it lapse without them, and takes it back when returned', async () => {
       const org = await signUp(hub.app);
-      const wabt = await (await import('wabt')).default();
-      const module = new Uint8Array(
-        wabt.parseWat('p.wat', '(module (memory (export "memory") 1) (func (export "_start")))').toBinary({})
-          .buffer,
-      );
-      const manifest = { name: 'alone', runtime: 'wasm', entry: 'p.wasm', verification: { policy: 'none' } };
-      const archive = writeTar([
-        { path: 'proofgrid.json', data: new TextEncoder().encode(JSON.stringify(manifest)) },
-        { path: 'p.wasm', data: module },
-      ]);
-      const form = await multipart({
-        file: { name: 'p.tar', bytes: archive },
-        data: { name: `alone-${driver}`, description: '', execution_timeout: 60 },
+      const programId = await uploadProgram(hub.app, org.token, {
+        name: `alone-${driver}`,
+        timeoutSeconds: 60,
+        archive: await manifestArchive({ policy: 'none' }),
       });
-      const uploaded = await hub.app.inject({
-        method: 'POST',
-        url: '/program/upload',
-        headers: { ...form.headers, token: org.token },
-        payload: form.payload,
-      });
-      const programId = (body(uploaded).data as { program_id: string }).program_id;
       await uploadInputs(hub.app, org.token, programId, { name: 'only', values: [u32(5)] });
       const [d, e] = [await worker(21), await worker(22)];
 

@@ -91,6 +91,7 @@ async function runWithHeartbeats({
   signal: AbortSignal;
 }): Promise<{ output: Uint8Array; fuel_used: number; exit_code: number; log: string } | 'returned'> {
   const leaseMs = Date.parse(lease.lease_expires_at) - Date.now();
+  // A missed heartbeat is not fatal: the next one, or the submission, tells whether the lease survived.
   const heartbeat = setInterval(
     () => void client.heartbeat(lease.replica_id).catch(() => undefined),
     Math.max(1000, leaseMs / 3),
@@ -112,6 +113,7 @@ async function runWithHeartbeats({
     return { output: run.output, fuel_used: run.fuelUsed, exit_code: run.exitCode, log: run.log };
   } catch (error) {
     if (signal.aborted) {
+      // Best effort on the way out: an unreturned lease simply expires and its task is leased again.
       await client.giveBack(lease.replica_id).catch(() => undefined);
       return 'returned';
     }

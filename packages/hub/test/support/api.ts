@@ -143,3 +143,16 @@ export async function uploadProof(
 export async function reserve(app: FastifyInstance, programId: string): Promise<LightMyRequestResponse> {
   return app.inject({ method: 'GET', url: `/program/program-and-inputs/${programId}` });
 }
+
+/** A minimal WebAssembly program with a manifest (it runs on workers), with the given verification policy. */
+export async function manifestArchive(verification: Record<string, unknown>): Promise<Uint8Array> {
+  const wabt = await (await import('wabt')).default();
+  const parsed = wabt.parseWat('p.wat', '(module (memory (export "memory") 1) (func (export "_start")))');
+  const module = new Uint8Array(parsed.toBinary({}).buffer);
+  parsed.destroy();
+  const manifest = { name: 'manifested', runtime: 'wasm', entry: 'p.wasm', verification };
+  return writeTar([
+    { path: 'proofgrid.json', data: new TextEncoder().encode(JSON.stringify(manifest)) },
+    { path: 'p.wasm', data: module },
+  ]);
+}
