@@ -1,6 +1,8 @@
+import { availableParallelism, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HubApiError } from '@proofgrid/client';
-import { isProofGridError } from '@proofgrid/core';
+import { isProofGridError, MEMORY_PAGES_MAX } from '@proofgrid/core';
+import { CPUS_MIN } from '@proofgrid/worker';
 import { accountLogin, accountLogout, accountRegister } from './commands/account.ts';
 import { demo } from './commands/demo.ts';
 import { hubStart } from './commands/hubStart.ts';
@@ -16,7 +18,7 @@ import {
   resultsDownload,
 } from './commands/orgPrograms.ts';
 import { programBuild, programInit } from './commands/program.ts';
-import { workerStart } from './commands/workerStart.ts';
+import { MEMORY_BYTES_MIN, workerStart } from './commands/workerStart.ts';
 import { resolveHubUrl } from './config/resolveHubUrl.ts';
 
 const USAGE = `proofgrid — the ProofGrid command line
@@ -29,8 +31,10 @@ Usage:
   proofgrid account login --username <u> [--password <p>]
   proofgrid account logout
   proofgrid org list [--name-filter <prefix>] [--limit 1..50] [--page 1..] [--json]
-  proofgrid worker start [--data-dir ./.proofgrid/worker] [--name <n>] [--account] [--memory-pages 256]
-                         [--fuel-per-second 500000000] [--seconds-available 3600] [--tasks N]
+  proofgrid worker start [--data-dir ./.proofgrid/worker] [--name <n>] [--account] [--cpus 1] [--max-memory <size>]
+                         [--only-when-idle [--idle-threshold 25]] [--fuel-per-second 500000000]
+                         [--seconds-available 3600] [--tasks N]
+                         SIGUSR1 pauses a running worker, SIGUSR2 resumes it; SIGINT/SIGTERM stop it
   proofgrid program upload <dir|tar> --name <n> [--description <text>] [--timeout 300]
   proofgrid program list | show <program> | delete <program>      (a program by id or name)
   proofgrid input upload <program> <csv|folder>                     one input group per CSV
@@ -63,9 +67,22 @@ export async function main(argv: string[], io: CommandIo = defaultIo()): Promise
 }
 
 function defaultIo(): CommandIo {
+  if (process.stdout.isTTY !== true) {
+    return {
+      out: (line) => process.stdout.write(`${line}\n`),
+      err: (line) => process.stderr.write(`${line}\n`),
+      env: process.env,
+    };
+  }
+  // On a terminal a status line may sit at the bottom: every other line first erases it (it is redrawn).
+  const erase = '\r\x1b[2K';
   return {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
+    out: (line) => process.stdout.write(`${erase}${line}\n`),
+    err: (line) => {
+      process.stdout.write(erase);
+      process.stderr.write(`${line}\n`);
+    },
+    status: (line) => process.stdout.write(`${erase}${line}`),
     env: process.env,
   };
 }
@@ -145,18 +162,31 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
         'data-dir': 'string',
         name: 'string',
         account: 'boolean',
-        'memory-pages': 'string',
+        cpus: 'string',
+        'max-memory': 'string',
+        'only-when-idle': 'boolean',
+        'idle-threshold': 'string',
         'fuel-per-second': 'string',
         'seconds-available': 'string',
         tasks: 'string',
       });
+      const cores = availableParallelism();
+      const cpus = decimal(flags.cpus, '--cpus', CPUS_MIN, cores) ?? 1;
+      if (flags['idle-threshold'] !== undefined && flags['only-when-idle'] !== true)
+        throw new UsageError('--idle-threshold goes with --only-when-idle.');
       return workerStart(
         {
           hubUrl: resolveHubUrl(flags.hub, io.env),
           dataDir: flags['data-dir'] ?? './.proofgrid/worker',
           name: flags.name,
           account: flags.account === true,
-          memoryPagesMax: integer(flags['memory-pages'], '--memory-pages', 1, 4096) ?? 256,
+          cpus,
+          maxMemoryBytes:
+            byteSize(flags['max-memory'], '--max-memory', MEMORY_BYTES_MIN) ??
+            Math.min(Math.ceil(cpus) * MEMORY_PAGES_MAX * 65_536, Math.floor(totalmem() / 2)),
+          otherBusyMax: flags['only-when-idle']
+            ? (decimal(flags['idle-threshold'], '--idle-threshold', 1, 100) ?? 25) / 100
+            : undefined,
           fuelPerSecond: integer(flags['fuel-per-second'], '--fuel-per-second', 1, 1e12) ?? 500_000_000,
           secondsAvailable:
             integer(flags['seconds-available'], '--seconds-available', 1, 7 * 24 * 3600) ?? 3600,
@@ -315,6 +345,31 @@ function one(positionals: string[], what: string): string {
 function required(value: string | undefined, flag: string): string {
   if (value === undefined || value === '') throw new UsageError(`${flag} is required.`);
   return value;
+}
+
+function decimal(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < min || parsed > max) {
+    throw new UsageError(`${flag} must be a number from ${min} to ${max} (got "${value}").`);
+  }
+  return parsed;
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+
+/** Sizes as people write them: 512M, 2G, 1.5GiB, 300000000 (binary units: K = 1024). */
+function byteSize(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(value);
+  const unit = BYTE_UNITS[match?.[2]?.toLowerCase() ?? ''];
+  const bytes = match === null || unit === undefined ? Number.NaN : Math.floor(Number(match[1]) * unit);
+  if (!(bytes >= min) || bytes > 2 ** 50) {
+    throw new UsageError(
+      `${flag} must be a size of at least ${min / 2 ** 20} MiB, such as 512M or 2G (got "${value}").`,
+    );
+  }
+  return bytes;
 }
 
 function integer(value: string | undefined, flag: string, min: number, max: number): number | undefined {

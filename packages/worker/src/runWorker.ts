@@ -12,9 +12,11 @@ import {
   readTar,
 } from '@proofgrid/core';
 import { instrumentModule, WasmSandbox } from '@proofgrid/runtime';
+import type { Governor } from './governor/Governor.ts';
 
 export type RunWorkerOptions = {
   dataDir: string;
+  /** What one sandbox can take on: memory per task, its speed (already scaled by the governor's duty) and time. */
   offer: WorkerOffer;
   /** Wait between polls when the hub has no work, doubling up to `idleWaitMsMax`. */
   idleWaitMsMin: number;
@@ -24,76 +26,141 @@ export type RunWorkerOptions = {
 };
 
 export type WorkerEvents = {
+  /** A lease was taken; `onLeaseEnd` follows once it is submitted, lost or given back. */
+  onLease?: (lease: ReplicaLease) => void;
+  onLeaseEnd?: (lease: ReplicaLease) => void;
   onTask?: (event: { lease: ReplicaLease; verdict: string; fuelUsed: number; ms: number }) => void;
   onIdle?: (reason: string) => void;
   onError?: (error: unknown) => void;
 };
 
-const COMPILED_CACHE_MAX = 16;
+const MODULE_CACHE_MAX = 16;
 
 /**
- * The worker's lease loop: ask for work it can finish, fetch the program (cached by hash), run the task
- * in the sandbox with heartbeats, submit the result. A run that fails deterministically (fuel, memory,
- * trap) is a result too: replicas must agree on it. The hub being down is waited out with backoff. When
- * `signal` aborts, the loop returns its lease and stops.
+ * The worker's lease loops, one per sandbox the governor allows: ask for work it can finish, fetch the
+ * program (cached by hash), run the task in the sandbox with heartbeats, submit the result. A run that
+ * fails deterministically (fuel, memory, trap) is a result too: replicas must agree on it. The hub being
+ * down is waited out with backoff; while the governor pauses the worker, no new work is asked for. When
+ * `signal` aborts, each loop returns its lease and stops.
  */
 export async function runWorker(
-  { client, signal }: { client: WorkerClient; signal: AbortSignal },
+  { client, governor, signal }: { client: WorkerClient; governor: Governor; signal: AbortSignal },
   options: RunWorkerOptions,
   events: WorkerEvents = {},
 ): Promise<{ tasks: number }> {
-  const sandbox = new WasmSandbox();
-  const compiled = new Map<string, WebAssembly.Module>();
+  const modules = new Map<string, Uint8Array>();
   let tasks = 0;
-  let waitMs = options.idleWaitMsMin;
-  try {
-    while (!signal.aborted && (options.tasksMax === undefined || tasks < options.tasksMax)) {
-      let lease: ReplicaLease | null;
-      try {
-        const answer = await client.lease(options.offer);
-        lease = answer.lease;
-        if (lease === null) events.onIdle?.(answer.reason ?? 'no work');
-      } catch (error) {
-        events.onError?.(error);
-        lease = null;
+  let claimed = 0;
+  const claim = () => {
+    if (options.tasksMax !== undefined && claimed >= options.tasksMax) return false;
+    claimed += 1;
+    return true;
+  };
+  governor.start();
+  const loop = async () => {
+    const sandbox = new WasmSandbox();
+    governor.add(sandbox);
+    let waitMs = options.idleWaitMsMin;
+    try {
+      while (!signal.aborted) {
+        await governor.whenRunnable(signal);
+        if (signal.aborted || !claim()) break;
+        let lease: ReplicaLease | null;
+        try {
+          const answer = await client.lease(options.offer);
+          lease = answer.lease;
+          if (lease === null) events.onIdle?.(answer.reason ?? 'no work');
+        } catch (error) {
+          events.onError?.(error);
+          lease = null;
+        }
+        if (lease === null) {
+          claimed -= 1;
+          await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+          waitMs = Math.min(waitMs * 2, options.idleWaitMsMax);
+          continue;
+        }
+        waitMs = options.idleWaitMsMin;
+        events.onLease?.(lease);
+        const startedMs = performance.now();
+        try {
+          const module = await moduleFor(lease, { client, modules, dataDir: options.dataDir });
+          const result = await runWithHeartbeats({ client, governor, sandbox, lease, module, signal });
+          if (result === 'returned') break;
+          const { verdict } = await submitWithRetry(client, lease, result, signal);
+          tasks += 1;
+          events.onTask?.({ lease, verdict, fuelUsed: result.fuel_used, ms: performance.now() - startedMs });
+        } catch (error) {
+          // The task is lost to this worker (hub unreachable past the lease, lease taken back, program
+          // unreadable), not the worker: report it, give the lease back if it can be, and go on.
+          events.onError?.(error);
+          await client.giveBack(lease.replica_id).catch(() => undefined);
+          await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+          waitMs = Math.min(waitMs * 2, options.idleWaitMsMax);
+        } finally {
+          events.onLeaseEnd?.(lease);
+        }
       }
-      if (lease === null) {
-        await sleep(waitMs, undefined, { signal }).catch(() => undefined);
-        waitMs = Math.min(waitMs * 2, options.idleWaitMsMax);
-        continue;
-      }
-      waitMs = options.idleWaitMsMin;
-      const startedMs = performance.now();
-      const module = await moduleFor(lease, { client, compiled, dataDir: options.dataDir });
-      const result = await runWithHeartbeats({ client, sandbox, lease, module, signal });
-      if (result === 'returned') break;
-      const { verdict } = await client.submit(lease.replica_id, result);
-      tasks += 1;
-      events.onTask?.({ lease, verdict, fuelUsed: result.fuel_used, ms: performance.now() - startedMs });
+    } finally {
+      governor.remove(sandbox);
+      await sandbox.close();
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: governor.slots() }, loop));
   } finally {
-    await sandbox.close();
+    governor.stop();
   }
   return { tasks };
 }
 
+/**
+ * Submits a result, retrying while the hub is unreachable or failing (5xx) until the lease has expired:
+ * after that another worker has the task. A refusal (4xx) is final.
+ */
+async function submitWithRetry(
+  client: WorkerClient,
+  lease: ReplicaLease,
+  result: SubmittedResult,
+  signal: AbortSignal,
+): Promise<{ verdict: string }> {
+  let waitMs = 250;
+  for (;;) {
+    try {
+      return await client.submit(lease.replica_id, result);
+    } catch (error) {
+      const final = error instanceof HubApiError && error.status >= 400 && error.status < 500;
+      if (final || signal.aborted || Date.now() + waitMs > Date.parse(lease.lease_expires_at)) throw error;
+      await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+      waitMs = Math.min(waitMs * 2, 5000);
+    }
+  }
+}
+
+type SubmittedResult = { output: Uint8Array; fuel_used: number; exit_code: number; log: string };
+
 async function runWithHeartbeats({
   client,
+  governor,
   sandbox,
   lease,
   module,
   signal,
 }: {
   client: WorkerClient;
+  governor: Governor;
   sandbox: WasmSandbox;
   lease: ReplicaLease;
-  module: WebAssembly.Module;
+  module: Uint8Array;
   signal: AbortSignal;
-}): Promise<{ output: Uint8Array; fuel_used: number; exit_code: number; log: string } | 'returned'> {
+}): Promise<SubmittedResult | 'returned'> {
   const leaseMs = Date.parse(lease.lease_expires_at) - Date.now();
   // A missed heartbeat is not fatal: the next one, or the submission, tells whether the lease survived.
+  // A paused worker stops renewing, so a long pause lets the lease expire and the task go elsewhere.
   const heartbeat = setInterval(
-    () => void client.heartbeat(lease.replica_id).catch(() => undefined),
+    () => {
+      if (!governor.state().paused) void client.heartbeat(lease.replica_id).catch(() => undefined);
+    },
     Math.max(1000, leaseMs / 3),
   );
   const onAbort = () => void sandbox.close();
@@ -131,15 +198,12 @@ async function runWithHeartbeats({
   }
 }
 
+/** The program's instrumented module, from memory, the data directory's cache, or the hub (checked against its hash). */
 async function moduleFor(
   lease: ReplicaLease,
-  {
-    client,
-    compiled,
-    dataDir,
-  }: { client: WorkerClient; compiled: Map<string, WebAssembly.Module>; dataDir: string },
-): Promise<WebAssembly.Module> {
-  const cached = compiled.get(lease.program_sha256);
+  { client, modules, dataDir }: { client: WorkerClient; modules: Map<string, Uint8Array>; dataDir: string },
+): Promise<Uint8Array> {
+  const cached = modules.get(lease.program_sha256);
   if (cached !== undefined) return cached;
   const cacheDir = join(dataDir, 'programs');
   const path = join(cacheDir, lease.program_sha256);
@@ -165,10 +229,8 @@ async function moduleFor(
   const moduleEntry = entries.find((entry) => entry.path === manifest.entry);
   if (moduleEntry === undefined)
     throw new Error(`program ${lease.program_id} lacks its entry ${manifest.entry}`);
-  const module = new WebAssembly.Module(
-    instrumentModule(moduleEntry.data, { memoryPagesMax: manifest.limits.memory_pages }),
-  );
-  if (compiled.size >= COMPILED_CACHE_MAX) compiled.delete(compiled.keys().next().value ?? '');
-  compiled.set(lease.program_sha256, module);
+  const module = instrumentModule(moduleEntry.data, { memoryPagesMax: manifest.limits.memory_pages });
+  if (modules.size >= MODULE_CACHE_MAX) modules.delete(modules.keys().next().value ?? '');
+  modules.set(lease.program_sha256, module);
   return module;
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { HubApiError, HubClient, WorkerClient } from '@proofgrid/client';
 import { encodeBase64 } from '@proofgrid/core';
 import { buildHub, openHubDeps } from '@proofgrid/hub';
-import { loadIdentity, runWorker } from '@proofgrid/worker';
+import { Governor, loadIdentity, runWorker } from '@proofgrid/worker';
 import type { CommandIo } from './io.ts';
 import { packFolder } from './orgPrograms.ts';
 import { programBuild } from './program.ts';
@@ -62,7 +62,7 @@ export async function demo(options: { port: number; dataDir: string }, io: Comma
       await client.register({ name: `local worker ${slot}` });
       workers.push(
         runWorker(
-          { client, signal: controller.signal },
+          { client, governor: new Governor({ cpus: 1, onlyWhenIdle: undefined }), signal: controller.signal },
           {
             dataDir: join(dataDir, `worker-${slot}`),
             offer: { memory_pages_max: 256, fuel_per_second: 500_000_000, seconds_available: 3600 },

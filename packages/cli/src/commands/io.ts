@@ -5,6 +5,8 @@ import { Writable } from 'node:stream';
 export type CommandIo = {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** A line that rewrites itself in place (a live status); only on a terminal, absent otherwise. */
+  status?: (line: string) => void;
   env: NodeJS.ProcessEnv;
 };
 

@@ -1,9 +1,23 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { HubClient, WorkerClient } from '@proofgrid/client';
-import { loadIdentity, runWorker } from '@proofgrid/worker';
+import { MEMORY_PAGES_MAX } from '@proofgrid/core';
+import {
+  Governor,
+  type GovernorState,
+  IDLE_POLICY_DEFAULTS,
+  loadIdentity,
+  runWorker,
+} from '@proofgrid/worker';
 import { readLogin } from '../config/credentials.ts';
 import type { CommandIo } from './io.ts';
+
+/** A sandbox needs a few pages of guest memory to run anything at all. */
+export const MEMORY_BYTES_MIN = 2 ** 20;
+const WASM_PAGE_BYTES = 65_536;
+const STATUS_REFRESH_MS = 1000;
+/** The window over which the status line measures fuel per second. */
+const RATE_WINDOW_MS = 10_000;
 
 export type WorkerStartOptions = {
   hubUrl: string;
@@ -11,15 +25,22 @@ export type WorkerStartOptions = {
   name: string | undefined;
   /** Link the worker to the account logged in to this hub (`proofgrid account login`). */
   account: boolean;
-  memoryPagesMax: number;
+  /** Cores to use (0.001 up to the machine's count); fractions by duty cycle. */
+  cpus: number;
+  /** Guest memory all running tasks together may use; each sandbox gets its share. */
+  maxMemoryBytes: number;
+  /** With `--only-when-idle`: the share of the CPU other processes may use before the worker pauses. */
+  otherBusyMax: number | undefined;
+  /** Fuel one full core burns per second; the offer scales it by the duty cycle. */
   fuelPerSecond: number;
   secondsAvailable: number;
   tasksMax: number | undefined;
 };
 
 /**
- * `proofgrid worker start`: registers this machine's key with the hub and runs tasks until SIGINT or
- * SIGTERM, then gives back the lease it holds and exits.
+ * `proofgrid worker start`: registers this machine's key with the hub and runs tasks within the donor's
+ * limits until SIGINT or SIGTERM, then gives back the leases it holds and exits. SIGUSR1 pauses it (the
+ * running tasks stop where they are, no new work is taken), SIGUSR2 resumes it.
  */
 export async function workerStart(options: WorkerStartOptions, io: CommandIo): Promise<number> {
   const dataDir = resolve(options.dataDir);
@@ -39,48 +60,123 @@ export async function workerStart(options: WorkerStartOptions, io: CommandIo): P
     name: options.name ?? hostname(),
     ...(token === undefined ? {} : { token }),
   });
+  const governor = new Governor({
+    cpus: options.cpus,
+    onlyWhenIdle:
+      options.otherBusyMax === undefined
+        ? undefined
+        : { ...IDLE_POLICY_DEFAULTS, otherBusyMax: options.otherBusyMax },
+    onChange: (state) => io.out(describeState(state, options)),
+  });
+  const slots = governor.slots();
+  const memoryPagesMax = Math.min(
+    MEMORY_PAGES_MAX,
+    Math.max(1, Math.floor(options.maxMemoryBytes / slots / WASM_PAGE_BYTES)),
+  );
   io.out(
-    `Worker ${registered.worker_id} registered with ${options.hubUrl}${registered.organization_id ? ` (account ${registered.organization_id})` : ''}; data in ${dataDir}.`,
+    `Worker ${registered.worker_id} (pid ${process.pid}) registered with ${options.hubUrl}${registered.organization_id ? ` (account ${registered.organization_id})` : ''}; data in ${dataDir}.`,
+  );
+  io.out(
+    `Using ${options.cpus} CPU(s): ${slots} task(s) at a time, each running ${Math.round(governor.duty() * 100)}% of the time, with up to ${memoryPagesMax * 64} KiB of memory${options.otherBusyMax === undefined ? '' : `; pausing while other programs use more than ${Math.round(options.otherBusyMax * 100)}% of the CPU`}. kill -USR1 ${process.pid} pauses, kill -USR2 ${process.pid} resumes.`,
   );
   const controller = new AbortController();
   const stop = (signal: string) => {
-    io.out(`${signal} received: returning the current lease and stopping...`);
+    io.out(`${signal} received: returning the current lease(s) and stopping...`);
     controller.abort();
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  let fuelTotal = 0;
-  let lastIdle = '';
-  const { tasks } = await runWorker(
-    { client, signal: controller.signal },
-    {
-      dataDir,
-      offer: {
-        memory_pages_max: options.memoryPagesMax,
-        fuel_per_second: options.fuelPerSecond,
-        seconds_available: options.secondsAvailable,
+  const onSigint = () => stop('SIGINT');
+  const onSigterm = () => stop('SIGTERM');
+  const onPause = () => governor.pause('user');
+  const onResume = () => governor.resume('user');
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
+  process.on('SIGUSR1', onPause);
+  process.on('SIGUSR2', onResume);
+
+  const stats = { running: 0, done: 0, errors: 0, fuelTotal: 0, lastIdle: '' };
+  const recent: { atMs: number; fuel: number }[] = [];
+  const fuelPerSecond = () => {
+    const now = performance.now();
+    while (recent.length > 0 && (recent[0]?.atMs ?? now) < now - RATE_WINDOW_MS) recent.shift();
+    return recent.reduce((sum, entry) => sum + entry.fuel, 0) / (RATE_WINDOW_MS / 1000);
+  };
+  const statusLine = () => {
+    const state = governor.state();
+    const head = state.paused
+      ? describeState(state, options)
+      : stats.running > 0
+        ? `running ${stats.running}/${slots}`
+        : `waiting for work${stats.lastIdle === '' ? '' : `: ${stats.lastIdle}`}`;
+    return `${head} · ${stats.done} done · ${stats.errors} errors · ${formatRate(fuelPerSecond())} fuel/s`;
+  };
+  const live =
+    io.status === undefined ? undefined : setInterval(() => io.status?.(statusLine()), STATUS_REFRESH_MS);
+  try {
+    const { tasks } = await runWorker(
+      { client, governor, signal: controller.signal },
+      {
+        dataDir,
+        offer: {
+          memory_pages_max: memoryPagesMax,
+          fuel_per_second: Math.max(1, Math.floor(options.fuelPerSecond * governor.duty())),
+          seconds_available: options.secondsAvailable,
+        },
+        idleWaitMsMin: 250,
+        idleWaitMsMax: 5000,
+        tasksMax: options.tasksMax,
       },
-      idleWaitMsMin: 250,
-      idleWaitMsMax: 5000,
-      tasksMax: options.tasksMax,
-    },
-    {
-      onTask: ({ lease, verdict, fuelUsed, ms }) => {
-        fuelTotal += fuelUsed;
-        io.out(
-          `task ${lease.input_group_id} done in ${ms.toFixed(0)} ms, ${fuelUsed} fuel → ${verdict} (fuel so far ${fuelTotal})`,
-        );
+      {
+        onLease: () => {
+          stats.running += 1;
+        },
+        onTask: ({ lease, verdict, fuelUsed, ms }) => {
+          stats.done += 1;
+          stats.fuelTotal += fuelUsed;
+          recent.push({ atMs: performance.now(), fuel: fuelUsed });
+          if (io.status === undefined)
+            io.out(
+              `task ${lease.input_group_id} done in ${ms.toFixed(0)} ms, ${fuelUsed} fuel → ${verdict} (fuel so far ${stats.fuelTotal})`,
+            );
+        },
+        onIdle: (reason) => {
+          if (reason !== stats.lastIdle && io.status === undefined) io.out(`waiting for work: ${reason}`);
+          stats.lastIdle = reason;
+        },
+        onError: (error) => {
+          stats.errors += 1;
+          io.err(
+            `hub unreachable or refused, retrying: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        },
+        onLeaseEnd: () => {
+          stats.running = Math.max(0, stats.running - 1);
+        },
       },
-      onIdle: (reason) => {
-        if (reason !== lastIdle) io.out(`waiting for work: ${reason}`);
-        lastIdle = reason;
-      },
-      onError: (error) =>
-        io.err(
-          `hub unreachable or refused, retrying: ${error instanceof Error ? error.message : String(error)}`,
-        ),
-    },
+    );
+    io.out(`Worker stopped after ${tasks} task(s).`);
+    return 0;
+  } finally {
+    clearInterval(live);
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    process.off('SIGUSR1', onPause);
+    process.off('SIGUSR2', onResume);
+  }
+}
+
+function describeState(state: GovernorState, options: WorkerStartOptions): string {
+  if (!state.paused) return 'resumed';
+  const why = state.reasons.map((reason) =>
+    reason === 'user'
+      ? 'by you (kill -USR2 resumes)'
+      : `other programs use ${Math.round((state.otherBusy ?? 0) * 100)}% of the CPU (over ${Math.round((options.otherBusyMax ?? 0) * 100)}%)`,
   );
-  io.out(`Worker stopped after ${tasks} task(s).`);
-  return 0;
+  return `paused: ${why.join('; ')}`;
+}
+
+function formatRate(perSecond: number): string {
+  if (perSecond >= 1e9) return `${(perSecond / 1e9).toFixed(2)} G`;
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(1)} M`;
+  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)} k`;
+  return perSecond.toFixed(0);
 }

@@ -1,146 +1,203 @@
-import { Worker } from 'node:worker_threads';
-import { assert, type ErrorCode, ProofGridError } from '@proofgrid/core';
+import { type ChildProcess, fork } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { assert, ProofGridError } from '@proofgrid/core';
 import { WallTimeExceededError, WasmTrapError } from '../errors.ts';
 import type { ExecuteWasmParameters, ExecuteWasmResult } from '../executeWasm.ts';
+import type { SandboxReply, SandboxRequest } from './sandboxProcess.ts';
 
-export type SandboxTask = ExecuteWasmParameters & {
-  /** Wall-clock time after which the run is killed. A guard for hung machines; fuel is the real limit. */
+export type SandboxTask = Omit<ExecuteWasmParameters, 'module'> & {
+  /** The instrumented module (`instrumentModule`'s output); the sandbox compiles it once per content. */
+  module: Uint8Array;
+  /** Running time after which the run is killed; time spent suspended does not count. A guard for hung machines; fuel is the real limit. */
   wallTimeMsMax: number;
 };
 
-type Reply =
-  | { ready: true }
-  | { id: number; ok: true; result: ExecuteWasmResult }
-  | { id: number; ok: false; error: { code: ErrorCode; message: string } };
+/** Time a fresh sandbox process may take to load (TypeScript compilation included). */
+const PROCESS_START_MS_MAX = 60_000;
 
-/** Host memory a sandbox worker may use besides the guest's own linear memory. */
-const WORKER_HEAP_MB_MAX = 512;
-/** The worker thread's real stack: far above the deterministic budget (STACK_BUDGET_BYTES), so the budget, not the engine, stops deep recursion. */
-const WORKER_STACK_MB = 8;
-/** Time a fresh worker may take to load (TypeScript compilation included) before the sandbox gives up. */
-const WORKER_START_MS_MAX = 60_000;
-
-type Running = { worker: Worker; ready: Promise<void> };
+type Running = { child: ChildProcess; ready: Promise<void> };
 
 /**
- * Runs WASI tasks in a worker thread, one at a time, so a runaway run can be killed without taking the
- * caller down: past `wallTimeMsMax` the worker is terminated and the next run starts a fresh one. A worker
- * that dies (out of host memory, crashed) fails its run with a ProofGrid error, never a hang.
+ * Runs WASI tasks in a child process, one at a time. A runaway run is killed without taking the caller
+ * down (past `wallTimeMsMax` the process is killed and the next run starts a fresh one); a run can be
+ * suspended and resumed (`suspend`, `resume`), which is how the worker's governor holds a donor's CPU
+ * share. A process that dies fails its run with a ProofGrid error, never a hang.
  */
 export class WasmSandbox {
   #running: Running | undefined;
   #nextId = 0;
   #busy = false;
+  #suspended = false;
+  #keys = new WeakMap<Uint8Array, string>();
+  /** The running task's wall-clock guard, which stops while the sandbox is suspended. */
+  #guard:
+    | { remainingMs: number; since: number; timer: NodeJS.Timeout | undefined; fire: () => void }
+    | undefined;
 
   async run(task: SandboxTask): Promise<ExecuteWasmResult> {
     assert(!this.#busy, 'a sandbox runs one task at a time');
     this.#busy = true;
     try {
-      const running = this.#ensureWorker();
-      await running.ready;
-      return await this.#runOn(running.worker, task);
+      const running = this.#ensureProcess();
+      // An idle sandbox must not keep its parent alive; a running task must, suspended or not.
+      running.child.channel?.ref();
+      try {
+        await running.ready;
+        return await this.#runOn(running.child, task);
+      } finally {
+        running.child.channel?.unref();
+      }
     } finally {
       this.#busy = false;
     }
   }
 
-  /** Stops the worker thread, if one is running. */
+  /**
+   * Stops the sandbox process where it is (SIGSTOP) until `resume`; the running task's wall clock stops
+   * with it. A process started while suspended (the first, or one replacing a killed one) loads at full
+   * speed and is stopped at the governor's next call.
+   */
+  suspend(): void {
+    this.#suspended = true;
+    this.#signal('SIGSTOP');
+    const guard = this.#guard;
+    if (guard?.timer !== undefined) {
+      clearTimeout(guard.timer);
+      guard.timer = undefined;
+      guard.remainingMs -= performance.now() - guard.since;
+    }
+  }
+
+  resume(): void {
+    this.#suspended = false;
+    this.#signal('SIGCONT');
+    const guard = this.#guard;
+    if (guard !== undefined && guard.timer === undefined) {
+      guard.since = performance.now();
+      guard.timer = setTimeout(guard.fire, Math.max(0, guard.remainingMs));
+    }
+  }
+
+  get suspended(): boolean {
+    return this.#suspended;
+  }
+
+  /** The sandbox process's id while one runs; for CPU accounting. */
+  get pid(): number | undefined {
+    return this.#running?.child.pid;
+  }
+
+  /** Stops the sandbox process, if one is running. */
   async close(): Promise<void> {
     const running = this.#running;
     this.#running = undefined;
-    await running?.worker.terminate();
+    if (running === undefined || running.child.exitCode !== null || running.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => running.child.once('exit', resolve));
+    running.child.ref();
+    running.child.kill('SIGKILL');
+    await exited;
   }
 
-  #runOn(worker: Worker, { wallTimeMsMax, ...task }: SandboxTask): Promise<ExecuteWasmResult> {
+  #signal(signal: NodeJS.Signals): void {
+    const child = this.#running?.child;
+    if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+  }
+
+  #keyOf(module: Uint8Array): string {
+    let key = this.#keys.get(module);
+    if (key === undefined) {
+      key = createHash('sha256').update(module).digest('hex');
+      this.#keys.set(module, key);
+    }
+    return key;
+  }
+
+  #runOn(child: ChildProcess, { wallTimeMsMax, module, ...task }: SandboxTask): Promise<ExecuteWasmResult> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const fail = (error: Error) => {
         cleanup();
-        this.#forget(worker);
+        this.#forget(child);
         reject(error);
       };
-      const timer = setTimeout(() => {
+      const fire = () => {
         fail(new WallTimeExceededError({ wallTimeMsMax }));
-        void worker.terminate();
-      }, wallTimeMsMax);
-      const onMessage = (reply: Reply) => {
+        child.kill('SIGKILL');
+      };
+      this.#guard = { remainingMs: wallTimeMsMax, since: performance.now(), timer: undefined, fire };
+      if (!this.#suspended) this.#guard.timer = setTimeout(fire, wallTimeMsMax);
+      const onMessage = (reply: SandboxReply) => {
         if ('ready' in reply || reply.id !== id) return;
         cleanup();
-        if (reply.ok) resolve(reply.result);
+        // The IPC decoder hands back views into its own buffers; the caller gets bytes of its own.
+        if (reply.ok) resolve({ ...reply.result, output: new Uint8Array(reply.result.output) });
         else reject(new ProofGridError(reply.error.code, { shortMessage: reply.error.message }));
       };
-      const onError = (error: Error & { code?: string }) => fail(workerFailure(error));
-      const onExit = (code: number) =>
-        fail(new WasmTrapError({ message: `the sandbox worker stopped (exit code ${code})` }));
+      const onExit = (code: number | null, signal: string | null) =>
+        fail(
+          new WasmTrapError({ message: `the sandbox process stopped (${signal ?? `exit code ${code}`})` }),
+        );
       const cleanup = () => {
-        clearTimeout(timer);
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
+        clearTimeout(this.#guard?.timer);
+        this.#guard = undefined;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
       };
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-      worker.postMessage({ id, task });
+      child.on('message', onMessage);
+      child.on('exit', onExit);
+      const request: SandboxRequest = { id, moduleKey: this.#keyOf(module), moduleBytes: module, task };
+      child.send(request);
     });
   }
 
-  #ensureWorker(): Running {
+  #ensureProcess(): Running {
     if (this.#running !== undefined) return this.#running;
-    // ProofGrid runs its TypeScript through tsx; a worker thread must register it itself (Node 20).
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./sandboxWorker.ts', import.meta.url).href;
-    const worker = new Worker(
-      `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`,
-      {
-        eval: true,
-        resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB_MAX, stackSizeMb: WORKER_STACK_MB },
-      },
-    );
-    worker.unref();
+    const child = fork(fileURLToPath(new URL('./sandboxProcess.ts', import.meta.url)), [], {
+      // tsx runs ProofGrid's TypeScript; the child needs it too.
+      execArgv: ['--import', import.meta.resolve('tsx')],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      // Its own process group: if this process dies while the child is stopped, the kernel wakes the
+      // orphaned group with SIGHUP and SIGCONT, and the child exits instead of lingering stopped.
+      detached: true,
+    });
+    child.unref();
+    child.channel?.unref();
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`the sandbox worker did not start within ${WORKER_START_MS_MAX} ms`)),
-        WORKER_START_MS_MAX,
+        () => settle(new Error(`the sandbox process did not start within ${PROCESS_START_MS_MAX} ms`)),
+        PROCESS_START_MS_MAX,
       );
       const settle = (error?: Error) => {
         clearTimeout(timer);
-        worker.off('message', onReady);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
+        child.off('message', onReady);
+        child.off('exit', onExit);
         if (error === undefined) resolve();
         else {
-          this.#forget(worker);
+          this.#forget(child);
+          child.kill('SIGKILL');
           reject(error);
         }
       };
-      const onReady = (reply: Reply) => {
+      const onReady = (reply: SandboxReply) => {
         if ('ready' in reply) settle();
       };
-      const onError = (error: Error & { code?: string }) => settle(workerFailure(error));
-      const onExit = (code: number) =>
+      const onExit = (code: number | null, signal: string | null) =>
         settle(
-          new WasmTrapError({ message: `the sandbox worker stopped while starting (exit code ${code})` }),
+          new WasmTrapError({
+            message: `the sandbox process stopped while starting (${signal ?? `exit code ${code}`})`,
+          }),
         );
-      worker.on('message', onReady);
-      worker.on('error', onError);
-      worker.once('exit', onExit);
+      child.on('message', onReady);
+      child.once('exit', onExit);
     });
-    this.#running = { worker, ready };
+    this.#running = { child, ready };
     return this.#running;
   }
 
-  #forget(worker: Worker): void {
-    if (this.#running?.worker === worker) this.#running = undefined;
+  #forget(child: ChildProcess): void {
+    if (this.#running?.child === child) this.#running = undefined;
   }
-}
-
-function workerFailure(error: Error & { code?: string }): Error {
-  if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-    return new ProofGridError('MEMORY_EXHAUSTED', {
-      shortMessage: `The run used more than ${WORKER_HEAP_MB_MAX} MB of host memory.`,
-      details: 'Give each task less work, or write less output.',
-    });
-  }
-  return new WasmTrapError({ message: `the sandbox worker failed: ${error.message}` });
 }

@@ -1,10 +1,10 @@
-// The worker thread of a WasmSandbox: runs one task at a time and answers with its result or error.
+// The worker thread inside a sandbox process: runs one task at a time and answers with its result or error.
 import { parentPort } from 'node:worker_threads';
 import { isProofGridError } from '@proofgrid/core';
 import { type ExecuteWasmParameters, executeWasm } from '../executeWasm.ts';
 
 const port = parentPort;
-if (port === null) throw new Error('sandboxWorker runs only as a worker thread');
+if (port === null) throw new Error('sandboxThread runs only as a worker thread');
 
 // Loaded (TypeScript compiled, modules resolved): the parent starts the wall clock only now.
 port.postMessage({ ready: true });
