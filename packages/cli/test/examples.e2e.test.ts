@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseInputCsv } from '@proofgrid/core';
 import { executeWasm, instrumentModule } from '@proofgrid/runtime';
+import { EXAMPLES, isPrime } from './support/examples.ts';
 import { runCli } from './support/hubProcess.ts';
-import { EXAMPLES, isPrime } from './support/primality.ts';
 
 describe('examples/primality', () => {
   let inputs: string;

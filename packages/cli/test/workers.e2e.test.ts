@@ -8,9 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HubClient, WorkerClient } from '@proofgrid/client';
 import { keyPairFromSeed, parseInputCsv } from '@proofgrid/core';
+import { EXAMPLES, isPrime, uploadExample } from './support/examples.ts';
 import { signUp } from './support/hubApi.ts';
 import { type HubProcess, runCli, startHubProcess } from './support/hubProcess.ts';
-import { EXAMPLES, isPrime, uploadPrimality } from './support/primality.ts';
 
 const CLI = new URL('../bin/proofgrid.js', import.meta.url).pathname;
 const PROGRESS_WAIT_MS_MAX = 120_000;
@@ -33,7 +33,7 @@ describe('workers run a replicated job end to end (real processes)', () => {
     assert.equal((await runCli(['program', 'build', join(EXAMPLES, 'primality')])).code, 0);
     const hub = new HubClient({ url: hubProcess.url });
     const org = await signUp(hub);
-    const programId = await uploadPrimality(hub, org.token, 'e2e');
+    const programId = await uploadExample(hub, org.token, 'primality', { description: 'e2e' });
     const inputs = join(workDir, 'inputs');
     await runCliNode([
       join(EXAMPLES, 'primality/generate-inputs.mjs'),
@@ -141,7 +141,7 @@ describe('a worker that returns wrong results is outvoted (real hub and worker p
     assert.equal((await runCli(['program', 'build', join(EXAMPLES, 'primality')])).code, 0);
     const hub = new HubClient({ url: hubProcess.url });
     const org = await signUp(hub);
-    const programId = await uploadPrimality(hub, org.token, 'liar');
+    const programId = await uploadExample(hub, org.token, 'primality', { description: 'liar' });
     const form = new FormData();
     form.append('file', new Blob([new TextEncoder().encode('AAAABw==\nAAAACA==\n')]), 'seven-eight.csv');
     const { input_group_id: groupId } = await hub.json<{ input_group_id: string }>(

@@ -31,7 +31,8 @@ export type WorkerEvents = {
   onLeaseEnd?: (lease: ReplicaLease) => void;
   onTask?: (event: { lease: ReplicaLease; verdict: string; fuelUsed: number; ms: number }) => void;
   onIdle?: (reason: string) => void;
-  onError?: (error: unknown) => void;
+  /** Something failed and was waited out; `during` says what the worker was doing. */
+  onError?: (error: unknown, during: string) => void;
 };
 
 const MODULE_CACHE_MAX = 16;
@@ -71,7 +72,7 @@ export async function runWorker(
           lease = answer.lease;
           if (lease === null) events.onIdle?.(answer.reason ?? 'no work');
         } catch (error) {
-          events.onError?.(error);
+          events.onError?.(error, 'asking the hub for work');
           lease = null;
         }
         if (lease === null) {
@@ -85,7 +86,15 @@ export async function runWorker(
         const startedMs = performance.now();
         try {
           const module = await moduleFor(lease, { client, modules, dataDir: options.dataDir });
-          const result = await runWithHeartbeats({ client, governor, sandbox, lease, module, signal });
+          const result = await runWithHeartbeats({
+            client,
+            governor,
+            sandbox,
+            lease,
+            module,
+            signal,
+            fuelPerSecond: options.offer.fuel_per_second,
+          });
           if (result === 'returned') break;
           const { verdict } = await submitWithRetry(client, lease, result, signal);
           tasks += 1;
@@ -93,7 +102,7 @@ export async function runWorker(
         } catch (error) {
           // The task is lost to this worker (hub unreachable past the lease, lease taken back, program
           // unreadable), not the worker: report it, give the lease back if it can be, and go on.
-          events.onError?.(error);
+          events.onError?.(error, `running task ${lease.input_group_id}`);
           await client.giveBack(lease.replica_id).catch(() => undefined);
           await sleep(waitMs, undefined, { signal }).catch(() => undefined);
           waitMs = Math.min(waitMs * 2, options.idleWaitMsMax);
@@ -146,6 +155,7 @@ async function runWithHeartbeats({
   lease,
   module,
   signal,
+  fuelPerSecond,
 }: {
   client: WorkerClient;
   governor: Governor;
@@ -153,6 +163,7 @@ async function runWithHeartbeats({
   lease: ReplicaLease;
   module: Uint8Array;
   signal: AbortSignal;
+  fuelPerSecond: number;
 }): Promise<SubmittedResult | 'returned'> {
   const leaseMs = Date.parse(lease.lease_expires_at) - Date.now();
   // A missed heartbeat is not fatal: the next one, or the submission, tells whether the lease survived.
@@ -175,7 +186,9 @@ async function runWithHeartbeats({
       memoryPagesMax: lease.limits.memory_pages,
       outputBytesMax: lease.limits.output_bytes,
       logBytesMax: LOG_SIZE_BYTES_MAX,
-      wallTimeMsMax: Math.max(1000, leaseMs),
+      // Heartbeats keep the lease; the guard is for a hung run: twice the time the task's fuel takes at
+      // the speed this worker offered (the hub hands out only tasks that fit in that).
+      wallTimeMsMax: Math.max(1000, leaseMs, (2000 * lease.limits.fuel) / fuelPerSecond),
     });
     return { output: run.output, fuel_used: run.fuelUsed, exit_code: run.exitCode, log: run.log };
   } catch (error) {

@@ -70,8 +70,8 @@ export async function demo(options: { port: number; dataDir: string }, io: Comma
             idleWaitMsMax: 2000,
           },
           {
-            onError: (error) =>
-              io.err(`worker ${slot}: ${error instanceof Error ? error.message : String(error)}`),
+            onError: (error, during) =>
+              io.err(`worker ${slot}, ${during}: ${error instanceof Error ? error.message : String(error)}`),
           },
         ),
       );

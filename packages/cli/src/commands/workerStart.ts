@@ -142,11 +142,9 @@ export async function workerStart(options: WorkerStartOptions, io: CommandIo): P
           if (reason !== stats.lastIdle && io.status === undefined) io.out(`waiting for work: ${reason}`);
           stats.lastIdle = reason;
         },
-        onError: (error) => {
+        onError: (error, during) => {
           stats.errors += 1;
-          io.err(
-            `hub unreachable or refused, retrying: ${error instanceof Error ? error.message : String(error)}`,
-          );
+          io.err(`${during}: ${error instanceof Error ? error.message : String(error)} (will retry)`);
         },
         onLeaseEnd: () => {
           stats.running = Math.max(0, stats.running - 1);

@@ -118,3 +118,30 @@ export function startPartialUpload(
   });
   return { sent, abort: () => req.destroy() };
 }
+
+export type Progress = { total: number; queued: number; leased: number; verified: number; failed: number };
+
+/**
+ * Polls a program's progress until `done` holds, and returns that progress. The hub may be briefly
+ * unreachable (tests restart it); polling goes on until the deadline, which then fails the test.
+ */
+export async function waitForProgress(
+  hub: HubClient,
+  token: string,
+  programId: string,
+  done: (progress: Progress) => boolean,
+  timeoutMs = 120_000,
+): Promise<Progress> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Progress | string = 'no answer yet';
+  while (Date.now() < deadline) {
+    try {
+      last = await hub.json<Progress>('GET', `/program/${programId}/progress`, { token });
+      if (done(last)) return last;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`progress did not get there within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+}

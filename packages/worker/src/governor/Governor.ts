@@ -43,6 +43,8 @@ export class Governor {
   #lastLoad: LoadCounters | undefined;
   #otherBusy: number | undefined;
   #stopped = false;
+  /** While paused nothing else may be pending (no timer, no socket): this keeps the process alive. */
+  #keepAlive: NodeJS.Timeout | undefined;
 
   constructor(options: GovernorOptions) {
     const cores = availableParallelism();
@@ -79,6 +81,7 @@ export class Governor {
     this.#stopped = true;
     clearTimeout(this.#dutyTimer);
     clearInterval(this.#loadTimer);
+    clearInterval(this.#keepAlive);
     for (const sandbox of this.#sandboxes) sandbox.resume();
     this.#wake();
   }
@@ -95,6 +98,7 @@ export class Governor {
   pause(reason: PauseReason): void {
     if (this.#reasons.has(reason)) return;
     this.#reasons.add(reason);
+    this.#keepAlive ??= setInterval(() => undefined, 60_000);
     for (const sandbox of this.#sandboxes) sandbox.suspend();
     this.#changed();
   }
@@ -102,6 +106,8 @@ export class Governor {
   resume(reason: PauseReason): void {
     if (!this.#reasons.delete(reason)) return;
     if (this.#reasons.size === 0) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
       // The duty cycle, when there is one, continues the sandboxes at its next running phase.
       if (this.duty() >= 1) for (const sandbox of this.#sandboxes) sandbox.resume();
       this.#wake();
