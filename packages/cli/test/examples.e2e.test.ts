@@ -4,10 +4,13 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { HubClient } from '@proofgrid/client';
 import { parseInputCsv } from '@proofgrid/core';
 import { executeWasm, instrumentModule } from '@proofgrid/runtime';
-import { EXAMPLES, isPrime } from './support/examples.ts';
-import { runCli } from './support/hubProcess.ts';
+import { EXAMPLES, isPrime, uploadExample } from './support/examples.ts';
+import { signUp, waitForProgress } from './support/hubApi.ts';
+import { type HubProcess, runCli, startHubProcess } from './support/hubProcess.ts';
+import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
 
 describe('examples/primality', () => {
   let inputs: string;
@@ -155,6 +158,138 @@ describe('examples/render', () => {
     const whole = await render(join(workDir, 'in-whole'), join(workDir, 'out-whole'), 96);
     assert.deepEqual([...tiled.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     assert.deepEqual(tiled, whole);
+    assert.ok(new Set(tiled.subarray(100)).size > 50, 'the image is not blank');
+  });
+});
+
+describe('examples run on workers (real hub and worker processes)', () => {
+  let workDir: string;
+  let hubProcess: HubProcess;
+  const workers: WorkerProcess[] = [];
+  before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'proofgrid-examples-workers-'));
+    hubProcess = await startHubProcess(['--data-dir', join(workDir, 'hub')]);
+    for (const example of ['montecarlo-pi', 'render']) {
+      const build = await runCli(['program', 'build', join(EXAMPLES, example)]);
+      assert.equal(build.code, 0, build.stderr);
+    }
+    for (const name of ['w1', 'w2']) workers.push(startWorkerProcess(hubProcess.url, join(workDir, name)));
+  });
+  after(async () => {
+    await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
+    await hubProcess.stop('SIGTERM');
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  /** Uploads every CSV of `inputs` as a group, waits until all are verified, saves `<out>/<group>/output`. */
+  async function runJob(example: 'montecarlo-pi' | 'render', inputs: string, out: string) {
+    const hub = new HubClient({ url: hubProcess.url });
+    const org = await signUp(hub);
+    const programId = await uploadExample(hub, org.token, example);
+    const groups = new Map<string, string>();
+    for (const file of (await readdir(inputs)).sort()) {
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(await readFile(join(inputs, file)))]), file);
+      const { input_group_id } = await hub.json<{ input_group_id: string }>(
+        'POST',
+        `/program/inputs/${programId}`,
+        {
+          token: org.token,
+          form,
+        },
+      );
+      groups.set(input_group_id, file.replace(/\.csv$/, ''));
+    }
+    const progress = await waitForProgress(
+      hub,
+      org.token,
+      programId,
+      (p) => p.verified + p.failed === p.total,
+    );
+    assert.deepEqual(
+      { verified: progress.verified, failed: progress.failed },
+      { verified: groups.size, failed: 0 },
+      workers.map((worker) => worker.output()).join('\n'),
+    );
+    for (const [groupId, name] of groups) {
+      const response = await hub.send('GET', `/program/${programId}/results/${groupId}`, {
+        token: org.token,
+      });
+      await mkdir(join(out, name), { recursive: true });
+      await writeFile(join(out, name, 'output'), new Uint8Array(await response.arrayBuffer()));
+    }
+  }
+
+  it('montecarlo-pi: every task verified by agreeing replicas, and together they estimate pi', async () => {
+    const inputs = join(workDir, 'pi-inputs');
+    const generated = spawnSync(
+      process.execPath,
+      [
+        join(EXAMPLES, 'montecarlo-pi/generate-inputs.mjs'),
+        '--out',
+        inputs,
+        '--groups',
+        '4',
+        '--per-group',
+        '2',
+        '--samples',
+        '50000',
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(generated.status, 0, generated.stderr);
+    const out = join(workDir, 'pi-results');
+    await runJob('montecarlo-pi', inputs, out);
+    let inside = 0;
+    let samples = 0;
+    const estimates = new Set<number>();
+    for (const group of await readdir(out)) {
+      for (const row of JSON.parse(await readFile(join(out, group, 'output'), 'utf8'))) {
+        inside += row.inside;
+        samples += row.samples;
+        estimates.add(row.inside);
+      }
+    }
+    assert.equal(samples, 8 * 50_000);
+    assert.ok(estimates.size > 1, 'tasks draw different points');
+    assert.ok(Math.abs((4 * inside) / samples - Math.PI) < 0.01, `pi ≈ ${(4 * inside) / samples}`);
+  });
+
+  it('render: verified tiles assemble into exactly the image rendered in one piece', async () => {
+    const generate = (out: string, tile: number) => {
+      const generated = spawnSync(
+        process.execPath,
+        [
+          join(EXAMPLES, 'render/generate-inputs.mjs'),
+          '--out',
+          out,
+          '--width',
+          '96',
+          '--height',
+          '64',
+          '--tile',
+          String(tile),
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(generated.status, 0, generated.stderr);
+    };
+    const assemble = (results: string) => {
+      const assembled = spawnSync(
+        process.execPath,
+        [join(EXAMPLES, 'render/assemble.mjs'), results, '--out', join(results, 'image.png')],
+        { encoding: 'utf8' },
+      );
+      assert.equal(assembled.status, 0, assembled.stderr);
+      return readFile(join(results, 'image.png'));
+    };
+    generate(join(workDir, 'tiles'), 32);
+    await runJob('render', join(workDir, 'tiles'), join(workDir, 'tiles-out'));
+    generate(join(workDir, 'whole'), 96);
+    await runJob('render', join(workDir, 'whole'), join(workDir, 'whole-out'));
+    const tiled = await assemble(join(workDir, 'tiles-out'));
+    assert.equal((await readdir(join(workDir, 'tiles-out'))).length, 6 + 1, 'six tiles and the image');
+    assert.deepEqual(tiled, await assemble(join(workDir, 'whole-out')));
     assert.ok(new Set(tiled.subarray(100)).size > 50, 'the image is not blank');
   });
 });
