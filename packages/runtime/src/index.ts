@@ -17,6 +17,7 @@ export {
   type InstrumentModuleOptions,
   instrumentModule,
 } from './wasm/instrumentModule.ts';
+export type { SandboxResult } from './wasm/sandbox/sandboxProcess.ts';
 export { type SandboxTask, WasmSandbox } from './wasm/sandbox/WasmSandbox.ts';
 export {
   createWasiImports,

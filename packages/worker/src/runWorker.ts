@@ -29,7 +29,15 @@ export type WorkerEvents = {
   /** A lease was taken; `onLeaseEnd` follows once it is submitted, lost or given back. */
   onLease?: (lease: ReplicaLease) => void;
   onLeaseEnd?: (lease: ReplicaLease) => void;
-  onTask?: (event: { lease: ReplicaLease; verdict: string; fuelUsed: number; ms: number }) => void;
+  /** A result was submitted: `ms` from lease to verdict, `runMs` in the sandbox, `engineMs` running the guest. */
+  onTask?: (event: {
+    lease: ReplicaLease;
+    verdict: string;
+    fuelUsed: number;
+    ms: number;
+    runMs: number;
+    engineMs: number;
+  }) => void;
   onIdle?: (reason: string) => void;
   /** Something failed and was waited out; `during` says what the worker was doing. */
   onError?: (error: unknown, during: string) => void;
@@ -96,9 +104,16 @@ export async function runWorker(
             fuelPerSecond: options.offer.fuel_per_second,
           });
           if (result === 'returned') break;
-          const { verdict } = await submitWithRetry(client, lease, result, signal);
+          const { timing, ...submitted } = result;
+          const { verdict } = await submitWithRetry(client, lease, submitted, signal);
           tasks += 1;
-          events.onTask?.({ lease, verdict, fuelUsed: result.fuel_used, ms: performance.now() - startedMs });
+          events.onTask?.({
+            lease,
+            verdict,
+            fuelUsed: result.fuel_used,
+            ms: performance.now() - startedMs,
+            ...timing,
+          });
         } catch (error) {
           // The task is lost to this worker (hub unreachable past the lease, lease taken back, program
           // unreadable), not the worker: report it, give the lease back if it can be, and go on.
@@ -164,7 +179,7 @@ async function runWithHeartbeats({
   module: Uint8Array;
   signal: AbortSignal;
   fuelPerSecond: number;
-}): Promise<SubmittedResult | 'returned'> {
+}): Promise<(SubmittedResult & { timing: { runMs: number; engineMs: number } }) | 'returned'> {
   const leaseMs = Date.parse(lease.lease_expires_at) - Date.now();
   // A missed heartbeat is not fatal: the next one, or the submission, tells whether the lease survived.
   // A paused worker stops renewing, so a long pause lets the lease expire and the task go elsewhere.
@@ -175,9 +190,11 @@ async function runWithHeartbeats({
     Math.max(1000, leaseMs / 3),
   );
   const onAbort = () => void sandbox.close();
+  let runStartedMs = performance.now();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     const input = lease.input.map((value) => decodeBase64(value) ?? new Uint8Array(0));
+    runStartedMs = performance.now();
     const run = await sandbox.run({
       module,
       input,
@@ -190,7 +207,13 @@ async function runWithHeartbeats({
       // the speed this worker offered (the hub hands out only tasks that fit in that).
       wallTimeMsMax: Math.max(1000, leaseMs, (2000 * lease.limits.fuel) / fuelPerSecond),
     });
-    return { output: run.output, fuel_used: run.fuelUsed, exit_code: run.exitCode, log: run.log };
+    return {
+      output: run.output,
+      fuel_used: run.fuelUsed,
+      exit_code: run.exitCode,
+      log: run.log,
+      timing: { runMs: performance.now() - runStartedMs, engineMs: run.engineMs },
+    };
   } catch (error) {
     if (signal.aborted) {
       // Best effort on the way out: an unreturned lease simply expires and its task is leased again.
@@ -204,6 +227,7 @@ async function runWithHeartbeats({
       fuel_used: 0,
       exit_code: 255,
       log: error.shortMessage,
+      timing: { runMs: performance.now() - runStartedMs, engineMs: 0 },
     };
   } finally {
     clearInterval(heartbeat);

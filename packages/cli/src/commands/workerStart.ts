@@ -129,13 +129,13 @@ export async function workerStart(options: WorkerStartOptions, io: CommandIo): P
         onLease: () => {
           stats.running += 1;
         },
-        onTask: ({ lease, verdict, fuelUsed, ms }) => {
+        onTask: ({ lease, verdict, fuelUsed, ms, runMs, engineMs }) => {
           stats.done += 1;
           stats.fuelTotal += fuelUsed;
           recent.push({ atMs: performance.now(), fuel: fuelUsed });
           if (io.status === undefined)
             io.out(
-              `task ${lease.input_group_id} done in ${ms.toFixed(0)} ms, ${fuelUsed} fuel → ${verdict} (fuel so far ${stats.fuelTotal})`,
+              `task ${lease.input_group_id} done in ${ms.toFixed(1)} ms (sandbox ${runMs.toFixed(1)} ms, engine ${engineMs.toFixed(2)} ms), ${fuelUsed} fuel → ${verdict} (fuel so far ${stats.fuelTotal})`,
             );
         },
         onIdle: (reason) => {

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { assert, ProofGridError } from '@proofgrid/core';
 import { WallTimeExceededError, WasmTrapError } from '../errors.ts';
-import type { ExecuteWasmParameters, ExecuteWasmResult } from '../executeWasm.ts';
-import type { SandboxReply, SandboxRequest } from './sandboxProcess.ts';
+import type { ExecuteWasmParameters } from '../executeWasm.ts';
+import type { SandboxReply, SandboxRequest, SandboxResult } from './sandboxProcess.ts';
 
 export type SandboxTask = Omit<ExecuteWasmParameters, 'module'> & {
   /** The instrumented module (`instrumentModule`'s output); the sandbox compiles it once per content. */
@@ -35,7 +35,7 @@ export class WasmSandbox {
     | { remainingMs: number; since: number; timer: NodeJS.Timeout | undefined; fire: () => void }
     | undefined;
 
-  async run(task: SandboxTask): Promise<ExecuteWasmResult> {
+  async run(task: SandboxTask): Promise<SandboxResult> {
     assert(!this.#busy, 'a sandbox runs one task at a time');
     this.#busy = true;
     try {
@@ -114,7 +114,7 @@ export class WasmSandbox {
     return key;
   }
 
-  #runOn(child: ChildProcess, { wallTimeMsMax, module, ...task }: SandboxTask): Promise<ExecuteWasmResult> {
+  #runOn(child: ChildProcess, { wallTimeMsMax, module, ...task }: SandboxTask): Promise<SandboxResult> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const fail = (error: Error) => {

@@ -15,9 +15,12 @@ export type SandboxRequest = {
   task: Omit<ExecuteWasmParameters, 'module'>;
 };
 
+/** A run's result, and how long the guest ran (not part of the result: it differs between machines). */
+export type SandboxResult = ExecuteWasmResult & { engineMs: number };
+
 export type SandboxReply =
   | { ready: true }
-  | { id: number; ok: true; result: ExecuteWasmResult }
+  | { id: number; ok: true; result: SandboxResult }
   | { id: number; ok: false; error: { code: ErrorCode; message: string } };
 
 /** Host memory the run's thread may use besides the guest's own linear memory. */

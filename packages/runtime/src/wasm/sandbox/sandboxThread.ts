@@ -11,7 +11,9 @@ port.postMessage({ ready: true });
 
 port.on('message', ({ id, task }: { id: number; task: ExecuteWasmParameters }) => {
   try {
-    const result = executeWasm(task);
+    const startedMs = performance.now();
+    const run = executeWasm(task);
+    const result = { ...run, engineMs: performance.now() - startedMs };
     port.postMessage({ id, ok: true, result }, [result.output.buffer as ArrayBuffer]);
   } catch (error) {
     const code = isProofGridError(error) ? error.code : 'WASM_TRAP';
