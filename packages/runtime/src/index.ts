@@ -1,3 +1,27 @@
+export { compileNoir, NARGO_TOML, type NoirCircuit } from './noir/compileNoir.ts';
+export {
+  CircuitTooLargeError,
+  NoirCompileError,
+  NoirExecutionError,
+  NoirInputError,
+  NoirProgramError,
+  ProofRejectedError,
+} from './noir/errors.ts';
+export { executeNoir } from './noir/executeNoir.ts';
+export { type NoirProof, NoirProver, type NoirProverOptions } from './noir/NoirProver.ts';
+export {
+  type Abi,
+  type AbiType,
+  decodeReturn,
+  inputMap,
+  NOIR_FIELDS_MAX,
+  type NoirValue,
+  publicInputsOf,
+  rowsFromValues,
+  toJson,
+  valuesFromMapping,
+  valuesFromRows,
+} from './noir/noirAbi.ts';
 export { ALLOWED_WASI_FUNCTIONS, WASI_MODULE } from './wasm/allowedImports.ts';
 export { encodeStdin } from './wasm/encodeStdin.ts';
 export {

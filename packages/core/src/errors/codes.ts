@@ -37,6 +37,13 @@ export const ERROR_CODES = [
   'OUTPUT_TOO_LARGE',
   'WASM_TRAP',
   'WALL_TIME_EXCEEDED',
+  // Runtime noir: compiling, binding inputs, proving and verifying.
+  'NOIR_COMPILE_FAILED',
+  'INVALID_NOIR_PROGRAM',
+  'CIRCUIT_TOO_LARGE',
+  'INVALID_NOIR_INPUT',
+  'NOIR_EXECUTION_FAILED',
+  'PROOF_REJECTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

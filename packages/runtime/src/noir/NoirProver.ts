@@ -1,0 +1,147 @@
+import { statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { BackendType, Barretenberg } from '@aztec/bb.js';
+import { CircuitTooLargeError, ProofRejectedError } from './errors.ts';
+
+/** Proofs are UltraHonk with zero knowledge and Poseidon2 transcripts (bb.js's default target). */
+const SETTINGS = {
+  ipaAccumulation: false,
+  oracleHashType: 'poseidon2',
+  disableZk: false,
+  optimizedSolidityVerifier: false,
+} as const;
+const FIELD_BYTES = 32;
+const G1_POINT_BYTES = 64;
+
+export type NoirProverOptions = {
+  /** The directory holding `bn254_g1.dat` and `bn254_g2.dat` (Aztec Ignition points). */
+  crsPath: string;
+  /** Threads the native prover may use; the worker passes its CPU allowance. */
+  threads: number;
+};
+
+export type NoirProof = {
+  /** The proof's field elements, concatenated (32 bytes each). */
+  proof: Uint8Array;
+  /** Public inputs as bb.js gives them: 0x-prefixed 32-byte hex, parameters first, then the return value. */
+  publicInputs: string[];
+};
+
+/**
+ * Proves and verifies Noir circuits with bb.js's native backend (a `bb` process). One instance serves
+ * many circuits; `close` stops its process.
+ */
+export class NoirProver {
+  readonly #options: NoirProverOptions;
+  readonly #pointsAvailable: number;
+  #api: Promise<Barretenberg> | undefined;
+
+  constructor(options: NoirProverOptions) {
+    this.#options = options;
+    this.#pointsAvailable = crsPoints(options.crsPath);
+  }
+
+  /** Gates of the circuit and the CRS points proving it needs; refuses a circuit the CRS cannot serve. */
+  async checkSize(bytecode: string): Promise<{ gates: number; pointsNeeded: number }> {
+    const api = await this.#barretenberg();
+    const stats = await api.circuitStats({
+      circuit: { name: 'circuit', bytecode: acirBytes(bytecode), verificationKey: new Uint8Array(0) },
+      includeGatesPerOpcode: false,
+      settings: SETTINGS,
+    });
+    const pointsNeeded = stats.numGatesDyadic + 1;
+    if (pointsNeeded > this.#pointsAvailable)
+      throw new CircuitTooLargeError({
+        pointsNeeded,
+        pointsAvailable: this.#pointsAvailable,
+        crsPath: this.#options.crsPath,
+      });
+    return { gates: stats.numGates, pointsNeeded };
+  }
+
+  async verificationKey(bytecode: string): Promise<Uint8Array> {
+    await this.checkSize(bytecode);
+    const api = await this.#barretenberg();
+    const { bytes } = await api.circuitComputeVk({
+      circuit: { name: 'circuit', bytecode: acirBytes(bytecode) },
+      settings: SETTINGS,
+    });
+    return bytes;
+  }
+
+  /** Proves a witness (as noir_js's `execute` returns it, gzipped); the key makes proving faster. */
+  async prove(bytecode: string, witness: Uint8Array, verificationKey: Uint8Array): Promise<NoirProof> {
+    const api = await this.#barretenberg();
+    const { proof, publicInputs } = await api.circuitProve({
+      witness: gunzipSync(witness),
+      circuit: { name: 'circuit', bytecode: acirBytes(bytecode), verificationKey },
+      settings: SETTINGS,
+    });
+    const flat = new Uint8Array(proof.length * FIELD_BYTES);
+    proof.forEach((field, i) => {
+      flat.set(field, i * FIELD_BYTES);
+    });
+    return { proof: flat, publicInputs: publicInputs.map(toHex) };
+  }
+
+  /** Whether the proof verifies against the key with exactly these public inputs. */
+  async verify(verificationKey: Uint8Array, { proof, publicInputs }: NoirProof): Promise<boolean> {
+    if (proof.length === 0 || proof.length % FIELD_BYTES !== 0)
+      throw new ProofRejectedError({ reason: `a proof is a whole number of ${FIELD_BYTES}-byte fields` });
+    const api = await this.#barretenberg();
+    const fields: Uint8Array[] = [];
+    for (let i = 0; i < proof.length; i += FIELD_BYTES) fields.push(proof.subarray(i, i + FIELD_BYTES));
+    try {
+      const { verified } = await api.circuitVerify({
+        verificationKey,
+        publicInputs: publicInputs.map(fromHex),
+        proof: fields,
+        settings: SETTINGS,
+      });
+      return verified;
+    } catch {
+      // bb refuses malformed proofs (wrong length for the key) with an exception: that is "does not verify".
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    const api = this.#api;
+    this.#api = undefined;
+    await (await api?.catch(() => undefined))?.destroy();
+  }
+
+  #barretenberg(): Promise<Barretenberg> {
+    // bb.js hands `crsPath` only to its WebAssembly backends; the native `bb` reads CRS_PATH from its
+    // environment, which it inherits from this process.
+    process.env.CRS_PATH = this.#options.crsPath;
+    this.#api ??= Barretenberg.new({ threads: this.#options.threads, backend: BackendType.NativeUnixSocket });
+    return this.#api;
+  }
+}
+
+/** Points in the CRS directory's G1 file; 0 when it is missing. */
+function crsPoints(crsPath: string): number {
+  try {
+    return Math.floor(statSync(`${crsPath}/bn254_g1.dat`).size / G1_POINT_BYTES);
+  } catch {
+    return 0;
+  }
+}
+
+/** noir_wasm's bytecode is base64 of gzipped ACIR; bb wants the ACIR itself. */
+function acirBytes(bytecode: string): Uint8Array {
+  return new Uint8Array(gunzipSync(Buffer.from(bytecode, 'base64')));
+}
+
+function toHex(field: Uint8Array): string {
+  return `0x${Buffer.from(field).toString('hex')}`;
+}
+
+function fromHex(hex: string): Uint8Array {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hex))
+    throw new ProofRejectedError({
+      reason: `public input ${JSON.stringify(hex.slice(0, 80))} is not a 32-byte hex field`,
+    });
+  return new Uint8Array(Buffer.from(hex.slice(2), 'hex'));
+}
