@@ -19,6 +19,7 @@ import {
 } from './commands/orgPrograms.ts';
 import { programBuild, programInit } from './commands/program.ts';
 import { MEMORY_BYTES_MIN, workerStart } from './commands/workerStart.ts';
+import { resolveCrsPath } from './config/resolveCrsPath.ts';
 import { resolveHubUrl } from './config/resolveHubUrl.ts';
 
 const USAGE = `proofgrid — the ProofGrid command line
@@ -26,22 +27,22 @@ const USAGE = `proofgrid — the ProofGrid command line
 Usage:
   proofgrid demo [--port 8080] [--data-dir ./.proofgrid]    hub + local worker + the primality example (npm start)
   proofgrid hub start [--port 8080] [--host 127.0.0.1] [--data-dir ./.proofgrid/hub] [--database-url postgres://...]
-                      [--log-level warn]
+                      [--log-level warn] [--crs-path ~/.bb-crs]
   proofgrid account register --username <u> --name <organization name> [--description <text>] [--password <p>]
   proofgrid account login --username <u> [--password <p>]
   proofgrid account logout
   proofgrid org list [--name-filter <prefix>] [--limit 1..50] [--page 1..] [--json]
   proofgrid worker start [--data-dir ./.proofgrid/worker] [--name <n>] [--account] [--cpus 1] [--max-memory <size>]
                          [--only-when-idle [--idle-threshold 25]] [--fuel-per-second 500000000]
-                         [--seconds-available 3600] [--tasks N]
+                         [--seconds-available 3600] [--tasks N] [--crs-path ~/.bb-crs]
                          SIGUSR1 pauses a running worker, SIGUSR2 resumes it; SIGINT/SIGTERM stop it
   proofgrid program upload <dir|tar> --name <n> [--description <text>] [--timeout 300]
   proofgrid program list | show <program> | delete <program>      (a program by id or name)
   proofgrid input upload <program> <csv|folder>                     one input group per CSV
   proofgrid job watch <program> [--timeout 3600]                    progress until every task is done
   proofgrid results download <program> --out <dir>                  <dir>/<group>/output and verdict.json
-  proofgrid program init <dir>        write an AssemblyScript starter program
-  proofgrid program build <dir>       compile it to build/program.wasm and check it as the hub will
+  proofgrid program init <dir> [--runtime wasm|noir]   write a starter program (AssemblyScript or Noir)
+  proofgrid program build <dir> [--crs-path <dir>]    compile it and check it as the hub will
 
 Every command that talks to a hub takes --hub <url> (or PROOFGRID_HUB; default http://127.0.0.1:8080).
 A password not given with --password or PROOFGRID_PASSWORD is asked for (or read from standard input).
@@ -169,6 +170,7 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
         'fuel-per-second': 'string',
         'seconds-available': 'string',
         tasks: 'string',
+        'crs-path': 'string',
       });
       const cores = availableParallelism();
       const cpus = decimal(flags.cpus, '--cpus', CPUS_MIN, cores) ?? 1;
@@ -191,6 +193,7 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
           secondsAvailable:
             integer(flags['seconds-available'], '--seconds-available', 1, 7 * 24 * 3600) ?? 3600,
           tasksMax: integer(flags.tasks, '--tasks', 1, 1e9),
+          crsPath: resolveCrsPath(flags['crs-path'], io.env),
         },
         io,
       );
@@ -261,13 +264,19 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
         io,
       );
     }
-    case 'program init':
+    case 'program init': {
+      const { values, positionals } = parseWith(rest, { runtime: 'string' });
+      const runtime = values.runtime ?? 'wasm';
+      if (runtime !== 'wasm' && runtime !== 'noir')
+        throw new UsageError(`--runtime is wasm or noir (got "${runtime}").`);
+      return programInit({ dir: one(positionals, 'a folder'), runtime }, io);
+    }
     case 'program build': {
-      const { positionals } = parseArgs({ args: rest, options: {}, strict: true, allowPositionals: true });
-      const dir = positionals[0];
-      if (dir === undefined || positionals.length > 1)
-        throw new UsageError(`proofgrid ${key} takes one folder.`);
-      return command === 'init' ? programInit({ dir }, io) : programBuild({ dir }, io);
+      const { values, positionals } = parseWith(rest, { 'crs-path': 'string' });
+      return programBuild(
+        { dir: one(positionals, 'a folder'), crsPath: resolveCrsPath(values['crs-path'], io.env) },
+        io,
+      );
     }
     case 'help':
     case '--help':
@@ -287,6 +296,7 @@ function runHubStart(rest: string[], io: CommandIo): Promise<number> {
     'data-dir': 'string',
     'database-url': 'string',
     'log-level': 'string',
+    'crs-path': 'string',
   });
   const logLevel = flags['log-level'] ?? io.env.PROOFGRID_LOG_LEVEL ?? 'warn';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
@@ -307,6 +317,7 @@ function runHubStart(rest: string[], io: CommandIo): Promise<number> {
       dataDir: flags['data-dir'] ?? io.env.PROOFGRID_DATA_DIR ?? './.proofgrid/hub',
       databaseUrl,
       logLevel,
+      crsPath: resolveCrsPath(flags['crs-path'], io.env),
     },
     io,
   );

@@ -18,13 +18,21 @@ export type ReplicaLease = {
   input_group_id: string;
   organization_id: string;
   program_sha256: string;
+  /** `wasm`: run the module and submit the output; `noir`: execute, prove, submit the proof. */
+  runtime: 'wasm' | 'noir';
   seed: string;
   limits: { fuel: number; memory_pages: number; output_bytes: number };
   lease_expires_at: string;
   input: string[];
 };
 
-export type WorkerOffer = { memory_pages_max: number; fuel_per_second: number; seconds_available: number };
+export type WorkerOffer = {
+  memory_pages_max: number;
+  fuel_per_second: number;
+  seconds_available: number;
+  /** Runtimes this worker runs; the hub assumes `wasm` alone when absent. */
+  runtimes?: ('wasm' | 'noir')[];
+};
 
 /**
  * The worker side of the hub API: every request signed with the worker's Ed25519 key.
@@ -104,6 +112,17 @@ export class WorkerClient {
       fuel_used: result.fuel_used,
       exit_code: result.exit_code,
       log: result.log,
+    });
+  }
+
+  /** Submits a Noir task's proof; the hub accepts it only if it proves exactly this task. */
+  submitProof(
+    replicaId: string,
+    proof: { proof: Uint8Array; public_inputs: string[] },
+  ): Promise<{ verdict: string }> {
+    return this.#signed('POST', `/worker/replicas/${replicaId}/proof`, {
+      proof: encodeBase64(proof.proof),
+      public_inputs: proof.public_inputs,
     });
   }
 

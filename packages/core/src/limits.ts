@@ -53,3 +53,6 @@ export const OUTPUT_SIZE_BYTES_MAX = 16 * 1024 * 1024;
 export const LOG_SIZE_BYTES_MAX = 64 * 1024;
 /** Elements a module's tables may grow to (each costs host memory, like pages). */
 export const TABLE_ELEMENTS_MAX = 65_536;
+
+/** A zero-knowledge proof a worker submits for a Noir task: UltraHonk proofs are about 15 KB. */
+export const ZK_PROOF_SIZE_BYTES_MAX = 1024 * 1024;

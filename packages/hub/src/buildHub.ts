@@ -28,7 +28,7 @@ import { workerRoutes } from './routes/workerRoutes.ts';
 import { Reservations } from './services/leases.ts';
 import { ProgramFacts } from './services/ProgramFacts.ts';
 import { ProofUploads } from './services/proofs.ts';
-import { loadProgramTemplate } from './template/loadProgramTemplate.ts';
+import { loadProgramTemplates } from './template/loadProgramTemplate.ts';
 
 export const HUB_VERSION = '0.1.0';
 
@@ -86,7 +86,7 @@ export async function buildHub(options: BuildHubOptions, deps: HubDeps): Promise
     { clock: deps.clock },
   );
   await app.register(accountRoutes, { deps, loginLimiter });
-  await app.register(programRoutes, { deps, template: await loadProgramTemplate() });
+  await app.register(programRoutes, { deps, templates: await loadProgramTemplates() });
   // Facts of programs never change after upload; the hot paths share one cache of them.
   const programs = new ProgramFacts({ entriesMax: PROGRAM_FACTS_CACHED_MAX }, { db: deps.store });
   const reservations = new Reservations(

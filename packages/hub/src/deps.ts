@@ -1,4 +1,5 @@
 import type { Clock } from '@proofgrid/core';
+import type { NoirProver } from '@proofgrid/runtime';
 import type { BlobStore } from './blobs/BlobStore.ts';
 import type { HubSecrets } from './secrets/loadHubSecrets.ts';
 import type { Store } from './store/Store.ts';
@@ -9,4 +10,6 @@ export type HubDeps = {
   blobs: BlobStore;
   clock: Clock;
   secrets: HubSecrets;
+  /** Compiles Noir programs' keys and verifies their proofs; its `bb` process starts on first use. */
+  noir: NoirProver;
 };

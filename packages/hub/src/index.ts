@@ -8,4 +8,4 @@ export { migrate } from './store/migrate.ts';
 export { openPgliteStore } from './store/openPgliteStore.ts';
 export { openPostgresStore } from './store/openPostgresStore.ts';
 export type { Queryable, Store } from './store/Store.ts';
-export { programTemplateFiles } from './template/loadProgramTemplate.ts';
+export { programTemplateFiles, type TemplateRuntime } from './template/loadProgramTemplate.ts';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Clock } from '@proofgrid/core';
+import { NoirProver } from '@proofgrid/runtime';
 import { CachedBlobStore } from './blobs/CachedBlobStore.ts';
 import { LocalBlobStore } from './blobs/LocalBlobStore.ts';
 import {
@@ -18,6 +19,9 @@ import { openPgliteStore } from './store/openPgliteStore.ts';
 import { openPostgresStore } from './store/openPostgresStore.ts';
 import type { Store } from './store/Store.ts';
 
+/** Verifying a proof is milliseconds of work; the hub's request handling needs the other cores. */
+const NOIR_VERIFIER_THREADS = 1;
+
 export type OpenHubDepsOptions = {
   /** Holds the blobs and, without `databaseUrl`, the PGlite database (locked to this process). */
   dataDir: string;
@@ -25,6 +29,8 @@ export type OpenHubDepsOptions = {
   databaseUrl?: string | undefined;
   /** Where background failures (idle database connections, garbage sweeps) are reported. */
   onBackgroundError: (error: unknown) => void;
+  /** The CRS directory for Noir programs (Aztec Ignition points: bn254_g1.dat, bn254_g2.dat). */
+  crsPath: string;
 };
 
 export const systemClock: Clock = { nowMs: () => Date.now() };
@@ -57,7 +63,8 @@ export async function openHubDeps(
       { bytesMax: BLOB_CACHE_BYTES_MAX },
       { inner: await LocalBlobStore.open(join(options.dataDir, 'blobs')) },
     );
-    const deps: HubDeps = { store, blobs, clock: systemClock, secrets };
+    const noir = new NoirProver({ crsPath: options.crsPath, threads: NOIR_VERIFIER_THREADS });
+    const deps: HubDeps = { store, blobs, clock: systemClock, secrets, noir };
     const sweep = () => sweepBlobGarbage(deps).catch(options.onBackgroundError);
     const timers = [setInterval(sweep, BLOB_GARBAGE_SWEEP_INTERVAL_MS)];
     if (store.driver === 'pglite') {
@@ -76,6 +83,7 @@ export async function openHubDeps(
       deps,
       close: async () => {
         for (const timer of timers) clearInterval(timer);
+        await noir.close();
         await openedStore.close();
         releaseLock();
       },

@@ -13,6 +13,7 @@ export {
   type Abi,
   type AbiType,
   decodeReturn,
+  fieldCount,
   inputMap,
   NOIR_FIELDS_MAX,
   type NoirValue,

@@ -2,4 +2,5 @@ export { CPUS_MIN, Governor, type GovernorState, type PauseReason } from './gove
 export { IDLE_POLICY_DEFAULTS, IdleDetector, type IdlePolicy } from './governor/IdleDetector.ts';
 export { otherBusyShare, processCpuMs, readLoadCounters } from './governor/machineLoad.ts';
 export { loadIdentity } from './loadIdentity.ts';
+export { NoirTasks } from './NoirTasks.ts';
 export { type RunWorkerOptions, runWorker, type WorkerEvents } from './runWorker.ts';

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HubApiError, type ReplicaLease, type WorkerClient, type WorkerOffer } from '@proofgrid/client';
 import {
+  assert,
   decodeBase64,
   isProofGridError,
   LOG_SIZE_BYTES_MAX,
@@ -13,6 +11,8 @@ import {
 } from '@proofgrid/core';
 import { instrumentModule, WasmSandbox } from '@proofgrid/runtime';
 import type { Governor } from './governor/Governor.ts';
+import type { NoirTasks } from './NoirTasks.ts';
+import { programArchive } from './programArchive.ts';
 
 export type RunWorkerOptions = {
   dataDir: string;
@@ -23,6 +23,8 @@ export type RunWorkerOptions = {
   idleWaitMsMax: number;
   /** Stop after this many tasks (tests, benchmarks); unbounded when undefined. */
   tasksMax?: number | undefined;
+  /** Proves Noir tasks; without it the worker offers `wasm` alone. */
+  noir?: NoirTasks | undefined;
 };
 
 export type WorkerEvents = {
@@ -93,27 +95,23 @@ export async function runWorker(
         events.onLease?.(lease);
         const startedMs = performance.now();
         try {
-          const module = await moduleFor(lease, { client, modules, dataDir: options.dataDir });
-          const result = await runWithHeartbeats({
-            client,
-            governor,
-            sandbox,
-            lease,
-            module,
-            signal,
-            fuelPerSecond: options.offer.fuel_per_second,
-          });
-          if (result === 'returned') break;
-          const { timing, ...submitted } = result;
-          const { verdict } = await submitWithRetry(client, lease, submitted, signal);
+          const archive = await programArchive(lease, { client, dataDir: options.dataDir });
+          const done =
+            lease.runtime === 'noir'
+              ? await proveTask({ client, governor, lease, archive, signal, noir: options.noir })
+              : await runTask({
+                  client,
+                  governor,
+                  sandbox,
+                  lease,
+                  archive,
+                  modules,
+                  signal,
+                  offer: options.offer,
+                });
+          if (done === 'returned') break;
           tasks += 1;
-          events.onTask?.({
-            lease,
-            verdict,
-            fuelUsed: result.fuel_used,
-            ms: performance.now() - startedMs,
-            ...timing,
-          });
+          events.onTask?.({ lease, ...done, ms: performance.now() - startedMs });
         } catch (error) {
           // The task is lost to this worker (hub unreachable past the lease, lease taken back, program
           // unreadable), not the worker: report it, give the lease back if it can be, and go on.
@@ -138,20 +136,147 @@ export async function runWorker(
   return { tasks };
 }
 
+/** The outcome of one task, for the worker's report. */
+type TaskDone = { verdict: string; fuelUsed: number; runMs: number; engineMs: number };
+
+/** A WebAssembly task: run the module in the sandbox with heartbeats, submit output, fuel and exit code. */
+async function runTask({
+  client,
+  governor,
+  sandbox,
+  lease,
+  archive,
+  modules,
+  signal,
+  offer,
+}: {
+  client: WorkerClient;
+  governor: Governor;
+  sandbox: WasmSandbox;
+  lease: ReplicaLease;
+  archive: Uint8Array;
+  modules: Map<string, Uint8Array>;
+  signal: AbortSignal;
+  offer: WorkerOffer;
+}): Promise<TaskDone | 'returned'> {
+  const module = instrumentedModule(lease, archive, modules);
+  const leaseMs = Date.parse(lease.lease_expires_at) - Date.now();
+  const onAbort = () => void sandbox.close();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const runStartedMs = performance.now();
+  let result: SubmittedResult & { engineMs: number };
+  try {
+    const run = await withHeartbeats({ client, governor, lease }, () =>
+      sandbox.run({
+        module,
+        input: lease.input.map((value) => decodeBase64(value) ?? new Uint8Array(0)),
+        seed: lease.seed,
+        fuelMax: lease.limits.fuel,
+        memoryPagesMax: lease.limits.memory_pages,
+        outputBytesMax: lease.limits.output_bytes,
+        logBytesMax: LOG_SIZE_BYTES_MAX,
+        // Heartbeats keep the lease; the guard is for a hung run: twice the time the task's fuel takes at
+        // the speed this worker offered (the hub hands out only tasks that fit in that).
+        wallTimeMsMax: Math.max(1000, leaseMs, (2000 * lease.limits.fuel) / offer.fuel_per_second),
+      }),
+    );
+    result = {
+      output: run.output,
+      fuel_used: run.fuelUsed,
+      exit_code: run.exitCode,
+      log: run.log,
+      engineMs: run.engineMs,
+    };
+  } catch (error) {
+    if (signal.aborted) {
+      // Best effort on the way out: an unreturned lease simply expires and its task is leased again.
+      await client.giveBack(lease.replica_id).catch(() => undefined);
+      return 'returned';
+    }
+    if (!isProofGridError(error) || error.code === 'WALL_TIME_EXCEEDED') throw error;
+    // A deterministic failure is the task's result: every honest replica reaches the same one.
+    result = {
+      output: new TextEncoder().encode(error.code),
+      fuel_used: 0,
+      exit_code: 255,
+      log: error.shortMessage,
+      engineMs: 0,
+    };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  const runMs = performance.now() - runStartedMs;
+  const { engineMs, ...submitted } = result;
+  const { verdict } = await submitWithRetry(lease, signal, () => client.submit(lease.replica_id, submitted));
+  return { verdict, fuelUsed: submitted.fuel_used, runMs, engineMs };
+}
+
+/** A Noir task: execute and prove with heartbeats, submit the proof (the hub verifies it). */
+async function proveTask({
+  client,
+  governor,
+  lease,
+  archive,
+  signal,
+  noir,
+}: {
+  client: WorkerClient;
+  governor: Governor;
+  lease: ReplicaLease;
+  archive: Uint8Array;
+  signal: AbortSignal;
+  noir: NoirTasks | undefined;
+}): Promise<TaskDone | 'returned'> {
+  assert(noir !== undefined, 'a worker is leased Noir tasks only when it offers the runtime');
+  const startedMs = performance.now();
+  const proof = await withHeartbeats({ client, governor, lease }, () => noir.prove(lease, archive));
+  if (signal.aborted) {
+    await client.giveBack(lease.replica_id).catch(() => undefined);
+    return 'returned';
+  }
+  const runMs = performance.now() - startedMs;
+  const { verdict } = await submitWithRetry(lease, signal, () =>
+    client.submitProof(lease.replica_id, { proof: proof.proof, public_inputs: proof.publicInputs }),
+  );
+  return { verdict, fuelUsed: 0, runMs, engineMs: proof.executeMs + proof.proveMs };
+}
+
+/**
+ * Runs `work` while renewing the lease. A missed heartbeat is not fatal: the next one, or the submission,
+ * tells whether the lease survived. A paused worker stops renewing, so a long pause lets the lease expire
+ * and the task go elsewhere.
+ */
+async function withHeartbeats<T>(
+  { client, governor, lease }: { client: WorkerClient; governor: Governor; lease: ReplicaLease },
+  work: () => Promise<T>,
+): Promise<T> {
+  const leaseMs = Date.parse(lease.lease_expires_at) - Date.now();
+  const heartbeat = setInterval(
+    () => {
+      if (!governor.state().paused) void client.heartbeat(lease.replica_id).catch(() => undefined);
+    },
+    Math.max(1000, leaseMs / 3),
+  );
+  try {
+    return await work();
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
 /**
  * Submits a result, retrying while the hub is unreachable or failing (5xx) until the lease has expired:
  * after that another worker has the task. A refusal (4xx) is final.
  */
 async function submitWithRetry(
-  client: WorkerClient,
   lease: ReplicaLease,
-  result: SubmittedResult,
   signal: AbortSignal,
+  send: () => Promise<{ verdict: string }>,
 ): Promise<{ verdict: string }> {
   let waitMs = 250;
   for (;;) {
     try {
-      return await client.submit(lease.replica_id, result);
+      return await send();
     } catch (error) {
       const final = error instanceof HubApiError && error.status >= 400 && error.status < 500;
       if (final || signal.aborted || Date.now() + waitMs > Date.parse(lease.lease_expires_at)) throw error;
@@ -163,106 +288,20 @@ async function submitWithRetry(
 
 type SubmittedResult = { output: Uint8Array; fuel_used: number; exit_code: number; log: string };
 
-async function runWithHeartbeats({
-  client,
-  governor,
-  sandbox,
-  lease,
-  module,
-  signal,
-  fuelPerSecond,
-}: {
-  client: WorkerClient;
-  governor: Governor;
-  sandbox: WasmSandbox;
-  lease: ReplicaLease;
-  module: Uint8Array;
-  signal: AbortSignal;
-  fuelPerSecond: number;
-}): Promise<(SubmittedResult & { timing: { runMs: number; engineMs: number } }) | 'returned'> {
-  const leaseMs = Date.parse(lease.lease_expires_at) - Date.now();
-  // A missed heartbeat is not fatal: the next one, or the submission, tells whether the lease survived.
-  // A paused worker stops renewing, so a long pause lets the lease expire and the task go elsewhere.
-  const heartbeat = setInterval(
-    () => {
-      if (!governor.state().paused) void client.heartbeat(lease.replica_id).catch(() => undefined);
-    },
-    Math.max(1000, leaseMs / 3),
-  );
-  const onAbort = () => void sandbox.close();
-  let runStartedMs = performance.now();
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    const input = lease.input.map((value) => decodeBase64(value) ?? new Uint8Array(0));
-    runStartedMs = performance.now();
-    const run = await sandbox.run({
-      module,
-      input,
-      seed: lease.seed,
-      fuelMax: lease.limits.fuel,
-      memoryPagesMax: lease.limits.memory_pages,
-      outputBytesMax: lease.limits.output_bytes,
-      logBytesMax: LOG_SIZE_BYTES_MAX,
-      // Heartbeats keep the lease; the guard is for a hung run: twice the time the task's fuel takes at
-      // the speed this worker offered (the hub hands out only tasks that fit in that).
-      wallTimeMsMax: Math.max(1000, leaseMs, (2000 * lease.limits.fuel) / fuelPerSecond),
-    });
-    return {
-      output: run.output,
-      fuel_used: run.fuelUsed,
-      exit_code: run.exitCode,
-      log: run.log,
-      timing: { runMs: performance.now() - runStartedMs, engineMs: run.engineMs },
-    };
-  } catch (error) {
-    if (signal.aborted) {
-      // Best effort on the way out: an unreturned lease simply expires and its task is leased again.
-      await client.giveBack(lease.replica_id).catch(() => undefined);
-      return 'returned';
-    }
-    if (!isProofGridError(error) || error.code === 'WALL_TIME_EXCEEDED') throw error;
-    // A deterministic failure is the task's result: every honest replica reaches the same one.
-    return {
-      output: new TextEncoder().encode(error.code),
-      fuel_used: 0,
-      exit_code: 255,
-      log: error.shortMessage,
-      timing: { runMs: performance.now() - runStartedMs, engineMs: 0 },
-    };
-  } finally {
-    clearInterval(heartbeat);
-    signal.removeEventListener('abort', onAbort);
-  }
-}
-
-/** The program's instrumented module, from memory, the data directory's cache, or the hub (checked against its hash). */
-async function moduleFor(
+/** The program's instrumented module, compiled once per archive hash. */
+function instrumentedModule(
   lease: ReplicaLease,
-  { client, modules, dataDir }: { client: WorkerClient; modules: Map<string, Uint8Array>; dataDir: string },
-): Promise<Uint8Array> {
+  archive: Uint8Array,
+  modules: Map<string, Uint8Array>,
+): Uint8Array {
   const cached = modules.get(lease.program_sha256);
   if (cached !== undefined) return cached;
-  const cacheDir = join(dataDir, 'programs');
-  const path = join(cacheDir, lease.program_sha256);
-  let archive = await readFile(path).catch(() => undefined);
-  if (archive === undefined || createHash('sha256').update(archive).digest('hex') !== lease.program_sha256) {
-    const fetched = await client.program(lease.program_id);
-    if (createHash('sha256').update(fetched).digest('hex') !== lease.program_sha256) {
-      throw new HubApiError({
-        code: 'BAD_RESPONSE',
-        status: 200,
-        message: `program ${lease.program_id} does not match its hash`,
-      });
-    }
-    await mkdir(cacheDir, { recursive: true });
-    await writeFile(`${path}.tmp`, fetched);
-    await rename(`${path}.tmp`, path);
-    archive = Buffer.from(fetched);
-  }
   const entries = readTar(archive);
   const manifestEntry = entries.find((entry) => entry.path === MANIFEST_PATH);
   if (manifestEntry === undefined) throw new Error(`program ${lease.program_id} has no ${MANIFEST_PATH}`);
   const manifest = parseManifest(manifestEntry.data);
+  if (manifest.runtime !== 'wasm')
+    throw new Error(`program ${lease.program_id} is not a WebAssembly program`);
   const moduleEntry = entries.find((entry) => entry.path === manifest.entry);
   if (moduleEntry === undefined)
     throw new Error(`program ${lease.program_id} lacks its entry ${manifest.entry}`);

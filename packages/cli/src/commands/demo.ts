@@ -7,6 +7,7 @@ import { HubApiError, HubClient, WorkerClient } from '@proofgrid/client';
 import { encodeBase64 } from '@proofgrid/core';
 import { buildHub, openHubDeps } from '@proofgrid/hub';
 import { Governor, loadIdentity, runWorker } from '@proofgrid/worker';
+import { resolveCrsPath } from '../config/resolveCrsPath.ts';
 import type { CommandIo } from './io.ts';
 import { packFolder } from './orgPrograms.ts';
 import { programBuild } from './program.ts';
@@ -26,6 +27,8 @@ export async function demo(options: { port: number; dataDir: string }, io: Comma
   const dataDir = resolve(options.dataDir);
   const { deps, close } = await openHubDeps({
     dataDir: join(dataDir, 'hub'),
+    // The demo runs WebAssembly only; a Noir program uploaded to it finds the CRS where bb looks.
+    crsPath: resolveCrsPath(undefined, io.env),
     onBackgroundError: (error) =>
       io.err(`hub background task failed: ${error instanceof Error ? error.message : String(error)}`),
   });
@@ -39,7 +42,7 @@ export async function demo(options: { port: number; dataDir: string }, io: Comma
   try {
     const hub = new HubClient({ url });
     const token = await demoLogin(hub, dataDir);
-    await programBuild({ dir: PRIMALITY }, io);
+    await programBuild({ dir: PRIMALITY, crsPath: resolveCrsPath(undefined, io.env) }, io);
     const name = `primality-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     const upload = new FormData();
     upload.append('file', new Blob([new Uint8Array(await packFolder(PRIMALITY))]), 'primality.tar');

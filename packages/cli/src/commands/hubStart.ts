@@ -7,6 +7,8 @@ export type HubStartOptions = {
   dataDir: string;
   databaseUrl: string | undefined;
   logLevel: string;
+  /** The CRS directory Noir programs are keyed and verified with. */
+  crsPath: string;
 };
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -23,6 +25,7 @@ export async function hubStart(
   const { deps, close } = await openHubDeps({
     dataDir,
     databaseUrl: options.databaseUrl,
+    crsPath: options.crsPath,
     onBackgroundError: (error) =>
       io.err(`hub background task failed: ${error instanceof Error ? error.message : String(error)}`),
   });

@@ -34,6 +34,8 @@ export type WorkerStartOptions = {
   /** Fuel one full core burns per second; the offer scales it by the duty cycle. */
   fuelPerSecond: number;
   secondsAvailable: number;
+  /** The CRS for proving Noir tasks; without points there, the worker takes WebAssembly tasks only. */
+  crsPath: string;
   tasksMax: number | undefined;
 };
 
@@ -79,6 +81,13 @@ export async function workerStart(options: WorkerStartOptions, io: CommandIo): P
   io.out(
     `Using ${options.cpus} CPU(s): ${slots} task(s) at a time, each running ${Math.round(governor.duty() * 100)}% of the time, with up to ${memoryPagesMax * 64} KiB of memory${options.otherBusyMax === undefined ? '' : `; pausing while other programs use more than ${Math.round(options.otherBusyMax * 100)}% of the CPU`}. kill -USR1 ${process.pid} pauses, kill -USR2 ${process.pid} resumes.`,
   );
+  const noir = new NoirTasks({ crsPath: options.crsPath, threads: slots });
+  const provesNoir = noir.crsPoints > 0;
+  io.out(
+    provesNoir
+      ? `Noir tasks: on (CRS at ${options.crsPath}: circuits up to ${noir.crsPoints - 1} gates, proving on ${slots} thread(s)).`
+      : `Noir tasks: off (no CRS at ${options.crsPath}; pass --crs-path <dir with bn254_g1.dat> to prove them).`,
+  );
   const controller = new AbortController();
   const stop = (signal: string) => {
     io.out(`${signal} received: returning the current lease(s) and stopping...`);
@@ -120,7 +129,9 @@ export async function workerStart(options: WorkerStartOptions, io: CommandIo): P
           memory_pages_max: memoryPagesMax,
           fuel_per_second: Math.max(1, Math.floor(options.fuelPerSecond * governor.duty())),
           seconds_available: options.secondsAvailable,
+          runtimes: provesNoir ? ['wasm', 'noir'] : ['wasm'],
         },
+        noir: provesNoir ? noir : undefined,
         idleWaitMsMin: 250,
         idleWaitMsMax: 5000,
         tasksMax: options.tasksMax,
@@ -155,6 +166,7 @@ export async function workerStart(options: WorkerStartOptions, io: CommandIo): P
     return 0;
   } finally {
     clearInterval(live);
+    await noir.close();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
     process.off('SIGUSR1', onPause);

@@ -6,16 +6,31 @@ export type VerificationPolicy =
   /** k replicas on distinct workers; accepted when a quorum of result hashes match. */
   | { policy: 'replicate'; replicas: number; replicas_max: number }
   /** The first result is accepted (trusted private pools). */
-  | { policy: 'none' };
+  | { policy: 'none' }
+  /** One replica, accepted only with a zero-knowledge proof that verifies (runtime `noir`). */
+  | { policy: 'proof' };
 
 /** A program's manifest, `proofgrid.json` at the root of its archive, with every default filled in. */
-export type Manifest = {
+export type Manifest = WasmManifest | NoirManifest;
+
+export type WasmManifest = {
   name: string;
   runtime: 'wasm';
   /** Path of the module inside the archive. */
   entry: string;
   limits: { fuel: number; memory_pages: number; output_bytes: number };
   verification: VerificationPolicy;
+};
+
+/**
+ * A Noir project (`Nargo.toml` and `src/` beside the manifest). It burns no fuel and no WebAssembly
+ * memory (both 0, so the hub's scheduling treats every runtime alike); the CRS bounds its size instead.
+ */
+export type NoirManifest = {
+  name: string;
+  runtime: 'noir';
+  limits: { fuel: 0; memory_pages: 0; output_bytes: number };
+  verification: { policy: 'proof' };
 };
 
 export const MANIFEST_PATH = 'proofgrid.json';
@@ -33,7 +48,7 @@ export class InvalidManifestError extends ProofGridError {
   constructor({ reason }: { reason: string }) {
     super('INVALID_MANIFEST', {
       shortMessage: `The program's ${MANIFEST_PATH} is invalid: ${reason}.`,
-      details: `See GET /program/template for a complete example; only "runtime": "wasm" is supported so far.`,
+      details: 'See GET /program/template (or ?runtime=noir) for a complete example.',
     });
   }
 }
@@ -54,9 +69,10 @@ export function parseManifest(bytes: Uint8Array): Manifest {
     throw new InvalidManifestError({ reason: 'it is not UTF-8 JSON' });
   }
   const root = object(json, 'the manifest', ['name', 'runtime', 'entry', 'limits', 'verification']);
+  if (root.runtime === 'noir') return noirManifest(root);
   if (root.runtime !== 'wasm')
     throw new InvalidManifestError({
-      reason: `"runtime" must be "wasm" (got ${JSON.stringify(root.runtime)})`,
+      reason: `"runtime" must be "wasm" or "noir" (got ${JSON.stringify(root.runtime)})`,
     });
   const entry = text(root.entry, 'entry');
   if (
@@ -87,6 +103,34 @@ export function parseManifest(bytes: Uint8Array): Manifest {
       ),
     },
     verification: verification(root.verification ?? {}),
+  };
+}
+
+function noirManifest(root: Record<string, unknown>): NoirManifest {
+  if (root.entry !== undefined)
+    throw new InvalidManifestError({
+      reason: 'a Noir program has no "entry": Nargo.toml and src/main.nr are its entry',
+    });
+  const limits = object(root.limits ?? {}, '"limits"', ['output_bytes']);
+  const policy = object(root.verification ?? {}, '"verification"', ['policy']).policy ?? 'proof';
+  if (policy !== 'proof')
+    throw new InvalidManifestError({
+      reason: `a Noir program is verified by its proofs: "verification.policy" must be "proof" (got ${JSON.stringify(policy)})`,
+    });
+  return {
+    name: text(root.name, 'name'),
+    runtime: 'noir',
+    limits: {
+      fuel: 0,
+      memory_pages: 0,
+      output_bytes: whole(
+        limits.output_bytes ?? MANIFEST_DEFAULTS.output_bytes,
+        'limits.output_bytes',
+        0,
+        OUTPUT_SIZE_BYTES_MAX,
+      ),
+    },
+    verification: { policy: 'proof' },
   };
 }
 

@@ -29,6 +29,7 @@ import {
   readProgramArchive,
   uploadProgram,
 } from '../services/programs.ts';
+import type { TemplateRuntime } from '../template/loadProgramTemplate.ts';
 
 const parseUploadData = compileDataParser(
   Type.Object({
@@ -43,10 +44,10 @@ const parseUploadData = compileDataParser(
 );
 
 /** Seed 004's program routes: upload, listings, download and deletion of programs. */
-export const programRoutes: FastifyPluginAsync<{ deps: HubDeps; template: Uint8Array }> = async (
-  fastify,
-  { deps, template },
-) => {
+export const programRoutes: FastifyPluginAsync<{
+  deps: HubDeps;
+  templates: Record<TemplateRuntime, Uint8Array>;
+}> = async (fastify, { deps, templates }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get(
@@ -93,15 +94,20 @@ export const programRoutes: FastifyPluginAsync<{ deps: HubDeps; template: Uint8A
     {
       schema: {
         tags: ['program'],
-        summary: 'A starter program (tar)',
+        summary:
+          'A starter program (tar): AssemblyScript for runtime wasm (the default), a Noir project for noir',
+        querystring: Type.Object(
+          { runtime: Type.Optional(Type.Union([Type.Literal('wasm'), Type.Literal('noir')])) },
+          { additionalProperties: false },
+        ),
         response: fileResponses('application/x-tar', 'The template as a tar.'),
       },
     },
-    async (_request, reply) =>
+    async (request, reply) =>
       reply
         .type('application/x-tar')
         .header('content-disposition', 'attachment; filename="template.tar"')
-        .send(Buffer.from(template)),
+        .send(Buffer.from(templates[request.query.runtime ?? 'wasm'])),
   );
 
   app.get(

@@ -4,15 +4,21 @@ import {
   MEMORY_PAGES_MAX,
   NAME_LENGTH_MAX,
   OUTPUT_SIZE_BYTES_MAX,
+  ZK_PROOF_SIZE_BYTES_MAX,
 } from '@proofgrid/core';
+import { NOIR_FIELDS_MAX } from '@proofgrid/runtime';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { HubDeps } from '../deps.ts';
 import { jsonResponses, success } from '../http/envelope.ts';
 import { requireOrganization } from '../http/requireOrganization.ts';
 import { requireWorker, WORKER_SECURITY } from '../http/requireWorker.ts';
+import { submitProof } from '../services/noirProofs.ts';
 import { leaseReplica, renewReplica, returnReplica, submitReplica } from '../services/replicas.ts';
 import { registerWorker } from '../services/workers.ts';
+
+/** A proof, base64, and its public inputs as 66-character hex strings, with room for the JSON around them. */
+const PROOF_BODY_BYTES_MAX = Math.ceil((ZK_PROOF_SIZE_BYTES_MAX * 4) / 3) + NOIR_FIELDS_MAX * 2 * 70 + 4096;
 
 const WorkerSchema = Type.Object({
   worker_id: Type.String(),
@@ -95,6 +101,14 @@ export const workerRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastif
           memory_pages_max: Type.Integer({ minimum: 1, maximum: MEMORY_PAGES_MAX }),
           fuel_per_second: Type.Integer({ minimum: 1, maximum: 1e12 }),
           seconds_available: Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 }),
+          runtimes: Type.Optional(
+            Type.Array(Type.Union([Type.Literal('wasm'), Type.Literal('noir')]), {
+              minItems: 1,
+              maxItems: 2,
+              uniqueItems: true,
+              description: 'Runtimes this worker runs; wasm when absent.',
+            }),
+          ),
         }),
         response: jsonResponses(
           Type.Object({
@@ -105,6 +119,7 @@ export const workerRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastif
                 input_group_id: Type.String(),
                 organization_id: Type.String(),
                 program_sha256: Type.String(),
+                runtime: Type.Union([Type.Literal('wasm'), Type.Literal('noir')]),
                 seed: Type.String(),
                 limits: Type.Object({
                   fuel: Type.Number(),
@@ -167,6 +182,39 @@ export const workerRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastif
   );
 
   const ReplicaParams = Type.Object({ replica_id: Type.String({ maxLength: 64 }) });
+
+  app.post(
+    '/worker/replicas/:replica_id/proof',
+    {
+      bodyLimit: PROOF_BODY_BYTES_MAX,
+      schema: {
+        tags: ['worker'],
+        summary:
+          "Submit a Noir task's proof: accepted only if it verifies against the program's key with exactly the task's inputs",
+        security: WORKER_SECURITY,
+        params: ReplicaParams,
+        body: Type.Object({
+          proof: Type.String({
+            maxLength: Math.ceil((ZK_PROOF_SIZE_BYTES_MAX * 4) / 3) + 4,
+            description: 'The proof bytes, base64.',
+          }),
+          public_inputs: Type.Array(Type.String({ pattern: '^0x[0-9a-fA-F]{64}$' }), {
+            maxItems: NOIR_FIELDS_MAX * 2,
+            description: 'The public inputs as bb.js gives them: the parameters, then the return value.',
+          }),
+        }),
+        response: jsonResponses(Type.Object({ verdict: Type.Literal('accept') })),
+      },
+    },
+    async (request) =>
+      success(
+        await submitProof(deps, {
+          worker: await requireWorker(deps, request),
+          replicaId: request.params.replica_id,
+          submission: request.body,
+        }),
+      ),
+  );
 
   app.post(
     '/worker/replicas/:replica_id/heartbeat',

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { formatNaiveDatetime, isUuid, ProofGridError, parseInputCsv } from '@proofgrid/core';
+import { type NoirCircuit, rowsFromValues, valuesFromMapping, valuesFromRows } from '@proofgrid/runtime';
+import { parse as parseToml } from 'smol-toml';
 import { INPUT_VALUES_PER_INSERT_MAX } from '../constants.ts';
 import type { HubDeps } from '../deps.ts';
 import { InputGroupNotFoundError } from '../errors.ts';
@@ -43,10 +45,55 @@ const FILTER_SQL: Record<InputGroupFilter, string> = {
 };
 
 /**
+ * The values of one task. For a Noir program they must fit main()'s parameters, checked now rather than
+ * on a donor; besides the CSV (one row per parameter) a Noir program takes a `Prover.toml` or JSON mapping
+ * of parameter names, stored as the same rows.
+ */
+async function taskValues(deps: HubDeps, { programId, csv }: { programId: string; csv: Uint8Array }) {
+  const program = await deps.store.query<{ circuit: NoirCircuit | null }>(
+    'SELECT circuit FROM program WHERE program_id = $1',
+    [programId],
+  );
+  const circuit = program.rows[0]?.circuit ?? null;
+  if (circuit === null) return parseInputCsv(csv);
+  let rows: Uint8Array[];
+  try {
+    rows = parseInputCsv(csv);
+  } catch (csvError) {
+    const mapping = parseMapping(csv);
+    if (mapping === undefined) throw csvError;
+    return rowsFromValues(circuit.abi, valuesFromMapping(circuit.abi, mapping));
+  }
+  valuesFromRows(circuit.abi, rows);
+  return rows;
+}
+
+/** A Prover.toml or JSON object naming each parameter; undefined when the bytes are neither. */
+function parseMapping(bytes: Uint8Array): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+  for (const parse of [JSON.parse, parseToml] as const) {
+    try {
+      const parsed: unknown = parse(text);
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+        return parsed as Record<string, unknown>;
+    } catch {
+      // Not this format; try the next.
+    }
+  }
+  return undefined;
+}
+
+/**
  * Stores one input group from its CSV (one base64 value per row), all in one transaction: a crash leaves
  * either the whole group or nothing.
  *
- * @throws PROGRAM_NOT_FOUND, BAD_BASE_64_ENCODING, INVALID_CSV, PAYLOAD_TOO_LARGE, INPUT_GROUP_NAME_TAKEN
+ * @throws PROGRAM_NOT_FOUND, BAD_BASE_64_ENCODING, INVALID_CSV, PAYLOAD_TOO_LARGE, INPUT_GROUP_NAME_TAKEN,
+ *   INVALID_NOIR_INPUT
  */
 export async function uploadInputGroup(
   deps: HubDeps,
@@ -58,7 +105,7 @@ export async function uploadInputGroup(
   }: { organizationId: string; programId: string; name: string; csv: Uint8Array },
 ): Promise<{ inputGroupId: string }> {
   await requireOwnProgram(deps.store, { organizationId, programId });
-  const values = parseInputCsv(csv);
+  const values = await taskValues(deps, { programId, csv });
   const inputGroupId = randomUUID();
   try {
     await deps.store.transaction(async (tx) => {

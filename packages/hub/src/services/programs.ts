@@ -35,20 +35,22 @@ const SUMMARY_COLUMNS = 'organization_id, program_id, name, description, input_l
  * Stores a program archive and records the program, after `validateProgramArchive` accepted it. The archive
  * is stored before the row, so a crash between the two leaves only an unreferenced blob.
  *
- * @throws INVALID_TAR, INVALID_MANIFEST, INVALID_MODULE, PROGRAM_NAME_TAKEN
+ * @throws INVALID_TAR, INVALID_MANIFEST, INVALID_MODULE, NOIR_COMPILE_FAILED, INVALID_NOIR_PROGRAM,
+ *   CIRCUIT_TOO_LARGE, PROGRAM_NAME_TAKEN
  */
 export async function uploadProgram(
   deps: HubDeps,
   parameters: UploadProgramParameters,
 ): Promise<{ programId: string }> {
-  const manifest = validateProgramArchive(parameters.archive);
+  const { manifest, compiled } = await validateProgramArchive(parameters.archive, deps);
   const blob = await deps.blobs.put(parameters.archive);
   const programId = randomUUID();
   const now = new Date(deps.clock.nowMs());
   try {
     await deps.store.query(
-      `INSERT INTO program (program_id, organization_id, name, description, input_lock_timeout, blob_hash, blob_size, created_at, manifest)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      `INSERT INTO program (program_id, organization_id, name, description, input_lock_timeout, blob_hash, blob_size, created_at, manifest,
+                            circuit, verification_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         programId,
         parameters.organizationId,
@@ -59,6 +61,8 @@ export async function uploadProgram(
         blob.sizeBytes,
         now,
         manifest === null ? null : JSON.stringify(manifest),
+        compiled === null ? null : JSON.stringify(compiled.circuit),
+        compiled?.verificationKey ?? null,
       ],
     );
   } catch (error) {

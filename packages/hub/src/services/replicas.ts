@@ -14,8 +14,14 @@ import { LeaseNotActiveError, ValidationError } from '../errors.ts';
 import type { Queryable } from '../store/Store.ts';
 import type { WorkerRecord } from './workers.ts';
 
-/** What a worker can take on: the hub leases it only tasks it can finish. */
-export type WorkerOffer = { memory_pages_max: number; fuel_per_second: number; seconds_available: number };
+/** What a worker can take on: the hub leases it only tasks it can finish, in runtimes it has. */
+export type WorkerOffer = {
+  memory_pages_max: number;
+  fuel_per_second: number;
+  seconds_available: number;
+  /** Runtimes the worker runs; `wasm` when absent (workers from before Noir). */
+  runtimes?: ('wasm' | 'noir')[] | undefined;
+};
 
 /** A replica leased to a worker: everything it needs to run the task, and until when it may. */
 export type ReplicaLease = {
@@ -25,6 +31,8 @@ export type ReplicaLease = {
   organization_id: string;
   /** SHA-256 of the program archive (`GET /program/{program_id}`), for the worker's cache. */
   program_sha256: string;
+  /** `wasm`: run the module, submit the output. `noir`: execute and prove, submit the proof. */
+  runtime: 'wasm' | 'noir';
   /** Seeds the task's randomness: every replica of a task gets the same. */
   seed: string;
   limits: Manifest['limits'];
@@ -36,7 +44,7 @@ export type ReplicaLease = {
 export type Submission = { output: string; fuel_used: number; exit_code: number; log: string };
 
 const REPLICAS_BASE_SQL = `coalesce(g.replicas_wanted,
-  CASE WHEN p.manifest->'verification'->>'policy' = 'none' THEN 1 ELSE (p.manifest->'verification'->>'replicas')::int END)`;
+  CASE WHEN p.manifest->'verification'->>'policy' IN ('none', 'proof') THEN 1 ELSE (p.manifest->'verification'->>'replicas')::int END)`;
 
 /**
  * Leases the oldest open task the worker can run: its program has a manifest, fits the worker's memory and
@@ -63,6 +71,7 @@ export async function leaseReplica(
         WHERE p.manifest IS NOT NULL AND g.task_state = 'open'
           AND (p.manifest->'limits'->>'memory_pages')::int <= $2
           AND (p.manifest->'limits'->>'fuel')::float8 <= $3
+          AND p.manifest->>'runtime' = ANY($6::text[])
           AND NOT EXISTS (SELECT 1 FROM replica r WHERE r.input_group_id = g.input_group_id AND r.worker_id = $1)
           AND NOT EXISTS (SELECT 1 FROM replica r JOIN worker w USING (worker_id)
                            WHERE r.input_group_id = g.input_group_id AND w.organization_id = $5)
@@ -70,7 +79,14 @@ export async function leaseReplica(
                  AND (r.state = 'submitted' OR r.lease_expires_at > $4)) < ${REPLICAS_BASE_SQL}
         ORDER BY g.created_at, g.input_group_id
         LIMIT 1 FOR UPDATE OF g SKIP LOCKED`,
-      [worker.worker_id, offer.memory_pages_max, fuelAvailable, now, worker.organization_id],
+      [
+        worker.worker_id,
+        offer.memory_pages_max,
+        fuelAvailable,
+        now,
+        worker.organization_id,
+        runtimesOf(offer),
+      ],
     );
     const task = picked.rows[0];
     if (task === undefined)
@@ -93,6 +109,7 @@ export async function leaseReplica(
         input_group_id: task.input_group_id,
         organization_id: task.organization_id,
         program_sha256: task.blob_hash,
+        runtime: task.manifest.runtime,
         seed: task.input_group_id,
         limits: task.manifest.limits,
         lease_expires_at: expiresAt.toISOString(),
@@ -108,19 +125,26 @@ async function whyNothingToLease(
   db: Queryable,
   { worker, offer, fuelAvailable }: { worker: WorkerRecord; offer: WorkerOffer; fuelAvailable: number },
 ): Promise<string> {
-  const counts = await db.query<{ open: number; too_big: number; too_long: number; done_here: number }>(
+  const counts = await db.query<{
+    open: number;
+    other_runtime: number;
+    too_big: number;
+    too_long: number;
+    done_here: number;
+  }>(
     `SELECT count(*)::int AS open,
+            count(*) FILTER (WHERE NOT p.manifest->>'runtime' = ANY($4::text[]))::int AS other_runtime,
             count(*) FILTER (WHERE (p.manifest->'limits'->>'memory_pages')::int > $2)::int AS too_big,
             count(*) FILTER (WHERE (p.manifest->'limits'->>'fuel')::float8 > $3)::int AS too_long,
             count(*) FILTER (WHERE EXISTS (SELECT 1 FROM replica r WHERE r.input_group_id = g.input_group_id AND r.worker_id = $1))::int AS done_here
        FROM input_group g JOIN program p USING (program_id)
       WHERE p.manifest IS NOT NULL AND g.task_state = 'open'`,
-    [worker.worker_id, offer.memory_pages_max, fuelAvailable],
+    [worker.worker_id, offer.memory_pages_max, fuelAvailable, runtimesOf(offer)],
   );
   const row = counts.rows[0];
   assert(row !== undefined, 'an aggregate returns one row');
   if (row.open === 0) return 'no open task: every task is verified or failed';
-  return `${row.open} open task(s): ${row.too_big} need more memory than offered, ${row.too_long} more fuel than ${fuelAvailable} (fuel_per_second × seconds_available), ${row.done_here} already ran here; the rest have all the replicas they need right now`;
+  return `${row.open} open task(s): ${row.other_runtime} in a runtime this worker does not offer (${runtimesOf(offer).join(', ')}), ${row.too_big} need more memory than offered, ${row.too_long} more fuel than ${fuelAvailable} (fuel_per_second × seconds_available), ${row.done_here} already ran here; the rest have all the replicas they need right now`;
 }
 
 /**
@@ -209,7 +233,8 @@ export async function submitReplica(
   });
 }
 
-async function decideTask(
+/** Decides a task from its replicas' results, as its policy says (see `decideReplicaVerdict`). */
+export async function decideTask(
   tx: Queryable,
   { inputGroupId, manifest, now }: { inputGroupId: string; manifest: Manifest; now: Date },
 ) {
@@ -306,4 +331,8 @@ export async function returnReplica(
   );
   if (returned.rowCount === 0)
     throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'this worker holds no such leased replica' });
+}
+
+function runtimesOf(offer: WorkerOffer): string[] {
+  return offer.runtimes ?? ['wasm'];
 }

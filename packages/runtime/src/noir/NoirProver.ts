@@ -41,6 +41,11 @@ export class NoirProver {
     this.#pointsAvailable = crsPoints(options.crsPath);
   }
 
+  /** Points the CRS directory holds: the largest circuit it can prove has one fewer gates (rounded to a power of two). */
+  get crsPoints(): number {
+    return this.#pointsAvailable;
+  }
+
   /** Gates of the circuit and the CRS points proving it needs; refuses a circuit the CRS cannot serve. */
   async checkSize(bytecode: string): Promise<{ gates: number; pointsNeeded: number }> {
     const api = await this.#barretenberg();

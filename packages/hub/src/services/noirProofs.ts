@@ -1,0 +1,255 @@
+import { createHash } from 'node:crypto';
+import { decodeBase64, encodeBase64, encodeCanonical, isUuid, type Manifest } from '@proofgrid/core';
+import {
+  type Abi,
+  decodeReturn,
+  fieldCount,
+  type NoirCircuit,
+  ProofRejectedError,
+  publicInputsOf,
+  toJson,
+  valuesFromRows,
+} from '@proofgrid/runtime';
+import type { HubDeps } from '../deps.ts';
+import {
+  InputGroupNotFoundError,
+  LeaseNotActiveError,
+  ProofNotFoundError,
+  ValidationError,
+} from '../errors.ts';
+import type { Queryable } from '../store/Store.ts';
+import { requireOwnProgram } from './programs.ts';
+import { decideTask } from './replicas.ts';
+import type { WorkerRecord } from './workers.ts';
+
+/** A worker's proof for its replica of a Noir task. */
+export type ProofSubmission = { proof: string; public_inputs: string[] };
+
+type ReplicaContext = {
+  input_group_id: string;
+  worker_id: string;
+  state: string;
+  lease_expires_at: Date;
+  task_state: string;
+  manifest: Manifest;
+  circuit: NoirCircuit | null;
+  verification_key: Uint8Array | null;
+};
+
+/**
+ * Records a proof for a replica of a Noir task, after checking it: its public inputs must be exactly the
+ * task's inputs (a donor cannot prove another input), the proof must verify against the program's key
+ * (it cannot be tampered with or made for another program), and it must not have been accepted before (a
+ * replay proves nothing new). An accepted proof verifies the task at once, its return value the result.
+ * A rejected one is kept with its reason, counts against its worker, and frees the task for another.
+ *
+ * @throws LEASE_NOT_ACTIVE, VALIDATION_FAILED, PROOF_REJECTED (with the reason)
+ */
+export async function submitProof(
+  deps: HubDeps,
+  { worker, replicaId, submission }: { worker: WorkerRecord; replicaId: string; submission: ProofSubmission },
+): Promise<{ verdict: 'accept' }> {
+  const proof = decodeBase64(submission.proof);
+  if (proof === undefined || proof.length === 0)
+    throw new ValidationError({ message: 'proof is not standard base64 of the proof bytes.' });
+  const proofSha256 = createHash('sha256').update(proof).digest('hex');
+  const now = () => new Date(deps.clock.nowMs());
+  // Verifying takes milliseconds of another process's time: check the lease, verify outside any
+  // transaction, then check the lease again while recording.
+  const replica = await liveReplica(deps.store, { worker, replicaId, now: now(), lock: false });
+  const { circuit, verification_key: key } = replica;
+  if (replica.manifest.runtime !== 'noir' || circuit === null || key === null)
+    throw new ValidationError({
+      message:
+        'This replica is of a WebAssembly task: submit its output to /worker/replicas/{replica_id}/submit.',
+    });
+  const reason = await rejection(deps, {
+    abi: circuit.abi,
+    key,
+    proof,
+    proofSha256,
+    publicInputs: submission.public_inputs,
+    inputGroupId: replica.input_group_id,
+  });
+  if (reason !== null) {
+    await deps.store.transaction(async (tx) => {
+      await liveReplica(tx, { worker, replicaId, now: now(), lock: true });
+      await tx.query(
+        `UPDATE replica SET state = 'rejected', rejection_reason = $2, lease_expires_at = $3, submitted_at = $3, proof_sha256 = $4
+          WHERE replica_id = $1`,
+        [replicaId, reason, now(), proofSha256],
+      );
+      await tx.query(
+        'UPDATE worker SET consecutive_valid = 0, results_invalid = results_invalid + 1 WHERE worker_id = $1',
+        [worker.worker_id],
+      );
+    });
+    throw new ProofRejectedError({ reason });
+  }
+  // The parameters' fields come first (checked above to be the task's); the return value's follow.
+  const parameterFields = circuit.abi.parameters.reduce(
+    (sum, parameter) => sum + fieldCount(parameter.type),
+    0,
+  );
+  const returned = submission.public_inputs.slice(parameterFields);
+  const output = new TextEncoder().encode(JSON.stringify(returnJson(decodeReturn(circuit.abi, returned))));
+  const outputBlob = await deps.blobs.put(output);
+  const proofBlob = await deps.blobs.put(proof);
+  const resultHash = createHash('sha256')
+    .update(encodeCanonical({ output_sha256: outputBlob.hash, proof_sha256: proofSha256 }))
+    .digest('hex');
+  return deps.store.transaction(async (tx) => {
+    const locked = await liveReplica(tx, { worker, replicaId, now: now(), lock: true });
+    await tx.query(
+      `UPDATE replica SET state = 'submitted', result_hash = $2, output_blob_hash = $3, output_size = $4, fuel_used = 0,
+              exit_code = 0, log = '', submitted_at = $5, proof_blob_hash = $6, proof_sha256 = $7, public_inputs = $8
+        WHERE replica_id = $1`,
+      [
+        replicaId,
+        resultHash,
+        outputBlob.hash,
+        output.length,
+        now(),
+        proofBlob.hash,
+        proofSha256,
+        JSON.stringify(submission.public_inputs),
+      ],
+    );
+    const verdict = await decideTask(tx, {
+      inputGroupId: locked.input_group_id,
+      manifest: locked.manifest,
+      now: now(),
+    });
+    if (verdict !== 'accept') throw new Error(`a verified proof decides its task (got ${verdict})`);
+    return { verdict };
+  });
+}
+
+/** Why a proof is refused, or null when it proves exactly this task. */
+async function rejection(
+  deps: HubDeps,
+  {
+    abi,
+    key,
+    proof,
+    proofSha256,
+    publicInputs,
+    inputGroupId,
+  }: {
+    abi: Abi;
+    key: Uint8Array;
+    proof: Uint8Array;
+    proofSha256: string;
+    publicInputs: string[];
+    inputGroupId: string;
+  },
+): Promise<string | null> {
+  const replayed = await deps.store.query<{ input_group_id: string }>(
+    "SELECT input_group_id FROM replica WHERE proof_sha256 = $1 AND state = 'submitted' LIMIT 1",
+    [proofSha256],
+  );
+  if (replayed.rows[0] !== undefined)
+    return `it is a replay: this exact proof was already accepted (for task ${replayed.rows[0].input_group_id}), and a proof counts once`;
+  const rows = await deps.store.query<{ value: Uint8Array }>(
+    'SELECT value FROM input_value WHERE input_group_id = $1 ORDER BY position',
+    [inputGroupId],
+  );
+  const expected = publicInputsOf(
+    abi,
+    valuesFromRows(
+      abi,
+      rows.rows.map((row) => row.value),
+    ),
+  );
+  const mismatch = expected.findIndex((field, i) => publicInputs[i]?.toLowerCase() !== field);
+  if (mismatch !== -1)
+    return `it proves other inputs than the task's: public input ${mismatch} is ${publicInputs[mismatch] ?? 'missing'}, the task's is ${expected[mismatch]}`;
+  const verified = await deps.noir.verify(key, { proof, publicInputs });
+  if (!verified)
+    return "it does not verify against the program's verification key: it was altered, or made for another program";
+  return null;
+}
+
+async function liveReplica(
+  db: Queryable,
+  { worker, replicaId, now, lock }: { worker: WorkerRecord; replicaId: string; now: Date; lock: boolean },
+): Promise<ReplicaContext> {
+  const found = isUuid(replicaId)
+    ? await db.query<ReplicaContext>(
+        `SELECT r.input_group_id, r.worker_id, r.state, r.lease_expires_at, g.task_state, p.manifest, p.circuit, p.verification_key
+           FROM replica r JOIN input_group g USING (input_group_id) JOIN program p USING (program_id)
+          WHERE r.replica_id = $1 ${lock ? 'FOR UPDATE OF g, r' : ''}`,
+        [replicaId],
+      )
+    : { rows: [] };
+  const replica = found.rows[0];
+  if (replica === undefined || replica.worker_id !== worker.worker_id)
+    throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'this worker holds no such replica' });
+  if (replica.state !== 'leased')
+    throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'a result was already submitted for it' });
+  if (replica.lease_expires_at.getTime() <= now.getTime())
+    throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'it has expired' });
+  if (replica.task_state !== 'open')
+    throw new LeaseNotActiveError({
+      leaseId: replicaId,
+      reason: `the task is already ${replica.task_state}`,
+    });
+  return replica;
+}
+
+/**
+ * A verified Noir task's proof, public inputs and result, and the program's verification key: all an
+ * organization needs to check the result itself, trusting nothing from the hub.
+ *
+ * @throws PROGRAM_NOT_FOUND, INPUT_GROUP_NOT_FOUND, PROOF_NOT_FOUND (not verified yet, or not a Noir task)
+ */
+export async function taskProof(
+  deps: HubDeps,
+  {
+    organizationId,
+    programId,
+    inputGroupId,
+  }: { organizationId: string; programId: string; inputGroupId: string },
+): Promise<{
+  name: string;
+  proof: string;
+  public_inputs: string[];
+  output: unknown;
+  verification_key: string;
+}> {
+  await requireOwnProgram(deps.store, { organizationId, programId });
+  if (!isUuid(inputGroupId)) throw new InputGroupNotFoundError({ inputGroupId, programId });
+  const found = await deps.store.query<{
+    name: string;
+    proof_blob_hash: string | null;
+    public_inputs: string[] | null;
+    output_blob_hash: string | null;
+    verification_key: Uint8Array | null;
+  }>(
+    `SELECT g.name, r.proof_blob_hash, r.public_inputs, r.output_blob_hash, p.verification_key
+       FROM input_group g JOIN program p USING (program_id)
+       LEFT JOIN replica r ON r.input_group_id = g.input_group_id AND r.state = 'submitted' AND r.judgement = 'agreed'
+      WHERE g.input_group_id = $1 AND g.program_id = $2`,
+    [inputGroupId, programId],
+  );
+  const row = found.rows[0];
+  if (row === undefined) throw new InputGroupNotFoundError({ inputGroupId, programId });
+  if (
+    row.proof_blob_hash === null ||
+    row.public_inputs === null ||
+    row.output_blob_hash === null ||
+    row.verification_key === null
+  )
+    throw new ProofNotFoundError({ inputGroupId });
+  return {
+    name: row.name,
+    proof: encodeBase64(await deps.blobs.get(row.proof_blob_hash)),
+    public_inputs: row.public_inputs,
+    output: JSON.parse(new TextDecoder().decode(await deps.blobs.get(row.output_blob_hash))),
+    verification_key: encodeBase64(row.verification_key),
+  };
+}
+
+function returnJson(value: ReturnType<typeof decodeReturn>): unknown {
+  return value === null ? null : toJson(value);
+}
