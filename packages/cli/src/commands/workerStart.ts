@@ -7,6 +7,7 @@ import {
   type GovernorState,
   IDLE_POLICY_DEFAULTS,
   loadIdentity,
+  NoirTasks,
   runWorker,
 } from '@proofgrid/worker';
 import { readLogin } from '../config/credentials.ts';

@@ -144,12 +144,6 @@ async function rejection(
     inputGroupId: string;
   },
 ): Promise<string | null> {
-  const replayed = await deps.store.query<{ input_group_id: string }>(
-    "SELECT input_group_id FROM replica WHERE proof_sha256 = $1 AND state = 'submitted' LIMIT 1",
-    [proofSha256],
-  );
-  if (replayed.rows[0] !== undefined)
-    return `it is a replay: this exact proof was already accepted (for task ${replayed.rows[0].input_group_id}), and a proof counts once`;
   const rows = await deps.store.query<{ value: Uint8Array }>(
     'SELECT value FROM input_value WHERE input_group_id = $1 ORDER BY position',
     [inputGroupId],
@@ -164,6 +158,12 @@ async function rejection(
   const mismatch = expected.findIndex((field, i) => publicInputs[i]?.toLowerCase() !== field);
   if (mismatch !== -1)
     return `it proves other inputs than the task's: public input ${mismatch} is ${publicInputs[mismatch] ?? 'missing'}, the task's is ${expected[mismatch]}`;
+  const replayed = await deps.store.query<{ input_group_id: string }>(
+    "SELECT input_group_id FROM replica WHERE proof_sha256 = $1 AND state = 'submitted' LIMIT 1",
+    [proofSha256],
+  );
+  if (replayed.rows[0] !== undefined)
+    return `it is a replay: this exact proof was already accepted (for task ${replayed.rows[0].input_group_id}), and a proof counts once`;
   const verified = await deps.noir.verify(key, { proof, publicInputs });
   if (!verified)
     return "it does not verify against the program's verification key: it was altered, or made for another program";

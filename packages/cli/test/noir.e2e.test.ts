@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { type HubApiError, HubClient, WorkerClient } from '@proofgrid/client';
+import { decodeBase64, keyPairFromSeed } from '@proofgrid/core';
+import { compileNoir, executeNoir, NoirProver, valuesFromRows } from '@proofgrid/runtime';
+import { TEST_CRS_PATH } from '../../../test/support/crs.ts';
+import { packFolder } from '../src/commands/orgPrograms.ts';
+import { EXAMPLES } from './support/examples.ts';
+import { signUp, waitForProgress } from './support/hubApi.ts';
+import { type HubProcess, startHubProcess } from './support/hubProcess.ts';
+import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
+
+const u32 = (n: number) =>
+  Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]).toString('base64');
+type TaskProof = {
+  name: string;
+  proof: string;
+  public_inputs: string[];
+  output: unknown;
+  verification_key: string;
+};
+
+describe('Noir programs: donors prove, the hub verifies, anyone can check (real processes)', () => {
+  let workDir: string;
+  let hubProcess: HubProcess;
+  let hub: HubClient;
+  let token: string;
+  let programId: string;
+  const groups = new Map<string, string>();
+  const workers: WorkerProcess[] = [];
+  const prover = new NoirProver({ crsPath: TEST_CRS_PATH, threads: 1 });
+
+  const uploadGroup = async (name: string, body: string) => {
+    const form = new FormData();
+    form.append('file', new Blob([body]), name);
+    const { input_group_id } = await hub.json<{ input_group_id: string }>(
+      'POST',
+      `/program/inputs/${programId}`,
+      {
+        token,
+        form,
+      },
+    );
+    groups.set(name, input_group_id);
+    return input_group_id;
+  };
+  const proofOf = (groupId: string) =>
+    hub.json<TaskProof>('GET', `/program/${programId}/results/${groupId}/proof`, { token });
+
+  before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'proofgrid-noir-'));
+    hubProcess = await startHubProcess(['--data-dir', join(workDir, 'hub'), '--crs-path', TEST_CRS_PATH]);
+    hub = new HubClient({ url: hubProcess.url });
+    ({ token } = await signUp(hub));
+  });
+  afterEach(() => Promise.all(workers.splice(0).map((worker) => worker.stop('SIGTERM'))));
+  after(async () => {
+    await prover.close();
+    await hubProcess.stop('SIGTERM');
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('compiles primality-zk on upload, and a worker proves every task, from CSV rows or Prover.toml', async () => {
+    const form = new FormData();
+    form.append(
+      'file',
+      new Blob([new Uint8Array(await packFolder(join(EXAMPLES, 'primality-zk')))]),
+      'p.tar',
+    );
+    form.append('data', JSON.stringify({ name: 'primality-zk', description: '', execution_timeout: 60 }));
+    ({ program_id: programId } = await hub.json<{ program_id: string }>('POST', '/program/upload', {
+      token,
+      form,
+    }));
+    await uploadGroup('prime.csv', `${u32(65521)}\n`);
+    await uploadGroup('composite.csv', `${u32(65535)}\n`);
+    await uploadGroup('toml.toml', 'number = 97\n');
+    await assert.rejects(uploadGroup('two.csv', `${u32(1)}\n${u32(2)}\n`), (error: HubApiError) => {
+      assert.equal(error.code, 'INVALID_NOIR_INPUT');
+      assert.match(error.message, /takes 1 parameter\(s\) \(number\); the input group has 2/);
+      return true;
+    });
+    workers.push(startWorkerProcess(hubProcess.url, join(workDir, 'prover'), ['--crs-path', TEST_CRS_PATH]));
+    const progress = await waitForProgress(
+      hub,
+      token,
+      programId,
+      (p) => p.verified + p.failed === p.total,
+      180_000,
+    );
+    assert.deepEqual(
+      { verified: progress.verified, failed: progress.failed },
+      { verified: 3, failed: 0 },
+      workers[0]?.output(),
+    );
+    assert.match(workers[0]?.output() ?? '', /Noir tasks: on/);
+    const expected = { 'prime.csv': true, 'composite.csv': false, 'toml.toml': true };
+    for (const [name, answer] of Object.entries(expected)) {
+      const groupId = groups.get(name) ?? '';
+      const response = await hub.send('GET', `/program/${programId}/results/${groupId}`, { token });
+      assert.equal(await response.text(), JSON.stringify(answer), name);
+      // The organization's own check, trusting nothing from the hub but the bytes it hands over.
+      const task = await proofOf(groupId);
+      const verified = await prover.verify(decodeBase64(task.verification_key) ?? new Uint8Array(0), {
+        proof: decodeBase64(task.proof) ?? new Uint8Array(0),
+        publicInputs: task.public_inputs,
+      });
+      assert.equal(verified, true, `${name}: the proof verifies offline`);
+      assert.equal(task.output, answer);
+    }
+  });
+
+  it('rejects a tampered proof, a proof of other inputs, of another program, and a replay, each with its reason', async () => {
+    const liar = new WorkerClient({
+      hub,
+      keys: keyPairFromSeed(new Uint8Array(32).fill(7)),
+      now: () => Date.now(),
+    });
+    await liar.register({ name: 'liar' });
+    const offer = {
+      memory_pages_max: 1,
+      fuel_per_second: 1,
+      seconds_available: 3600,
+      runtimes: ['noir' as const],
+    };
+    const honest = await proofOf(groups.get('prime.csv') ?? '');
+    const honestProof = decodeBase64(honest.proof) ?? new Uint8Array(0);
+    const submitted = async (
+      name: string,
+      input: string,
+      forge: () => Promise<{ proof: Uint8Array; public_inputs: string[] }>,
+    ) => {
+      await uploadGroup(name, input);
+      const { lease } = await liar.lease(offer);
+      assert.equal(lease?.input_group_id, groups.get(name), `the liar holds ${name}`);
+      return liar.submitProof(lease?.replica_id ?? '', await forge()).then(
+        () => assert.fail(`${name}: a forged proof was accepted`),
+        (error: HubApiError) => {
+          assert.equal(error.code, 'PROOF_REJECTED', error.message);
+          return error.message;
+        },
+      );
+    };
+
+    const tampered = new Uint8Array(honestProof);
+    tampered[200] = (tampered[200] ?? 0) ^ 1;
+    assert.match(
+      await submitted('tampered.csv', `${u32(65521)}\n`, async () => ({
+        proof: tampered,
+        public_inputs: honest.public_inputs,
+      })),
+      /does not verify against the program's verification key/,
+    );
+    assert.match(
+      await submitted('other-inputs.csv', `${u32(65519)}\n`, async () => ({
+        proof: honestProof,
+        public_inputs: honest.public_inputs,
+      })),
+      /proves other inputs than the task's: public input 0/,
+    );
+    assert.match(
+      await submitted('other-program.csv', `${u32(7)}\n`, async () => {
+        // Same parameters and return type, other circuit: its proof has the right public inputs.
+        const files = [
+          {
+            path: 'Nargo.toml',
+            data: new TextEncoder().encode('[package]\nname = "x"\ntype = "bin"\n\n[dependencies]\n'),
+          },
+          {
+            path: 'src/main.nr',
+            data: new TextEncoder().encode('fn main(number: pub u32) -> pub bool { number != 0 }'),
+          },
+        ];
+        const other = await compileNoir(files);
+        const key = await prover.verificationKey(other.bytecode);
+        const witness = await executeNoir(other, valuesFromRows(other.abi, [new Uint8Array([0, 0, 0, 7])]));
+        const proof = await prover.prove(other.bytecode, witness, key);
+        return { proof: proof.proof, public_inputs: proof.publicInputs };
+      }),
+      /does not verify against the program's verification key: it was altered, or made for another program/,
+    );
+    assert.match(
+      await submitted('replay.csv', `${u32(65521)}\n`, async () => ({
+        proof: honestProof,
+        public_inputs: honest.public_inputs,
+      })),
+      /replay: this exact proof was already accepted/,
+    );
+    const { reputation } = await liar.me();
+    assert.equal(reputation.results_invalid, 4);
+
+    // An honest worker then proves the four tasks the liar failed.
+    workers.push(startWorkerProcess(hubProcess.url, join(workDir, 'prover'), ['--crs-path', TEST_CRS_PATH]));
+    const progress = await waitForProgress(hub, token, programId, (p) => p.verified === p.total, 180_000);
+    assert.equal(progress.verified, 7);
+  });
+});
