@@ -78,6 +78,8 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
     await uploadGroup('prime.csv', `${u32(65521)}\n`);
     await uploadGroup('composite.csv', `${u32(65535)}\n`);
     await uploadGroup('toml.toml', 'number = 97\n');
+    // A u32, so the upload takes it; main() asserts it is below 65536, so there is nothing to prove.
+    await uploadGroup('too-big.csv', `${u32(70_000)}\n`);
     await assert.rejects(uploadGroup('two.csv', `${u32(1)}\n${u32(2)}\n`), (error: HubApiError) => {
       assert.equal(error.code, 'INVALID_NOIR_INPUT');
       assert.match(error.message, /takes 1 parameter\(s\) \(number\); the input group has 2/);
@@ -93,7 +95,7 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
     );
     assert.deepEqual(
       { verified: progress.verified, failed: progress.failed },
-      { verified: 3, failed: 0 },
+      { verified: 3, failed: 1 },
       workers[0]?.output(),
     );
     assert.match(workers[0]?.output() ?? '', /Noir tasks: on/);
@@ -194,7 +196,13 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
 
     // An honest worker then proves the four tasks the liar failed.
     workers.push(startWorkerProcess(hubProcess.url, join(workDir, 'prover'), ['--crs-path', TEST_CRS_PATH]));
-    const progress = await waitForProgress(hub, token, programId, (p) => p.verified === p.total, 180_000);
-    assert.equal(progress.verified, 7);
+    const progress = await waitForProgress(
+      hub,
+      token,
+      programId,
+      (p) => p.verified + p.failed === p.total,
+      180_000,
+    );
+    assert.deepEqual({ verified: progress.verified, failed: progress.failed }, { verified: 7, failed: 1 });
   });
 });

@@ -126,6 +126,11 @@ export class WorkerClient {
     });
   }
 
+  /** Reports that a Noir task fails to execute on its input; the hub checks and fails the task. */
+  reportExecutionFailure(replicaId: string): Promise<{ verdict: string }> {
+    return this.#signed('POST', `/worker/replicas/${replicaId}/execution-failure`, null);
+  }
+
   /** A program archive (public; the worker caches it by hash). */
   async program(programId: string): Promise<Uint8Array> {
     const response = await this.#hub.send('GET', `/program/${programId}`);

@@ -229,7 +229,17 @@ async function proveTask({
 }): Promise<TaskDone | 'returned'> {
   assert(noir !== undefined, 'a worker is leased Noir tasks only when it offers the runtime');
   const startedMs = performance.now();
-  const proof = await withHeartbeats({ client, governor, lease }, () => noir.prove(lease, archive));
+  let proof: Awaited<ReturnType<NoirTasks['prove']>>;
+  try {
+    proof = await withHeartbeats({ client, governor, lease }, () => noir.prove(lease, archive));
+  } catch (error) {
+    if (!isProofGridError(error) || error.code !== 'NOIR_EXECUTION_FAILED') throw error;
+    // Nothing to prove: the hub runs the program itself and fails the task when it fails there too.
+    const { verdict } = await submitWithRetry(lease, signal, () =>
+      client.reportExecutionFailure(lease.replica_id),
+    );
+    return { verdict, fuelUsed: 0, runMs: performance.now() - startedMs, engineMs: 0 };
+  }
   if (signal.aborted) {
     await client.giveBack(lease.replica_id).catch(() => undefined);
     return 'returned';

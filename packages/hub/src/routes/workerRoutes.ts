@@ -13,7 +13,7 @@ import type { HubDeps } from '../deps.ts';
 import { jsonResponses, success } from '../http/envelope.ts';
 import { requireOrganization } from '../http/requireOrganization.ts';
 import { requireWorker, WORKER_SECURITY } from '../http/requireWorker.ts';
-import { submitProof } from '../services/noirProofs.ts';
+import { reportExecutionFailure, submitProof } from '../services/noirProofs.ts';
 import { leaseReplica, renewReplica, returnReplica, submitReplica } from '../services/replicas.ts';
 import { registerWorker } from '../services/workers.ts';
 
@@ -182,6 +182,27 @@ export const workerRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastif
   );
 
   const ReplicaParams = Type.Object({ replica_id: Type.String({ maxLength: 64 }) });
+
+  app.post(
+    '/worker/replicas/:replica_id/execution-failure',
+    {
+      schema: {
+        tags: ['worker'],
+        summary:
+          'Report that a Noir task fails to execute (an assertion): the hub runs it too and, if it fails, fails the task',
+        security: WORKER_SECURITY,
+        params: ReplicaParams,
+        response: jsonResponses(Type.Object({ verdict: Type.Literal('fail') })),
+      },
+    },
+    async (request) =>
+      success(
+        await reportExecutionFailure(deps, {
+          worker: await requireWorker(deps, request),
+          replicaId: request.params.replica_id,
+        }),
+      ),
+  );
 
   app.post(
     '/worker/replicas/:replica_id/proof',

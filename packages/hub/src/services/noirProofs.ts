@@ -3,6 +3,7 @@ import { decodeBase64, encodeBase64, encodeCanonical, isUuid, type Manifest } fr
 import {
   type Abi,
   decodeReturn,
+  executeNoir,
   fieldCount,
   type NoirCircuit,
   ProofRejectedError,
@@ -122,6 +123,63 @@ export async function submitProof(
     });
     if (verdict !== 'accept') throw new Error(`a verified proof decides its task (got ${verdict})`);
     return { verdict };
+  });
+}
+
+/**
+ * A worker's report that the program fails on its task's input (an assertion): there is nothing to prove.
+ * The hub runs the program itself (executing is cheap; only proving is not) and, when it fails the same
+ * way, fails the task with the program's message. A false report is rejected and counts against the worker.
+ *
+ * @throws LEASE_NOT_ACTIVE, VALIDATION_FAILED, PROOF_REJECTED (the program runs fine on this input)
+ */
+export async function reportExecutionFailure(
+  deps: HubDeps,
+  { worker, replicaId }: { worker: WorkerRecord; replicaId: string },
+): Promise<{ verdict: 'fail' }> {
+  const now = () => new Date(deps.clock.nowMs());
+  const replica = await liveReplica(deps.store, { worker, replicaId, now: now(), lock: false });
+  if (replica.circuit === null)
+    throw new ValidationError({
+      message: 'Only a Noir task can fail to execute; a WebAssembly task submits its failure as its result.',
+    });
+  const rows = await deps.store.query<{ value: Uint8Array }>(
+    'SELECT value FROM input_value WHERE input_group_id = $1 ORDER BY position',
+    [replica.input_group_id],
+  );
+  const failure = await executeNoir(
+    replica.circuit,
+    valuesFromRows(
+      replica.circuit.abi,
+      rows.rows.map((row) => row.value),
+    ),
+  ).then(
+    () => null,
+    (error: Error) => error.message,
+  );
+  return deps.store.transaction(async (tx) => {
+    await liveReplica(tx, { worker, replicaId, now: now(), lock: true });
+    if (failure === null) {
+      const reason = 'it reported that the program fails on this input, but the program runs to its end';
+      await tx.query(
+        `UPDATE replica SET state = 'rejected', rejection_reason = $2, lease_expires_at = $3, submitted_at = $3 WHERE replica_id = $1`,
+        [replicaId, reason, now()],
+      );
+      await tx.query(
+        'UPDATE worker SET consecutive_valid = 0, results_invalid = results_invalid + 1 WHERE worker_id = $1',
+        [worker.worker_id],
+      );
+      throw new ProofRejectedError({ reason });
+    }
+    await tx.query(
+      `UPDATE replica SET state = 'rejected', rejection_reason = $2, lease_expires_at = $3, submitted_at = $3 WHERE replica_id = $1`,
+      [replicaId, 'the program fails on this input (confirmed by the hub)', now()],
+    );
+    await tx.query(
+      `UPDATE input_group SET task_state = 'failed', failure_reason = $2 WHERE input_group_id = $1`,
+      [replica.input_group_id, failure],
+    );
+    return { verdict: 'fail' as const };
   });
 }
 
