@@ -18,6 +18,7 @@ import {
   resultsDownload,
 } from './commands/orgPrograms.ts';
 import { programBuild, programInit } from './commands/program.ts';
+import { proofVerify } from './commands/proofVerify.ts';
 import { MEMORY_BYTES_MIN, workerStart } from './commands/workerStart.ts';
 import { resolveCrsPath } from './config/resolveCrsPath.ts';
 import { resolveHubUrl } from './config/resolveHubUrl.ts';
@@ -41,6 +42,8 @@ Usage:
   proofgrid input upload <program> <csv|folder>                     one input group per CSV
   proofgrid job watch <program> [--timeout 3600]                    progress until every task is done
   proofgrid results download <program> --out <dir>                  <dir>/<group>/output and verdict.json
+  proofgrid proof verify <program> (--all | --group <id>) [--out <dir>] [--crs-path <dir>]
+                                      verify a Noir program's proofs here, trusting nothing from the hub
   proofgrid program init <dir> [--runtime wasm|noir]   write a starter program (AssemblyScript or Noir)
   proofgrid program build <dir> [--crs-path <dir>]    compile it and check it as the hub will
 
@@ -260,6 +263,27 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
           hubUrl: resolveHubUrl(values.hub, io.env),
           program: one(positionals, 'a program id or name'),
           out: required(values.out, '--out'),
+        },
+        io,
+      );
+    }
+    case 'proof verify': {
+      const { values, positionals } = parseWith(rest, {
+        hub: 'string',
+        all: 'boolean',
+        group: 'string',
+        out: 'string',
+        'crs-path': 'string',
+      });
+      if ((values.all === true) === (values.group !== undefined))
+        throw new UsageError('proof verify takes either --all or --group <input group id>.');
+      return proofVerify(
+        {
+          hubUrl: resolveHubUrl(values.hub, io.env),
+          program: one(positionals, 'a program id or name'),
+          group: values.group,
+          out: values.out,
+          crsPath: resolveCrsPath(values['crs-path'], io.env),
         },
         io,
       );

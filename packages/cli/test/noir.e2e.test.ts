@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -10,7 +10,7 @@ import { TEST_CRS_PATH } from '../../../test/support/crs.ts';
 import { packFolder } from '../src/commands/orgPrograms.ts';
 import { EXAMPLES } from './support/examples.ts';
 import { signUp, waitForProgress } from './support/hubApi.ts';
-import { type HubProcess, startHubProcess } from './support/hubProcess.ts';
+import { type HubProcess, runCli, startHubProcess } from './support/hubProcess.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
 
 const u32 = (n: number) =>
@@ -28,6 +28,7 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
   let hubProcess: HubProcess;
   let hub: HubClient;
   let token: string;
+  let credentials: { username: string; password: string };
   let programId: string;
   const groups = new Map<string, string>();
   const workers: WorkerProcess[] = [];
@@ -54,7 +55,9 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
     workDir = await mkdtemp(join(tmpdir(), 'proofgrid-noir-'));
     hubProcess = await startHubProcess(['--data-dir', join(workDir, 'hub'), '--crs-path', TEST_CRS_PATH]);
     hub = new HubClient({ url: hubProcess.url });
-    ({ token } = await signUp(hub));
+    const org = await signUp(hub);
+    token = org.token;
+    credentials = { username: org.username, password: org.password };
   });
   afterEach(() => Promise.all(workers.splice(0).map((worker) => worker.stop('SIGTERM'))));
   after(async () => {
@@ -204,5 +207,41 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
       180_000,
     );
     assert.deepEqual({ verified: progress.verified, failed: progress.failed }, { verified: 7, failed: 1 });
+  });
+
+  it("proof verify checks every proof on the organization's machine and saves each output next to its proof", async () => {
+    const env = { PROOFGRID_CONFIG_DIR: join(workDir, 'config'), PROOFGRID_HUB: hubProcess.url };
+    const login = await runCli(
+      ['account', 'login', '--username', credentials.username, '--password', credentials.password],
+      env,
+    );
+    assert.equal(login.code, 0, login.stderr);
+    const out = join(workDir, 'verified');
+    const all = await runCli(
+      ['proof', 'verify', 'primality-zk', '--all', '--out', out, '--crs-path', TEST_CRS_PATH],
+      env,
+    );
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, /7 proof\(s\) verified here; 1 task\(s\) have no proof yet/);
+    assert.match(all.stdout, /verified {2}prime {2}→ true/);
+    assert.equal(await readFile(join(out, 'composite', 'output.json'), 'utf8'), 'false\n');
+    assert.ok((await readFile(join(out, 'prime', 'proof'))).length > 1000);
+    const one = await runCli(
+      [
+        'proof',
+        'verify',
+        'primality-zk',
+        '--group',
+        groups.get('toml.toml') ?? '',
+        '--crs-path',
+        TEST_CRS_PATH,
+      ],
+      env,
+    );
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, /1 proof\(s\) verified here/);
+    const misuse = await runCli(['proof', 'verify', 'primality-zk'], env);
+    assert.equal(misuse.code, 2);
+    assert.match(misuse.stderr, /either --all or --group/);
   });
 });

@@ -67,7 +67,7 @@ export async function packFolder(root: string): Promise<Uint8Array> {
 }
 
 /** Finds one of the caller's programs by id or by name. */
-async function resolveProgram(session: Session, program: string): Promise<ProgramSummary> {
+export async function resolveProgram(session: Session, program: string): Promise<ProgramSummary> {
   for (let page = 1; page <= 1000; page++) {
     const listed = await session.json<{ programs: ProgramSummary[]; total_elements_amount: number }>(
       'GET',
