@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parse as parseToml } from 'smol-toml';
 import {
   compileNoir,
   decodeReturn,
@@ -149,5 +152,41 @@ describe('runtime noir', () => {
       assert.match(error.message, /needs (\d+) CRS points; the CRS at .* holds 32769/);
       return true;
     });
+  });
+
+  it('proves the sudoku-zk example: a solution is true, a wrong grid false', async () => {
+    const sudoku = await compileNoir(await projectFiles(join(ROOT, 'examples/sudoku-zk')));
+    const key = await prover.verificationKey(sudoku.bytecode);
+    const inputs = await mkdtemp(join(tmpdir(), 'proofgrid-sudoku-'));
+    try {
+      const generated = spawnSync(process.execPath, [
+        join(ROOT, 'examples/sudoku-zk/generate-inputs.mjs'),
+        '--out',
+        inputs,
+        '--count',
+        '1',
+      ]);
+      assert.equal(generated.status, 0, String(generated.stderr));
+      for (const [file, answer] of [
+        ['solved-0.toml', true],
+        ['wrong.toml', false],
+      ] as const) {
+        const values = valuesFromMapping(sudoku.abi, parseToml(await readFile(join(inputs, file), 'utf8')));
+        const proof = await prover.prove(sudoku.bytecode, await executeNoir(sudoku, values), key);
+        assert.equal(decodeReturn(sudoku.abi, proof.publicInputs.slice(162)), answer, file);
+        assert.equal(await prover.verify(key, proof), true);
+      }
+    } finally {
+      await rm(inputs, { recursive: true, force: true });
+    }
+  });
+
+  it('proves the hashchain-zk example, whose result is a field element', async () => {
+    const chain = await compileNoir(await projectFiles(join(ROOT, 'examples/hashchain-zk')));
+    const key = await prover.verificationKey(chain.bytecode);
+    const values = valuesFromRows(chain.abi, [new Uint8Array([1])]);
+    const proof = await prover.prove(chain.bytecode, await executeNoir(chain, values), key);
+    assert.match(String(decodeReturn(chain.abi, proof.publicInputs.slice(1))), /^0x[0-9a-f]{64}$/);
+    assert.equal(await prover.verify(key, proof), true);
   });
 });

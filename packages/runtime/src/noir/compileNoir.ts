@@ -38,16 +38,16 @@ export async function compileNoir(
       await writeFile(join(dir, file.path), file.data);
     }
     let compiled: Awaited<ReturnType<typeof compile_program>>;
+    // noir_wasm prints the entry point it compiles with console.log, past the log functions it takes; a
+    // hub's output (and a CLI's) has no use for temporary paths.
+    const log = console.log;
+    console.log = () => undefined;
     try {
-      // noir_wasm logs every source it adds; a hub has no use for that.
-      compiled = await compile_program(
-        createFileManager(dir),
-        undefined,
-        () => undefined,
-        () => undefined,
-      );
+      compiled = await compile_program(createFileManager(dir), undefined, silent, silent);
     } catch (error) {
       throw new NoirCompileError({ message: compilerMessage(error, dir) });
+    } finally {
+      console.log = log;
     }
     const program = compiled.program as unknown as { bytecode: string; abi: Abi; noir_version: string };
     checkAbi(program.abi);
@@ -56,6 +56,8 @@ export async function compileNoir(
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+const silent = () => undefined;
 
 function checkNargoToml(data: Uint8Array): void {
   let toml: Record<string, unknown>;
