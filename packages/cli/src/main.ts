@@ -36,6 +36,7 @@ Usage:
   proofgrid worker start [--data-dir ./.proofgrid/worker] [--name <n>] [--account] [--cpus 1] [--max-memory <size>]
                          [--only-when-idle [--idle-threshold 25]] [--fuel-per-second 500000000]
                          [--seconds-available 3600] [--tasks N] [--crs-path ~/.bb-crs]
+                         [--execute-only | --prove-only]   Noir tasks: upload witnesses / prove others' witnesses
                          SIGUSR1 pauses a running worker, SIGUSR2 resumes it; SIGINT/SIGTERM stop it
   proofgrid program upload <dir|tar> --name <n> [--description <text>] [--timeout 300]
   proofgrid program list | show <program> | delete <program>      (a program by id or name)
@@ -174,7 +175,13 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
         'seconds-available': 'string',
         tasks: 'string',
         'crs-path': 'string',
+        'execute-only': 'boolean',
+        'prove-only': 'boolean',
       });
+      if (flags['execute-only'] === true && flags['prove-only'] === true)
+        throw new UsageError(
+          '--execute-only and --prove-only exclude each other: a worker that does both needs neither.',
+        );
       const cores = availableParallelism();
       const cpus = decimal(flags.cpus, '--cpus', CPUS_MIN, cores) ?? 1;
       if (flags['idle-threshold'] !== undefined && flags['only-when-idle'] !== true)
@@ -197,6 +204,7 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
             integer(flags['seconds-available'], '--seconds-available', 1, 7 * 24 * 3600) ?? 3600,
           tasksMax: integer(flags.tasks, '--tasks', 1, 1e9),
           crsPath: resolveCrsPath(flags['crs-path'], io.env),
+          noirRole: flags['execute-only'] ? 'execute' : flags['prove-only'] ? 'prove' : 'full',
         },
         io,
       );

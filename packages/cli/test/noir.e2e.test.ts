@@ -244,4 +244,71 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
     assert.equal(misuse.code, 2);
     assert.match(misuse.stderr, /either --all or --group/);
   });
+
+  it('splits execution and proving: an execute-only worker uploads witnesses, a prove-only worker proves them', async () => {
+    const form = new FormData();
+    form.append(
+      'file',
+      new Blob([new Uint8Array(await packFolder(join(EXAMPLES, 'primality-zk')))]),
+      'p.tar',
+    );
+    form.append('data', JSON.stringify({ name: 'primality-split', description: '', execution_timeout: 60 }));
+    const split = await hub.json<{ program_id: string }>('POST', '/program/upload', { token, form });
+    programId = split.program_id;
+    for (const n of [2, 91, 65519]) await uploadGroup(`split-${n}.csv`, `${u32(n)}\n`);
+
+    // Executing needs no CRS: this worker has none.
+    const executor = startWorkerProcess(hubProcess.url, join(workDir, 'executor'), [
+      '--execute-only',
+      '--crs-path',
+      join(workDir, 'no-crs'),
+    ]);
+    workers.push(executor);
+    const deadline = Date.now() + 120_000;
+    while ((executor.output().match(/→ wait/g) ?? []).length < 3) {
+      assert.ok(Date.now() < deadline && executor.child.exitCode === null, executor.output());
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.match(executor.output(), /Noir tasks: execute only/);
+    assert.equal(
+      (await waitForProgress(hub, token, programId, () => true)).verified,
+      0,
+      'witnesses are not results',
+    );
+
+    const proverProcess = startWorkerProcess(hubProcess.url, join(workDir, 'prove-only'), [
+      '--prove-only',
+      '--crs-path',
+      TEST_CRS_PATH,
+    ]);
+    workers.push(proverProcess);
+    const progress = await waitForProgress(hub, token, programId, (p) => p.verified === p.total, 120_000);
+    assert.equal(progress.verified, 3, proverProcess.output());
+    const executorId = /Worker (\S+) \(pid/.exec(executor.output())?.[1];
+    const proverId = /Worker (\S+) \(pid/.exec(proverProcess.output())?.[1];
+    for (const [n, answer] of [
+      [2, true],
+      [91, false],
+      [65519, true],
+    ] as const) {
+      const response = await hub.send(
+        'GET',
+        `/program/${programId}/results/${groups.get(`split-${n}.csv`)}`,
+        { token },
+      );
+      assert.equal(await response.text(), JSON.stringify(answer));
+      const { history } = JSON.parse(response.headers.get('proofgrid-verdict') ?? '{}');
+      assert.deepEqual(
+        history.map((entry: { worker_id: string; kind: string; judgement: string }) => [
+          entry.kind,
+          entry.worker_id,
+          entry.judgement,
+        ]),
+        [
+          ['execute', executorId, 'agreed'],
+          ['prove', proverId, 'agreed'],
+        ],
+      );
+    }
+  });
 });

@@ -24,6 +24,10 @@ export type ReplicaLease = {
   limits: { fuel: number; memory_pages: number; output_bytes: number };
   lease_expires_at: string;
   input: string[];
+  /** For Noir: `both` (execute and prove), `execute` (submit the witness), `prove` (prove `witness`). */
+  noir_step: 'both' | 'execute' | 'prove' | null;
+  /** The gzipped witness to prove, base64, when `noir_step` is `prove`. */
+  witness: string | null;
 };
 
 export type WorkerOffer = {
@@ -32,6 +36,8 @@ export type WorkerOffer = {
   seconds_available: number;
   /** Runtimes this worker runs; the hub assumes `wasm` alone when absent. */
   runtimes?: ('wasm' | 'noir')[];
+  /** Noir tasks: execute and prove (`full`, the default), execute only, or prove only. */
+  noir_role?: 'full' | 'execute' | 'prove';
 };
 
 /**
@@ -124,6 +130,11 @@ export class WorkerClient {
       proof: encodeBase64(proof.proof),
       public_inputs: proof.public_inputs,
     });
+  }
+
+  /** Submits a Noir task's witness (execute-only workers); another worker proves it. */
+  submitWitness(replicaId: string, witness: Uint8Array): Promise<{ verdict: string }> {
+    return this.#signed('POST', `/worker/replicas/${replicaId}/witness`, { witness: encodeBase64(witness) });
   }
 
   /** Reports that a Noir task fails to execute on its input; the hub checks and fails the task. */

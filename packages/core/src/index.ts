@@ -42,6 +42,7 @@ export {
   TAR_PATH_DEPTH_MAX,
   USERNAME_LENGTH_MAX,
   USERNAME_LENGTH_MIN,
+  WITNESS_SIZE_BYTES_MAX,
   ZK_PROOF_SIZE_BYTES_MAX,
 } from './limits.ts';
 export {

@@ -56,3 +56,6 @@ export const TABLE_ELEMENTS_MAX = 65_536;
 
 /** A zero-knowledge proof a worker submits for a Noir task: UltraHonk proofs are about 15 KB. */
 export const ZK_PROOF_SIZE_BYTES_MAX = 1024 * 1024;
+
+/** A Noir task's witness (gzipped) an execute-only worker uploads: a 2^15-gate circuit's is far smaller. */
+export const WITNESS_SIZE_BYTES_MAX = 8 * 1024 * 1024;

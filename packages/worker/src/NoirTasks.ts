@@ -18,7 +18,8 @@ const CIRCUIT_CACHE_MAX = 8;
  */
 export class NoirTasks {
   readonly #prover: NoirProver;
-  readonly #circuits = new Map<string, Promise<{ circuit: NoirCircuit; verificationKey: Uint8Array }>>();
+  readonly #circuits = new Map<string, Promise<NoirCircuit>>();
+  readonly #keys = new Map<string, Promise<Uint8Array>>();
 
   constructor(options: { crsPath: string; threads: number }) {
     this.#prover = new NoirProver(options);
@@ -29,14 +30,23 @@ export class NoirTasks {
     return this.#prover.crsPoints;
   }
 
+  /** Executes the task (its values from the lease) and returns the witness, gzipped as noir_js gives it. */
+  async execute(lease: ReplicaLease, archive: Uint8Array): Promise<Uint8Array> {
+    const circuit = await this.#circuit(lease.program_sha256, archive);
+    const rows = lease.input.map((value) => decodeBase64(value) ?? new Uint8Array(0));
+    return executeNoir(circuit, valuesFromRows(circuit.abi, rows));
+  }
+
+  /** Proves the task: from `witnessGiven` when another worker executed it, else after executing it here. */
   async prove(
     lease: ReplicaLease,
     archive: Uint8Array,
+    witnessGiven?: Uint8Array,
   ): Promise<NoirProof & { executeMs: number; proveMs: number }> {
-    const { circuit, verificationKey } = await this.#compiled(lease.program_sha256, archive);
-    const rows = lease.input.map((value) => decodeBase64(value) ?? new Uint8Array(0));
+    const circuit = await this.#circuit(lease.program_sha256, archive);
+    const verificationKey = await this.#key(lease.program_sha256, circuit);
     const startedMs = performance.now();
-    const witness = await executeNoir(circuit, valuesFromRows(circuit.abi, rows));
+    const witness = witnessGiven ?? (await this.execute(lease, archive));
     const executedMs = performance.now();
     const proof = await this.#prover.prove(circuit.bytecode, witness, verificationKey);
     return { ...proof, executeMs: executedMs - startedMs, proveMs: performance.now() - executedMs };
@@ -46,19 +56,26 @@ export class NoirTasks {
     return this.#prover.close();
   }
 
-  #compiled(sha256: string, archive: Uint8Array) {
-    let compiled = this.#circuits.get(sha256);
-    if (compiled === undefined) {
-      compiled = (async () => {
-        const circuit = await compileNoir(readTar(archive).filter((entry) => entry.type === 'file'));
-        return { circuit, verificationKey: await this.#prover.verificationKey(circuit.bytecode) };
-      })();
-      // A failed compilation is not cached: the next lease tries again.
-      compiled.catch(() => this.#circuits.delete(sha256));
-      if (this.#circuits.size >= CIRCUIT_CACHE_MAX)
-        this.#circuits.delete(this.#circuits.keys().next().value ?? '');
-      this.#circuits.set(sha256, compiled);
-    }
-    return compiled;
+  #circuit(sha256: string, archive: Uint8Array): Promise<NoirCircuit> {
+    return cached(this.#circuits, sha256, () =>
+      compileNoir(readTar(archive).filter((entry) => entry.type === 'file')),
+    );
   }
+
+  /** Only provers need the key (and a CRS): an execute-only worker never computes it. */
+  #key(sha256: string, circuit: NoirCircuit): Promise<Uint8Array> {
+    return cached(this.#keys, sha256, () => this.#prover.verificationKey(circuit.bytecode));
+  }
+}
+
+/** A bounded cache of work by program hash; a failure is not kept, so the next lease tries again. */
+function cached<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let entry = cache.get(key);
+  if (entry === undefined) {
+    entry = make();
+    entry.catch(() => cache.delete(key));
+    if (cache.size >= CIRCUIT_CACHE_MAX) cache.delete(cache.keys().next().value ?? '');
+    cache.set(key, entry);
+  }
+  return entry;
 }

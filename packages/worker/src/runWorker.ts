@@ -229,9 +229,16 @@ async function proveTask({
 }): Promise<TaskDone | 'returned'> {
   assert(noir !== undefined, 'a worker is leased Noir tasks only when it offers the runtime');
   const startedMs = performance.now();
-  let proof: Awaited<ReturnType<NoirTasks['prove']>>;
+  const witnessGiven = lease.witness === null ? undefined : decodeBase64(lease.witness);
+  let done:
+    | { kind: 'witness'; witness: Uint8Array }
+    | { kind: 'proof'; proof: Awaited<ReturnType<NoirTasks['prove']>> };
   try {
-    proof = await withHeartbeats({ client, governor, lease }, () => noir.prove(lease, archive));
+    done = await withHeartbeats({ client, governor, lease }, async () =>
+      lease.noir_step === 'execute'
+        ? { kind: 'witness' as const, witness: await noir.execute(lease, archive) }
+        : { kind: 'proof' as const, proof: await noir.prove(lease, archive, witnessGiven) },
+    );
   } catch (error) {
     if (!isProofGridError(error) || error.code !== 'NOIR_EXECUTION_FAILED') throw error;
     // Nothing to prove: the hub runs the program itself and fails the task when it fails there too.
@@ -245,6 +252,14 @@ async function proveTask({
     return 'returned';
   }
   const runMs = performance.now() - startedMs;
+  if (done.kind === 'witness') {
+    const witness = done.witness;
+    const { verdict } = await submitWithRetry(lease, signal, () =>
+      client.submitWitness(lease.replica_id, witness),
+    );
+    return { verdict, fuelUsed: 0, runMs, engineMs: runMs };
+  }
+  const { proof } = done;
   const { verdict } = await submitWithRetry(lease, signal, () =>
     client.submitProof(lease.replica_id, { proof: proof.proof, public_inputs: proof.publicInputs }),
   );

@@ -37,6 +37,8 @@ export type WorkerStartOptions = {
   secondsAvailable: number;
   /** The CRS for proving Noir tasks; without points there, the worker takes WebAssembly tasks only. */
   crsPath: string;
+  /** Noir tasks: execute and prove, execute only (upload the witness), or prove only (others' witnesses). */
+  noirRole: 'full' | 'execute' | 'prove';
   tasksMax: number | undefined;
 };
 
@@ -83,11 +85,18 @@ export async function workerStart(options: WorkerStartOptions, io: CommandIo): P
     `Using ${options.cpus} CPU(s): ${slots} task(s) at a time, each running ${Math.round(governor.duty() * 100)}% of the time, with up to ${memoryPagesMax * 64} KiB of memory${options.otherBusyMax === undefined ? '' : `; pausing while other programs use more than ${Math.round(options.otherBusyMax * 100)}% of the CPU`}. kill -USR1 ${process.pid} pauses, kill -USR2 ${process.pid} resumes.`,
   );
   const noir = new NoirTasks({ crsPath: options.crsPath, threads: slots });
-  const provesNoir = noir.crsPoints > 0;
+  // Executing needs no CRS; proving does.
+  const provesNoir = options.noirRole === 'execute' || noir.crsPoints > 0;
+  if (options.noirRole === 'prove' && !provesNoir)
+    throw new Error(
+      `--prove-only needs a CRS: there is none at ${options.crsPath}. Pass --crs-path <dir with bn254_g1.dat>.`,
+    );
   io.out(
-    provesNoir
-      ? `Noir tasks: on (CRS at ${options.crsPath}: circuits up to ${noir.crsPoints - 1} gates, proving on ${slots} thread(s)).`
-      : `Noir tasks: off (no CRS at ${options.crsPath}; pass --crs-path <dir with bn254_g1.dat> to prove them).`,
+    options.noirRole === 'execute'
+      ? 'Noir tasks: execute only (witnesses go to the hub for other workers to prove).'
+      : provesNoir
+        ? `Noir tasks: ${options.noirRole === 'prove' ? 'prove only' : 'on'} (CRS at ${options.crsPath}: circuits up to ${noir.crsPoints - 1} gates, proving on ${slots} thread(s)).`
+        : `Noir tasks: off (no CRS at ${options.crsPath}; pass --crs-path <dir with bn254_g1.dat> to prove them).`,
   );
   const controller = new AbortController();
   const stop = (signal: string) => {
@@ -130,7 +139,8 @@ export async function workerStart(options: WorkerStartOptions, io: CommandIo): P
           memory_pages_max: memoryPagesMax,
           fuel_per_second: Math.max(1, Math.floor(options.fuelPerSecond * governor.duty())),
           seconds_available: options.secondsAvailable,
-          runtimes: provesNoir ? ['wasm', 'noir'] : ['wasm'],
+          runtimes: options.noirRole === 'prove' ? ['noir'] : provesNoir ? ['wasm', 'noir'] : ['wasm'],
+          noir_role: options.noirRole,
         },
         noir: provesNoir ? noir : undefined,
         idleWaitMsMin: 250,

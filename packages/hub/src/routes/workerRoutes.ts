@@ -4,6 +4,7 @@ import {
   MEMORY_PAGES_MAX,
   NAME_LENGTH_MAX,
   OUTPUT_SIZE_BYTES_MAX,
+  WITNESS_SIZE_BYTES_MAX,
   ZK_PROOF_SIZE_BYTES_MAX,
 } from '@proofgrid/core';
 import { NOIR_FIELDS_MAX } from '@proofgrid/runtime';
@@ -13,7 +14,7 @@ import type { HubDeps } from '../deps.ts';
 import { jsonResponses, success } from '../http/envelope.ts';
 import { requireOrganization } from '../http/requireOrganization.ts';
 import { requireWorker, WORKER_SECURITY } from '../http/requireWorker.ts';
-import { reportExecutionFailure, submitProof } from '../services/noirProofs.ts';
+import { reportExecutionFailure, submitProof, submitWitness } from '../services/noirProofs.ts';
 import { leaseReplica, renewReplica, returnReplica, submitReplica } from '../services/replicas.ts';
 import { registerWorker } from '../services/workers.ts';
 
@@ -101,6 +102,11 @@ export const workerRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastif
           memory_pages_max: Type.Integer({ minimum: 1, maximum: MEMORY_PAGES_MAX }),
           fuel_per_second: Type.Integer({ minimum: 1, maximum: 1e12 }),
           seconds_available: Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 }),
+          noir_role: Type.Optional(
+            Type.Union([Type.Literal('full'), Type.Literal('execute'), Type.Literal('prove')], {
+              description: 'Noir tasks: execute and prove (full, the default), execute only, or prove only.',
+            }),
+          ),
           runtimes: Type.Optional(
             Type.Array(Type.Union([Type.Literal('wasm'), Type.Literal('noir')]), {
               minItems: 1,
@@ -128,6 +134,13 @@ export const workerRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastif
                 }),
                 lease_expires_at: Type.String(),
                 input: Type.Array(Type.String()),
+                noir_step: Type.Union([
+                  Type.Literal('both'),
+                  Type.Literal('execute'),
+                  Type.Literal('prove'),
+                  Type.Null(),
+                ]),
+                witness: Type.Union([Type.String(), Type.Null()]),
               }),
               Type.Null(),
             ]),
@@ -182,6 +195,34 @@ export const workerRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastif
   );
 
   const ReplicaParams = Type.Object({ replica_id: Type.String({ maxLength: 64 }) });
+
+  app.post(
+    '/worker/replicas/:replica_id/witness',
+    {
+      bodyLimit: Math.ceil((WITNESS_SIZE_BYTES_MAX * 4) / 3) + 4096,
+      schema: {
+        tags: ['worker'],
+        summary: "Submit a Noir task's witness (execute-only workers): another worker proves it",
+        security: WORKER_SECURITY,
+        params: ReplicaParams,
+        body: Type.Object({
+          witness: Type.String({
+            maxLength: Math.ceil((WITNESS_SIZE_BYTES_MAX * 4) / 3) + 4,
+            description: 'The gzipped witness noir_js returns, base64.',
+          }),
+        }),
+        response: jsonResponses(Type.Object({ verdict: Type.Literal('wait') })),
+      },
+    },
+    async (request) =>
+      success(
+        await submitWitness(deps, {
+          worker: await requireWorker(deps, request),
+          replicaId: request.params.replica_id,
+          witness: request.body.witness,
+        }),
+      ),
+  );
 
   app.post(
     '/worker/replicas/:replica_id/execution-failure',

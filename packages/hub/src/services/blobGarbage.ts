@@ -5,7 +5,7 @@ import type { Queryable } from '../store/Store.ts';
 /** The SQL that tells whether any row still references a blob. */
 const BLOB_REFERENCED_SQL = `SELECT EXISTS (SELECT 1 FROM program WHERE blob_hash = $1)
   OR EXISTS (SELECT 1 FROM input_group WHERE proof_blob_hash = $1)
-  OR EXISTS (SELECT 1 FROM replica WHERE output_blob_hash = $1 OR proof_blob_hash = $1) AS referenced`;
+  OR EXISTS (SELECT 1 FROM replica WHERE output_blob_hash = $1 OR proof_blob_hash = $1 OR witness_blob_hash = $1) AS referenced`;
 
 /**
  * Queues blobs whose reference was just dropped. Call inside the transaction that drops the reference, so

@@ -27,6 +27,8 @@ import type { WorkerRecord } from './workers.ts';
 export type ProofSubmission = { proof: string; public_inputs: string[] };
 
 type ReplicaContext = {
+  kind: 'run' | 'execute' | 'prove';
+  witness_of: string | null;
   input_group_id: string;
   worker_id: string;
   state: string;
@@ -122,7 +124,49 @@ export async function submitProof(
       now: now(),
     });
     if (verdict !== 'accept') throw new Error(`a verified proof decides its task (got ${verdict})`);
+    if (locked.witness_of !== null) {
+      // The witness this proof was made from was right: its executor shares the credit.
+      const executor = await tx.query<{ worker_id: string }>(
+        "UPDATE replica SET judgement = 'agreed' WHERE replica_id = $1 RETURNING worker_id",
+        [locked.witness_of],
+      );
+      await tx.query(
+        'UPDATE worker SET consecutive_valid = consecutive_valid + 1, results_valid = results_valid + 1 WHERE worker_id = $1',
+        [executor.rows[0]?.worker_id],
+      );
+    }
     return { verdict };
+  });
+}
+
+/**
+ * An execute-only worker's witness for its replica: kept until a prover proves it. The hub does not check
+ * it here (only a proof can); a witness that does not satisfy the circuit cannot be proven.
+ *
+ * @throws LEASE_NOT_ACTIVE, VALIDATION_FAILED
+ */
+export async function submitWitness(
+  deps: HubDeps,
+  { worker, replicaId, witness }: { worker: WorkerRecord; replicaId: string; witness: string },
+): Promise<{ verdict: 'wait' }> {
+  const bytes = decodeBase64(witness);
+  if (bytes === undefined || bytes.length === 0)
+    throw new ValidationError({
+      message: 'witness is not standard base64 of the gzipped witness noir_js returns.',
+    });
+  const blob = await deps.blobs.put(bytes);
+  const now = new Date(deps.clock.nowMs());
+  return deps.store.transaction(async (tx) => {
+    const replica = await liveReplica(tx, { worker, replicaId, now, lock: true });
+    if (replica.kind !== 'execute')
+      throw new ValidationError({
+        message: 'Only a replica leased for execution only takes a witness; submit a proof instead.',
+      });
+    await tx.query(
+      `UPDATE replica SET state = 'witnessed', witness_blob_hash = $2, submitted_at = $3, lease_expires_at = $3 WHERE replica_id = $1`,
+      [replicaId, blob.hash, now],
+    );
+    return { verdict: 'wait' as const };
   });
 }
 
@@ -234,7 +278,7 @@ async function liveReplica(
 ): Promise<ReplicaContext> {
   const found = isUuid(replicaId)
     ? await db.query<ReplicaContext>(
-        `SELECT r.input_group_id, r.worker_id, r.state, r.lease_expires_at, g.task_state, p.manifest, p.circuit, p.verification_key
+        `SELECT r.kind, r.witness_of, r.input_group_id, r.worker_id, r.state, r.lease_expires_at, g.task_state, p.manifest, p.circuit, p.verification_key
            FROM replica r JOIN input_group g USING (input_group_id) JOIN program p USING (program_id)
           WHERE r.replica_id = $1 ${lock ? 'FOR UPDATE OF g, r' : ''}`,
         [replicaId],

@@ -21,6 +21,11 @@ export type WorkerOffer = {
   seconds_available: number;
   /** Runtimes the worker runs; `wasm` when absent (workers from before Noir). */
   runtimes?: ('wasm' | 'noir')[] | undefined;
+  /**
+   * What it does with Noir tasks: `full` (execute and prove, the default), `execute` (upload the witness
+   * for another worker to prove), `prove` (prove witnesses other workers uploaded).
+   */
+  noir_role?: 'full' | 'execute' | 'prove' | undefined;
 };
 
 /** A replica leased to a worker: everything it needs to run the task, and until when it may. */
@@ -39,9 +44,23 @@ export type ReplicaLease = {
   lease_expires_at: string;
   /** The input values, in order, base64. */
   input: string[];
+  /** For Noir: `both` (execute and prove), `execute` (submit the witness), `prove` (prove `witness`). */
+  noir_step: 'both' | 'execute' | 'prove' | null;
+  /** The witness to prove (gzipped, base64), when `noir_step` is `prove`. */
+  witness: string | null;
 };
 
 export type Submission = { output: string; fuel_used: number; exit_code: number; log: string };
+
+/**
+ * Which open tasks a worker may lease for its Noir role. A witness waiting to be proven goes to provers
+ * (full workers prove them too, first); execute-only workers take only tasks without one.
+ */
+const NOIR_ROLE_SQL = {
+  full: 'TRUE',
+  execute: "(p.manifest->>'runtime' <> 'noir' OR w.replica_id IS NULL)",
+  prove: "(p.manifest->>'runtime' = 'noir' AND w.replica_id IS NOT NULL)",
+} as const;
 
 const REPLICAS_BASE_SQL = `coalesce(g.replicas_wanted,
   CASE WHEN p.manifest->'verification'->>'policy' IN ('none', 'proof') THEN 1 ELSE (p.manifest->'verification'->>'replicas')::int END)`;
@@ -65,10 +84,17 @@ export async function leaseReplica(
       blob_hash: string;
       manifest: Manifest;
       input_lock_timeout: number;
+      witness_replica: string | null;
+      witness_blob_hash: string | null;
     }>(
-      `SELECT g.input_group_id, g.program_id, p.organization_id, p.blob_hash, p.manifest, p.input_lock_timeout
+      `SELECT g.input_group_id, g.program_id, p.organization_id, p.blob_hash, p.manifest, p.input_lock_timeout,
+              w.replica_id AS witness_replica, w.witness_blob_hash
          FROM input_group g JOIN program p USING (program_id)
+         LEFT JOIN LATERAL (SELECT r.replica_id, r.witness_blob_hash FROM replica r
+                             WHERE r.input_group_id = g.input_group_id AND r.state = 'witnessed'
+                             ORDER BY r.submitted_at LIMIT 1) w ON TRUE
         WHERE p.manifest IS NOT NULL AND g.task_state = 'open'
+          AND ${NOIR_ROLE_SQL[offer.noir_role ?? 'full']}
           AND (p.manifest->'limits'->>'memory_pages')::int <= $2
           AND (p.manifest->'limits'->>'fuel')::float8 <= $3
           AND p.manifest->>'runtime' = ANY($6::text[])
@@ -77,7 +103,7 @@ export async function leaseReplica(
                            WHERE r.input_group_id = g.input_group_id AND w.organization_id = $5)
           AND (SELECT count(*) FROM replica r WHERE r.input_group_id = g.input_group_id
                  AND (r.state = 'submitted' OR r.lease_expires_at > $4)) < ${REPLICAS_BASE_SQL}
-        ORDER BY g.created_at, g.input_group_id
+        ORDER BY w.replica_id IS NULL, g.created_at, g.input_group_id
         LIMIT 1 FOR UPDATE OF g SKIP LOCKED`,
       [
         worker.worker_id,
@@ -93,10 +119,26 @@ export async function leaseReplica(
       return { lease: null, reason: await whyNothingToLease(tx, { worker, offer, fuelAvailable }) };
     const replicaId = randomUUID();
     const expiresAt = new Date(now.getTime() + task.input_lock_timeout * 1000);
+    const kind =
+      task.manifest.runtime !== 'noir'
+        ? 'run'
+        : task.witness_replica !== null
+          ? 'prove'
+          : offer.noir_role === 'execute'
+            ? 'execute'
+            : 'run';
     await tx.query(
-      `INSERT INTO replica (replica_id, input_group_id, worker_id, leased_at, lease_expires_at, state)
-       VALUES ($1, $2, $3, $4, $5, 'leased')`,
-      [replicaId, task.input_group_id, worker.worker_id, now, expiresAt],
+      `INSERT INTO replica (replica_id, input_group_id, worker_id, leased_at, lease_expires_at, state, kind, witness_of)
+       VALUES ($1, $2, $3, $4, $5, 'leased', $6, $7)`,
+      [
+        replicaId,
+        task.input_group_id,
+        worker.worker_id,
+        now,
+        expiresAt,
+        kind,
+        kind === 'prove' ? task.witness_replica : null,
+      ],
     );
     const values = await tx.query<{ value: Uint8Array }>(
       'SELECT value FROM input_value WHERE input_group_id = $1 ORDER BY position',
@@ -114,6 +156,11 @@ export async function leaseReplica(
         limits: task.manifest.limits,
         lease_expires_at: expiresAt.toISOString(),
         input: values.rows.map((row) => encodeBase64(row.value)),
+        noir_step: task.manifest.runtime !== 'noir' ? null : kind === 'run' ? 'both' : kind,
+        witness:
+          kind === 'prove' && task.witness_blob_hash !== null
+            ? encodeBase64(await deps.blobs.get(task.witness_blob_hash))
+            : null,
       },
       reason: null,
     };

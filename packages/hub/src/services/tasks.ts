@@ -48,6 +48,14 @@ export async function verifiedResult(
     fuel_used: number | null;
     agreeing_workers: string[];
     outvoted_workers: string[];
+    /** Every replica of the task: who ran, executed or proved it, and how that ended. */
+    history: {
+      worker_id: string;
+      kind: string;
+      state: string;
+      judgement: string | null;
+      rejection_reason: string | null;
+    }[];
   };
 }> {
   await requireOwnProgram(deps.store, { organizationId, programId });
@@ -73,6 +81,17 @@ export async function verifiedResult(
       WHERE input_group_id = $1 AND state = 'submitted' ORDER BY submitted_at`,
     [inputGroupId],
   );
+  const history = await deps.store.query<{
+    worker_id: string;
+    kind: string;
+    state: string;
+    judgement: string | null;
+    rejection_reason: string | null;
+  }>(
+    `SELECT worker_id, kind, state, judgement, rejection_reason FROM replica
+      WHERE input_group_id = $1 AND state <> 'leased' ORDER BY submitted_at`,
+    [inputGroupId],
+  );
   const agreed = replicas.rows.filter((r) => r.judgement === 'agreed');
   const first = agreed[0];
   if (row.task_state !== 'verified' || first?.output_blob_hash == null)
@@ -88,6 +107,7 @@ export async function verifiedResult(
       fuel_used: first.fuel_used === null ? null : Number(first.fuel_used),
       agreeing_workers: agreed.map((r) => r.worker_id),
       outvoted_workers: replicas.rows.filter((r) => r.judgement === 'outvoted').map((r) => r.worker_id),
+      history: history.rows,
     },
   };
 }
