@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { type HubApiError, HubClient, WorkerClient } from '@proofgrid/client';
-import { decodeBase64, keyPairFromSeed } from '@proofgrid/core';
+import { decodeBase64, keyPairFromSeed, readTar } from '@proofgrid/core';
 import { compileNoir, executeNoir, NoirProver, valuesFromRows } from '@proofgrid/runtime';
 import { TEST_CRS_PATH } from '../../../test/support/crs.ts';
 import { packFolder } from '../src/commands/orgPrograms.ts';
@@ -276,14 +276,76 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
       'witnesses are not results',
     );
 
+    // A lying executor: the witness it uploads is a real one, but of another number (89, not 97).
+    await executor.stop('SIGTERM');
+    await uploadGroup('split-bad.csv', `${u32(97)}\n`);
+    const liar = new WorkerClient({
+      hub,
+      keys: keyPairFromSeed(new Uint8Array(32).fill(8)),
+      now: () => Date.now(),
+    });
+    await liar.register({ name: 'lying executor' });
+    const { lease } = await liar.lease({
+      memory_pages_max: 1,
+      fuel_per_second: 1,
+      seconds_available: 3600,
+      runtimes: ['noir'],
+      noir_role: 'execute',
+    });
+    assert.equal(lease?.input_group_id, groups.get('split-bad.csv'));
+    const circuit = await compileNoir(
+      readTar(await packFolder(join(EXAMPLES, 'primality-zk'))).filter((entry) => entry.type === 'file'),
+    );
+    const otherWitness = await executeNoir(
+      circuit,
+      valuesFromRows(circuit.abi, [new Uint8Array([0, 0, 0, 89])]),
+    );
+    await liar.submitWitness(lease?.replica_id ?? '', otherWitness);
+    const honestExecutor = startWorkerProcess(hubProcess.url, join(workDir, 'executor'), [
+      '--execute-only',
+      '--crs-path',
+      join(workDir, 'no-crs'),
+    ]);
+    workers.push(honestExecutor);
+
     const proverProcess = startWorkerProcess(hubProcess.url, join(workDir, 'prove-only'), [
       '--prove-only',
       '--crs-path',
       TEST_CRS_PATH,
     ]);
     workers.push(proverProcess);
-    const progress = await waitForProgress(hub, token, programId, (p) => p.verified === p.total, 120_000);
-    assert.equal(progress.verified, 3, proverProcess.output());
+    const progress = await waitForProgress(
+      hub,
+      token,
+      programId,
+      (p) => p.verified === p.total,
+      120_000,
+    ).catch((error: Error) => {
+      throw new Error(
+        `${error.message}\nprover:\n${proverProcess.output()}\nexecutor:\n${honestExecutor.output()}`,
+      );
+    });
+    assert.equal(progress.verified, 4, proverProcess.output());
+    // The prover saw the witness proved another number, said so, and the hub blamed the liar.
+    assert.equal((await liar.me()).reputation.results_invalid, 1);
+    const bad = await hub.send('GET', `/program/${programId}/results/${groups.get('split-bad.csv')}`, {
+      token,
+    });
+    assert.equal(await bad.text(), 'true');
+    const badHistory = JSON.parse(bad.headers.get('proofgrid-verdict') ?? '{}').history as {
+      kind: string;
+      state: string;
+      rejection_reason: string | null;
+    }[];
+    assert.deepEqual(
+      badHistory.map((entry) => [entry.kind, entry.state]),
+      [
+        ['execute', 'rejected'],
+        ['execute', 'witnessed'],
+        ['prove', 'submitted'],
+      ],
+    );
+    assert.match(badHistory[0]?.rejection_reason ?? '', /witness does not satisfy the program/);
     const executorId = /Worker (\S+) \(pid/.exec(executor.output())?.[1];
     const proverId = /Worker (\S+) \(pid/.exec(proverProcess.output())?.[1];
     for (const [n, answer] of [

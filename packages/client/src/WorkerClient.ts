@@ -137,6 +137,11 @@ export class WorkerClient {
     return this.#signed('POST', `/worker/replicas/${replicaId}/witness`, { witness: encodeBase64(witness) });
   }
 
+  /** Reports that the witness a prove lease carries cannot be proven; the hub checks who was wrong. */
+  reportBadWitness(replicaId: string): Promise<{ verdict: string }> {
+    return this.#signed('POST', `/worker/replicas/${replicaId}/bad-witness`, null);
+  }
+
   /** Reports that a Noir task fails to execute on its input; the hub checks and fails the task. */
   reportExecutionFailure(replicaId: string): Promise<{ verdict: string }> {
     return this.#signed('POST', `/worker/replicas/${replicaId}/execution-failure`, null);

@@ -6,6 +6,7 @@ import {
   type NoirCircuit,
   type NoirProof,
   NoirProver,
+  publicInputsOf,
   valuesFromRows,
 } from '@proofgrid/runtime';
 
@@ -50,6 +51,14 @@ export class NoirTasks {
     const executedMs = performance.now();
     const proof = await this.#prover.prove(circuit.bytecode, witness, verificationKey);
     return { ...proof, executeMs: executedMs - startedMs, proveMs: performance.now() - executedMs };
+  }
+
+  /** Whether a proof's public inputs start with the task's inputs (a witness from elsewhere may not). */
+  async provesTask(lease: ReplicaLease, archive: Uint8Array, proof: NoirProof): Promise<boolean> {
+    const circuit = await this.#circuit(lease.program_sha256, archive);
+    const rows = lease.input.map((value) => decodeBase64(value) ?? new Uint8Array(0));
+    const expected = publicInputsOf(circuit.abi, valuesFromRows(circuit.abi, rows));
+    return expected.every((field, i) => proof.publicInputs[i]?.toLowerCase() === field);
   }
 
   close(): Promise<void> {

@@ -240,6 +240,13 @@ async function proveTask({
         : { kind: 'proof' as const, proof: await noir.prove(lease, archive, witnessGiven) },
     );
   } catch (error) {
+    if (witnessGiven !== undefined && !isProofGridError(error)) {
+      // bb could not prove another worker's witness: the hub executes the task and blames the wrong side.
+      const { verdict } = await submitWithRetry(lease, signal, () =>
+        client.reportBadWitness(lease.replica_id),
+      );
+      return { verdict, fuelUsed: 0, runMs: performance.now() - startedMs, engineMs: 0 };
+    }
     if (!isProofGridError(error) || error.code !== 'NOIR_EXECUTION_FAILED') throw error;
     // Nothing to prove: the hub runs the program itself and fails the task when it fails there too.
     const { verdict } = await submitWithRetry(lease, signal, () =>
@@ -260,6 +267,11 @@ async function proveTask({
     return { verdict, fuelUsed: 0, runMs, engineMs: runMs };
   }
   const { proof } = done;
+  if (witnessGiven !== undefined && !(await noir.provesTask(lease, archive, proof))) {
+    // Another worker's witness, for other inputs: submitting its proof would be rejected as ours.
+    const { verdict } = await submitWithRetry(lease, signal, () => client.reportBadWitness(lease.replica_id));
+    return { verdict, fuelUsed: 0, runMs, engineMs: 0 };
+  }
   const { verdict } = await submitWithRetry(lease, signal, () =>
     client.submitProof(lease.replica_id, { proof: proof.proof, public_inputs: proof.publicInputs }),
   );

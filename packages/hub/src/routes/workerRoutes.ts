@@ -14,7 +14,12 @@ import type { HubDeps } from '../deps.ts';
 import { jsonResponses, success } from '../http/envelope.ts';
 import { requireOrganization } from '../http/requireOrganization.ts';
 import { requireWorker, WORKER_SECURITY } from '../http/requireWorker.ts';
-import { reportExecutionFailure, submitProof, submitWitness } from '../services/noirProofs.ts';
+import {
+  reportBadWitness,
+  reportExecutionFailure,
+  submitProof,
+  submitWitness,
+} from '../services/noirProofs.ts';
 import { leaseReplica, renewReplica, returnReplica, submitReplica } from '../services/replicas.ts';
 import { registerWorker } from '../services/workers.ts';
 
@@ -220,6 +225,27 @@ export const workerRoutes: FastifyPluginAsync<{ deps: HubDeps }> = async (fastif
           worker: await requireWorker(deps, request),
           replicaId: request.params.replica_id,
           witness: request.body.witness,
+        }),
+      ),
+  );
+
+  app.post(
+    '/worker/replicas/:replica_id/bad-witness',
+    {
+      schema: {
+        tags: ['worker'],
+        summary:
+          'Report that the witness a prove lease carries cannot be proven: the hub executes the task and blames whoever was wrong',
+        security: WORKER_SECURITY,
+        params: ReplicaParams,
+        response: jsonResponses(Type.Object({ verdict: Type.Literal('add_replica') })),
+      },
+    },
+    async (request) =>
+      success(
+        await reportBadWitness(deps, {
+          worker: await requireWorker(deps, request),
+          replicaId: request.params.replica_id,
         }),
       ),
   );

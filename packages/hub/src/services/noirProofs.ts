@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { decodeBase64, encodeBase64, encodeCanonical, isUuid, type Manifest } from '@proofgrid/core';
 import {
   type Abi,
@@ -167,6 +168,75 @@ export async function submitWitness(
       [replicaId, blob.hash, now],
     );
     return { verdict: 'wait' as const };
+  });
+}
+
+/**
+ * A prover's report that the witness it was given cannot be proven. The hub executes the task itself and
+ * compares: a wrong witness is rejected and counts against its executor (the task is executed again); a
+ * right one means the report was false, and it counts against the prover.
+ *
+ * @throws LEASE_NOT_ACTIVE, VALIDATION_FAILED, PROOF_REJECTED (the witness was right)
+ */
+export async function reportBadWitness(
+  deps: HubDeps,
+  { worker, replicaId }: { worker: WorkerRecord; replicaId: string },
+): Promise<{ verdict: 'add_replica' }> {
+  const now = () => new Date(deps.clock.nowMs());
+  const replica = await liveReplica(deps.store, { worker, replicaId, now: now(), lock: false });
+  if (replica.kind !== 'prove' || replica.witness_of === null || replica.circuit === null)
+    throw new ValidationError({
+      message: "Only a replica leased to prove another worker's witness can report it.",
+    });
+  const stored = await deps.store.query<{ witness_blob_hash: string; worker_id: string }>(
+    'SELECT witness_blob_hash, worker_id FROM replica WHERE replica_id = $1',
+    [replica.witness_of],
+  );
+  const executor = stored.rows[0];
+  if (executor === undefined)
+    throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'its witness is gone' });
+  const rows = await deps.store.query<{ value: Uint8Array }>(
+    'SELECT value FROM input_value WHERE input_group_id = $1 ORDER BY position',
+    [replica.input_group_id],
+  );
+  const expected = gunzipSync(
+    await executeNoir(
+      replica.circuit,
+      valuesFromRows(
+        replica.circuit.abi,
+        rows.rows.map((row) => row.value),
+      ),
+    ),
+  );
+  let given: Uint8Array;
+  try {
+    given = gunzipSync(await deps.blobs.get(executor.witness_blob_hash));
+  } catch {
+    given = new Uint8Array(0);
+  }
+  const wrong = Buffer.compare(expected, given) !== 0;
+  return deps.store.transaction(async (tx) => {
+    await liveReplica(tx, { worker, replicaId, now: now(), lock: true });
+    const [blamedReplica, blamedWorker, reason] = wrong
+      ? [
+          replica.witness_of,
+          executor.worker_id,
+          "its witness does not satisfy the program on the task's input",
+        ]
+      : [replicaId, worker.worker_id, 'it reported a right witness as wrong'];
+    await tx.query(
+      `UPDATE replica SET state = 'rejected', rejection_reason = $2, lease_expires_at = $3, submitted_at = coalesce(submitted_at, $3) WHERE replica_id = $1`,
+      [blamedReplica, reason, now()],
+    );
+    await tx.query(
+      'UPDATE worker SET consecutive_valid = 0, results_invalid = results_invalid + 1 WHERE worker_id = $1',
+      [blamedWorker],
+    );
+    if (!wrong) throw new ProofRejectedError({ reason });
+    // The prover is not at fault: its lease is removed (not kept as a rejection, which would also bar it
+    // from the task), and the task is executed again, then proven by any prover, this one included.
+    await tx.query('DELETE FROM replica WHERE replica_id = $1', [replicaId]);
+    return { verdict: 'add_replica' as const };
   });
 }
 
