@@ -373,4 +373,58 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
       );
     }
   });
+
+  it("accepts a Noir proof through seed 004's anonymous POST /program/proof, without a lease, only if it checks out", async () => {
+    const circuit = await compileNoir(
+      readTar(await packFolder(join(EXAMPLES, 'primality-zk'))).filter((entry) => entry.type === 'file'),
+    );
+    const key = await prover.verificationKey(circuit.bytecode);
+    const proofFor = async (n: number) => {
+      const witness = await executeNoir(
+        circuit,
+        valuesFromRows(circuit.abi, [Buffer.from(u32(n), 'base64')]),
+      );
+      const proof = await prover.prove(circuit.bytecode, witness, key);
+      return { proof: Buffer.from(proof.proof).toString('base64'), public_inputs: proof.publicInputs };
+    };
+    const { organization_id: organizationId } = await hub
+      .json<{ organization_id: string }>('GET', `/program/${programId}`, { token })
+      .catch(async () => ({
+        organization_id: JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString())
+          .organization_id,
+      }));
+    const upload = async (groupId: string, file: unknown) => {
+      const form = new FormData();
+      form.append('file', new Blob([JSON.stringify(file)]), 'proof.json');
+      form.append(
+        'data',
+        JSON.stringify({ organization_id: organizationId, program_id: programId, input_group_id: groupId }),
+      );
+      return hub.json('POST', '/program/proof', { form });
+    };
+    const groupId = await uploadGroup('anonymous.csv', `${u32(4097)}\n`);
+    const good = await proofFor(4097);
+    const tampered = {
+      ...good,
+      proof: Buffer.from(
+        Buffer.from(good.proof, 'base64').map((byte, i) => (i === 300 ? byte ^ 1 : byte)),
+      ).toString('base64'),
+    };
+    await assert.rejects(upload(groupId, tampered), { code: 'PROOF_REJECTED', message: /does not verify/ });
+    await assert.rejects(upload(groupId, await proofFor(4093)), {
+      code: 'PROOF_REJECTED',
+      message: /proves other inputs/,
+    });
+    await assert.rejects(upload(groupId, { proof: 'not json' }), {
+      code: 'VALIDATION_FAILED',
+      message: /JSON \{"proof"/,
+    });
+    assert.equal(await upload(groupId, good), null);
+    const result = await hub.send('GET', `/program/${programId}/results/${groupId}`, { token });
+    assert.equal(await result.text(), 'false', '4097 = 17 × 241');
+    await assert.rejects(upload(groupId, good), {
+      code: 'PROOF_REJECTED',
+      message: /replay|already verified/,
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { PROOF_SIZE_BYTES_MAX } from '@proofgrid/core';
+import { isUuid, PROOF_SIZE_BYTES_MAX } from '@proofgrid/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { HubDeps } from '../deps.ts';
@@ -9,6 +9,7 @@ import { readMultipart } from '../http/readMultipart.ts';
 import { requireOrganization, TOKEN_SECURITY } from '../http/requireOrganization.ts';
 import { InputGroupPageSchema, PageQuery, ProgramGroupParams, ProgramIdParams } from '../schemas/common.ts';
 import { listInputGroups } from '../services/inputGroups.ts';
+import { submitAnonymousProof } from '../services/noirProofs.ts';
 import { toPage } from '../services/pages.ts';
 import { confirmProof, type ProofUploads, readProof, rejectProof } from '../services/proofs.ts';
 
@@ -36,7 +37,7 @@ export const proofRoutes: FastifyPluginAsync<{ deps: HubDeps; proofUploads: Proo
       schema: {
         tags: ['proof'],
         summary: "Upload a donor's proof for a reserved input group",
-        description: `multipart/form-data: \`file\` = the proof (at most ${PROOF_SIZE_BYTES_MAX} bytes), \`data\` = JSON {organization_id, program_id, input_group_id, lease_id}. Accepted only under the active lease on that group, once.`,
+        description: `multipart/form-data: \`file\` = the proof (at most ${PROOF_SIZE_BYTES_MAX} bytes), \`data\` = JSON {organization_id, program_id, input_group_id, lease_id}. Accepted only under the active lease on that group, once. For a Noir program no lease is needed: the file is JSON {proof, public_inputs}, accepted when it verifies against the program's key with exactly the group's inputs.`,
         consumes: ['multipart/form-data'],
         response: jsonResponses(Type.Null()),
       },
@@ -47,6 +48,16 @@ export const proofRoutes: FastifyPluginAsync<{ deps: HubDeps; proofUploads: Proo
         what: 'proof file',
       });
       const data = parseProofData(upload.data);
+      if (await isNoirProgram(deps, data.program_id)) {
+        // A Noir proof cannot be forged: it is checked, not leased (see submitAnonymousProof).
+        await submitAnonymousProof(deps, {
+          organizationId: data.organization_id,
+          programId: data.program_id,
+          inputGroupId: data.input_group_id,
+          file: upload.file.bytes,
+        });
+        return success(null);
+      }
       await proofUploads.upload({
         organizationId: data.organization_id,
         programId: data.program_id,
@@ -161,3 +172,12 @@ export const proofRoutes: FastifyPluginAsync<{ deps: HubDeps; proofUploads: Proo
     },
   );
 };
+
+async function isNoirProgram(deps: HubDeps, programId: string): Promise<boolean> {
+  if (!isUuid(programId)) return false;
+  const found = await deps.store.query<{ runtime: string | null }>(
+    "SELECT manifest->>'runtime' AS runtime FROM program WHERE program_id = $1",
+    [programId],
+  );
+  return found.rows[0]?.runtime === 'noir';
+}

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { decodeBase64, encodeBase64, encodeCanonical, isUuid, type Manifest } from '@proofgrid/core';
 import {
@@ -137,6 +137,114 @@ export async function submitProof(
       );
     }
     return { verdict };
+  });
+}
+
+/**
+ * A Noir task's proof uploaded anonymously through seed 004's `POST /program/proof`, without a lease: a
+ * proof that verifies against the program's key with exactly the task's inputs cannot be forged, so who
+ * sent it does not matter. The file is the JSON `{proof (base64), public_inputs}`, the form
+ * `GET /program/{id}/results/{group}/proof` serves. It is checked as a worker's proof is.
+ *
+ * @throws PROGRAM_NOT_FOUND, INPUT_GROUP_NOT_FOUND, VALIDATION_FAILED, PROOF_REJECTED
+ */
+export async function submitAnonymousProof(
+  deps: HubDeps,
+  {
+    organizationId,
+    programId,
+    inputGroupId,
+    file,
+  }: { organizationId: string; programId: string; inputGroupId: string; file: Uint8Array },
+): Promise<void> {
+  let submission: ProofSubmission;
+  try {
+    const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file)) as ProofSubmission;
+    if (typeof parsed.proof !== 'string' || !Array.isArray(parsed.public_inputs)) throw new Error('shape');
+    if (
+      !parsed.public_inputs.every((field) => typeof field === 'string' && /^0x[0-9a-fA-F]{64}$/.test(field))
+    )
+      throw new Error('fields');
+    submission = parsed;
+  } catch {
+    throw new ValidationError({
+      message: 'For a Noir program the proof file is JSON {"proof": base64, "public_inputs": ["0x…", …]}.',
+      details:
+        'It is the form GET /program/{program_id}/results/{input_group_id}/proof serves, and bb.js returns.',
+    });
+  }
+  const proof = decodeBase64(submission.proof);
+  if (proof === undefined || proof.length === 0)
+    throw new ValidationError({ message: 'proof is not standard base64 of the proof bytes.' });
+  const found =
+    isUuid(inputGroupId) && isUuid(programId) && isUuid(organizationId)
+      ? await deps.store.query<{
+          task_state: string;
+          manifest: Manifest;
+          circuit: NoirCircuit | null;
+          verification_key: Uint8Array | null;
+        }>(
+          `SELECT g.task_state, p.manifest, p.circuit, p.verification_key FROM input_group g JOIN program p USING (program_id)
+          WHERE g.input_group_id = $1 AND g.program_id = $2 AND p.organization_id = $3`,
+          [inputGroupId, programId, organizationId],
+        )
+      : { rows: [] };
+  const task = found.rows[0];
+  if (task === undefined) throw new InputGroupNotFoundError({ inputGroupId, programId });
+  if (task.circuit === null || task.verification_key === null)
+    throw new ValidationError({ message: 'This program is not a Noir program: its proofs need a lease.' });
+  if (task.task_state !== 'open')
+    throw new ProofRejectedError({ reason: `the task is already ${task.task_state}` });
+  const proofSha256 = createHash('sha256').update(proof).digest('hex');
+  const reason = await rejection(deps, {
+    abi: task.circuit.abi,
+    key: task.verification_key,
+    proof,
+    proofSha256,
+    publicInputs: submission.public_inputs,
+    inputGroupId,
+  });
+  if (reason !== null) throw new ProofRejectedError({ reason });
+  const parameterFields = task.circuit.abi.parameters.reduce(
+    (sum, parameter) => sum + fieldCount(parameter.type),
+    0,
+  );
+  const output = new TextEncoder().encode(
+    JSON.stringify(
+      returnJson(decodeReturn(task.circuit.abi, submission.public_inputs.slice(parameterFields))),
+    ),
+  );
+  const outputBlob = await deps.blobs.put(output);
+  const proofBlob = await deps.blobs.put(proof);
+  const resultHash = createHash('sha256')
+    .update(encodeCanonical({ output_sha256: outputBlob.hash, proof_sha256: proofSha256 }))
+    .digest('hex');
+  await deps.store.transaction(async (tx) => {
+    const open = await tx.query<{ task_state: string }>(
+      'SELECT task_state FROM input_group WHERE input_group_id = $1 FOR UPDATE',
+      [inputGroupId],
+    );
+    if (open.rows[0]?.task_state !== 'open')
+      throw new ProofRejectedError({ reason: `the task is already ${open.rows[0]?.task_state ?? 'gone'}` });
+    const now = new Date(deps.clock.nowMs());
+    await tx.query(
+      `INSERT INTO replica (replica_id, input_group_id, worker_id, leased_at, lease_expires_at, state, kind, result_hash,
+                            output_blob_hash, output_size, fuel_used, exit_code, log, submitted_at, proof_blob_hash, proof_sha256, public_inputs)
+       VALUES ($1, $2, NULL, $3, $3, 'submitted', 'run', $4, $5, $6, 0, 0, '', $3, $7, $8, $9)`,
+      [
+        randomUUID(),
+        inputGroupId,
+        now,
+        resultHash,
+        outputBlob.hash,
+        output.length,
+        proofBlob.hash,
+        proofSha256,
+        JSON.stringify(submission.public_inputs),
+      ],
+    );
+    const verdict = await decideTask(tx, { inputGroupId, manifest: task.manifest, now });
+    if (verdict !== 'accept') throw new Error(`a verified proof decides its task (got ${verdict})`);
   });
 }
 
