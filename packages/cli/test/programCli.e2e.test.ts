@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { executeWasm, instrumentModule } from '@proofgrid/runtime';
+import { TEST_CRS_PATH } from '../../../test/support/crs.ts';
 import { runCli } from './support/hubProcess.ts';
 
 const be32 = (n: number) => new Uint8Array([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
@@ -38,6 +39,22 @@ describe('proofgrid program init and build', () => {
       sum: 7 + 8 + 4_294_967_291,
     });
     assert.equal(result.log, '');
+  });
+
+  it('writes a Noir starter that builds, fits the CRS, and says how big it is', async () => {
+    const dir = join(workDir, 'noir-starter');
+    const init = await runCli(['program', 'init', dir, '--runtime', 'noir']);
+    assert.equal(init.code, 0, init.stderr);
+    assert.match(init.stdout, /Wrote a ProofGrid program \(Noir\)/);
+    const build = await runCli(['program', 'build', dir, '--crs-path', TEST_CRS_PATH]);
+    assert.equal(build.code, 0, build.stderr);
+    assert.match(build.stdout, /Compiled .*: \d+ gates, \d+ CRS points .* it passes the hub's checks/);
+    const noCrs = await runCli(['program', 'build', dir, '--crs-path', join(workDir, 'no-crs')]);
+    assert.equal(noCrs.code, 1);
+    assert.match(
+      noCrs.stderr,
+      /needs \d+ CRS points, and there is no CRS at .*no-crs.*--crs-path.*CIRCUIT_TOO_LARGE/s,
+    );
   });
 
   it('refuses to overwrite a folder that is not empty', async () => {

@@ -255,6 +255,23 @@ for (const driver of DRIVERS) {
       assert.ok(paths.includes('template/proofgrid.json'), paths.join(','));
     });
 
+    it('serves a Noir starter with ?runtime=noir, and refuses an unknown runtime', async () => {
+      const response = await hub.app.inject({ method: 'GET', url: '/program/template?runtime=noir' });
+      assert.equal(response.statusCode, 200);
+      const files = readTar(response.rawPayload);
+      assert.deepEqual(files.map((entry) => entry.path).sort(), [
+        'template/Nargo.toml',
+        'template/README.md',
+        'template/proofgrid.json',
+        'template/src/main.nr',
+      ]);
+      const main = files.find((entry) => entry.path === 'template/src/main.nr');
+      assert.match(new TextDecoder().decode(main?.data), /fn main\(x: pub u32, y: pub u32\) -> pub u32/);
+      const unknown = await hub.app.inject({ method: 'GET', url: '/program/template?runtime=cobol' });
+      assert.equal(unknown.statusCode, 400);
+      assert.equal(body(unknown).error_code, 'VALIDATION_FAILED');
+    });
+
     it('stores an input group in order, across insert batches, and names it after the file by default', async () => {
       const programId = await uploadProgram(hub.app, org.token);
       const values = Array.from({ length: 2500 }, (_, i) => u32(i * 7));

@@ -31,9 +31,14 @@ export class CircuitTooLargeError extends ProofGridError {
     crsPath,
   }: { pointsNeeded: number; pointsAvailable: number; crsPath: string }) {
     super('CIRCUIT_TOO_LARGE', {
-      shortMessage: `The circuit needs ${pointsNeeded} CRS points; the CRS at ${crsPath} holds ${pointsAvailable}.`,
+      shortMessage:
+        pointsAvailable === 0
+          ? `The circuit needs ${pointsNeeded} CRS points, and there is no CRS at ${crsPath} (no bn254_g1.dat).`
+          : `The circuit needs ${pointsNeeded} CRS points; the CRS at ${crsPath} holds ${pointsAvailable}.`,
       details:
-        'Make the circuit smaller (less work per task), or place a larger subset of the Aztec Ignition points in the CRS directory. Never generate a CRS yourself.',
+        pointsAvailable === 0
+          ? 'Point --crs-path (or PROOFGRID_CRS_PATH) at a directory of Aztec Ignition points (bn254_g1.dat, bn254_g2.dat). Never generate a CRS yourself.'
+          : 'Make the circuit smaller (less work per task), or place a larger subset of the Aztec Ignition points in the CRS directory. Never generate a CRS yourself.',
     });
   }
 }
