@@ -19,26 +19,12 @@ import {
   ProofNotFoundError,
   ValidationError,
 } from '../errors.ts';
-import type { Queryable } from '../store/Store.ts';
 import { requireOwnProgram } from './programs.ts';
-import { decideTask } from './replicas.ts';
+import { decideTask, liveReplica } from './replicas.ts';
 import type { WorkerRecord } from './workers.ts';
 
 /** A worker's proof for its replica of a Noir task. */
 export type ProofSubmission = { proof: string; public_inputs: string[] };
-
-type ReplicaContext = {
-  kind: 'run' | 'execute' | 'prove';
-  witness_of: string | null;
-  input_group_id: string;
-  worker_id: string;
-  state: string;
-  lease_expires_at: Date;
-  task_state: string;
-  manifest: Manifest;
-  circuit: NoirCircuit | null;
-  verification_key: Uint8Array | null;
-};
 
 /**
  * Records a proof for a replica of a Noir task, after checking it: its public inputs must be exactly the
@@ -448,33 +434,6 @@ async function rejection(
   if (!verified)
     return "it does not verify against the program's verification key: it was altered, or made for another program";
   return null;
-}
-
-async function liveReplica(
-  db: Queryable,
-  { worker, replicaId, now, lock }: { worker: WorkerRecord; replicaId: string; now: Date; lock: boolean },
-): Promise<ReplicaContext> {
-  const found = isUuid(replicaId)
-    ? await db.query<ReplicaContext>(
-        `SELECT r.kind, r.witness_of, r.input_group_id, r.worker_id, r.state, r.lease_expires_at, g.task_state, p.manifest, p.circuit, p.verification_key
-           FROM replica r JOIN input_group g USING (input_group_id) JOIN program p USING (program_id)
-          WHERE r.replica_id = $1 ${lock ? 'FOR UPDATE OF g, r' : ''}`,
-        [replicaId],
-      )
-    : { rows: [] };
-  const replica = found.rows[0];
-  if (replica === undefined || replica.worker_id !== worker.worker_id)
-    throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'this worker holds no such replica' });
-  if (replica.state !== 'leased')
-    throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'a result was already submitted for it' });
-  if (replica.lease_expires_at.getTime() <= now.getTime())
-    throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'it has expired' });
-  if (replica.task_state !== 'open')
-    throw new LeaseNotActiveError({
-      leaseId: replicaId,
-      reason: `the task is already ${replica.task_state}`,
-    });
-  return replica;
 }
 
 /**

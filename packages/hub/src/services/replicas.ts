@@ -9,6 +9,7 @@ import {
   type Manifest,
   type ReplicaVerdict,
 } from '@proofgrid/core';
+import type { NoirCircuit } from '@proofgrid/runtime';
 import type { HubDeps } from '../deps.ts';
 import { LeaseNotActiveError, ValidationError } from '../errors.ts';
 import type { Queryable } from '../store/Store.ts';
@@ -224,33 +225,7 @@ export async function submitReplica(
     .digest('hex');
   const now = new Date(deps.clock.nowMs());
   return deps.store.transaction(async (tx) => {
-    const found = isUuid(replicaId)
-      ? await tx.query<{
-          input_group_id: string;
-          worker_id: string;
-          state: string;
-          lease_expires_at: Date;
-          task_state: string;
-          manifest: Manifest;
-        }>(
-          `SELECT r.input_group_id, r.worker_id, r.state, r.lease_expires_at, g.task_state, p.manifest
-             FROM replica r JOIN input_group g USING (input_group_id) JOIN program p USING (program_id)
-            WHERE r.replica_id = $1 FOR UPDATE OF g, r`,
-          [replicaId],
-        )
-      : { rows: [] };
-    const replica = found.rows[0];
-    if (replica === undefined || replica.worker_id !== worker.worker_id)
-      throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'this worker holds no such replica' });
-    if (replica.state !== 'leased')
-      throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'a result was already submitted for it' });
-    if (replica.lease_expires_at.getTime() <= now.getTime())
-      throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'it has expired' });
-    if (replica.task_state !== 'open')
-      throw new LeaseNotActiveError({
-        leaseId: replicaId,
-        reason: `the task is already ${replica.task_state}`,
-      });
+    const replica = await liveReplica(tx, { worker, replicaId, now, lock: true });
     if (output.length > replica.manifest.limits.output_bytes) {
       throw new ValidationError({
         message: `The output is larger than the program's limit of ${replica.manifest.limits.output_bytes} bytes.`,
@@ -382,4 +357,50 @@ export async function returnReplica(
 
 function runtimesOf(offer: WorkerOffer): string[] {
   return offer.runtimes ?? ['wasm'];
+}
+
+/** A replica as the submission routes check it: its lease, its task, and its program. */
+export type ReplicaContext = {
+  kind: 'run' | 'execute' | 'prove';
+  witness_of: string | null;
+  input_group_id: string;
+  worker_id: string;
+  state: string;
+  lease_expires_at: Date;
+  task_state: string;
+  manifest: Manifest;
+  circuit: NoirCircuit | null;
+  verification_key: Uint8Array | null;
+};
+
+/**
+ * The replica a worker submits for, checked: it holds it, the lease is live, the task is open.
+ *
+ * @throws LEASE_NOT_ACTIVE with the reason
+ */
+export async function liveReplica(
+  db: Queryable,
+  { worker, replicaId, now, lock }: { worker: WorkerRecord; replicaId: string; now: Date; lock: boolean },
+): Promise<ReplicaContext> {
+  const found = isUuid(replicaId)
+    ? await db.query<ReplicaContext>(
+        `SELECT r.kind, r.witness_of, r.input_group_id, r.worker_id, r.state, r.lease_expires_at, g.task_state, p.manifest, p.circuit, p.verification_key
+           FROM replica r JOIN input_group g USING (input_group_id) JOIN program p USING (program_id)
+          WHERE r.replica_id = $1 ${lock ? 'FOR UPDATE OF g, r' : ''}`,
+        [replicaId],
+      )
+    : { rows: [] };
+  const replica = found.rows[0];
+  if (replica === undefined || replica.worker_id !== worker.worker_id)
+    throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'this worker holds no such replica' });
+  if (replica.state !== 'leased')
+    throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'a result was already submitted for it' });
+  if (replica.lease_expires_at.getTime() <= now.getTime())
+    throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'it has expired' });
+  if (replica.task_state !== 'open')
+    throw new LeaseNotActiveError({
+      leaseId: replicaId,
+      reason: `the task is already ${replica.task_state}`,
+    });
+  return replica;
 }
