@@ -216,13 +216,31 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
       env,
     );
     assert.equal(login.code, 0, login.stderr);
+    // Rejecting a verified task's proof puts the task back in the queue (no worker runs now to take it).
+    const rejected = groups.get('tampered.csv') ?? '';
+    await hub.json('PATCH', `/program/proof/${programId}/${rejected}`, { token });
+    const requeued = await waitForProgress(hub, token, programId, () => true);
+    assert.deepEqual({ verified: requeued.verified, queued: requeued.queued }, { verified: 6, queued: 1 });
     const out = join(workDir, 'verified');
     const all = await runCli(
       ['proof', 'verify', 'primality-zk', '--all', '--out', out, '--crs-path', TEST_CRS_PATH],
       env,
     );
-    assert.equal(all.code, 0, all.stderr);
-    assert.match(all.stdout, /7 proof\(s\) verified here; 1 task\(s\) have no proof yet/);
+    assert.equal(all.code, 0, `${all.stdout}\n${all.stderr}\n${hubProcess.output().slice(-3000)}`);
+    assert.match(all.stdout, /6 proof\(s\) verified here and confirmed; 2 task\(s\) have no proof yet/);
+    // Confirmed results are kept: rejecting one now is refused.
+    await assert.rejects(
+      hub.json('PATCH', `/program/proof/${programId}/${groups.get('prime.csv')}`, { token }),
+      {
+        code: 'PROOF_ALREADY_CONFIRMED',
+      },
+    );
+    const confirmed = await hub.json<{ total_elements_amount: number }>(
+      'GET',
+      `/program/proofs/${programId}?state=verified`,
+      { token },
+    );
+    assert.equal(confirmed.total_elements_amount, 6);
     assert.match(all.stdout, /verified {2}prime {2}→ true/);
     assert.equal(await readFile(join(out, 'composite', 'output.json'), 'utf8'), 'false\n');
     assert.ok((await readFile(join(out, 'prime', 'proof'))).length > 1000);

@@ -19,7 +19,8 @@ type Group = { input_group_id: string; name: string };
  * `proofgrid proof verify <program> [--all | --group <id>] [--out <dir>]`: downloads the proofs of a Noir
  * program's verified tasks with the program's verification key and verifies each one here, trusting
  * nothing the hub says about it. With `--out`, writes `<dir>/<group>/{output.json, proof, public_inputs.json}`,
- * each output next to its proof. Exits 1 when any proof does not verify.
+ * each output next to its proof. A proof that verifies is confirmed; one that does not is rejected, and its
+ * task is queued again. Exits 1 when any proof does not verify.
  */
 export async function proofVerify(
   options: {
@@ -61,6 +62,12 @@ export async function proofVerify(
         proof,
         publicInputs: task.public_inputs,
       });
+      // Like seed 004's uploader: a proof that verifies here is confirmed (its result kept), one that does
+      // not is rejected (its task goes back in the queue for another worker).
+      await session.send(
+        verified ? 'DELETE' : 'PATCH',
+        `/program/proof/${program.program_id}/${group.input_group_id}`,
+      );
       if (verified) good += 1;
       else bad += 1;
       io.out(`${verified ? 'verified' : 'DOES NOT VERIFY'}  ${task.name}  → ${JSON.stringify(task.output)}`);
@@ -79,7 +86,7 @@ export async function proofVerify(
     await prover.close();
   }
   io.out(
-    `${good} proof(s) verified here${bad > 0 ? `, ${bad} DID NOT VERIFY` : ''}${pending > 0 ? `; ${pending} task(s) have no proof yet` : ''}${options.out === undefined ? '' : `; saved to ${options.out}`}.`,
+    `${good} proof(s) verified here and confirmed${bad > 0 ? `, ${bad} DID NOT VERIFY and were rejected (queued again)` : ''}${pending > 0 ? `; ${pending} task(s) have no proof yet` : ''}${options.out === undefined ? '' : `; saved to ${options.out}`}.`,
   );
   return bad > 0 ? 1 : 0;
 }

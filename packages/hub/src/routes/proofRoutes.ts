@@ -9,7 +9,7 @@ import { readMultipart } from '../http/readMultipart.ts';
 import { requireOrganization, TOKEN_SECURITY } from '../http/requireOrganization.ts';
 import { InputGroupPageSchema, PageQuery, ProgramGroupParams, ProgramIdParams } from '../schemas/common.ts';
 import { listInputGroups } from '../services/inputGroups.ts';
-import { submitAnonymousProof } from '../services/noirProofs.ts';
+import { judgeNoirTask, submitAnonymousProof } from '../services/noirProofs.ts';
 import { toPage } from '../services/pages.ts';
 import { confirmProof, type ProofUploads, readProof, rejectProof } from '../services/proofs.ts';
 
@@ -133,7 +133,8 @@ export const proofRoutes: FastifyPluginAsync<{ deps: HubDeps; proofUploads: Proo
     {
       schema: {
         tags: ['proof'],
-        summary: 'Reject a proof: drop it and put the group back in the queue at once',
+        summary:
+          'Reject a proof: drop it and put the group back in the queue at once (a Noir task: its accepted proof)',
         security: TOKEN_SECURITY,
         params: ProgramGroupParams,
         response: jsonResponses(Type.Null()),
@@ -141,11 +142,13 @@ export const proofRoutes: FastifyPluginAsync<{ deps: HubDeps; proofUploads: Proo
     },
     async (request) => {
       const { organizationId } = await requireOrganization(deps, request);
-      await rejectProof(deps, {
+      const key = {
         organizationId,
         programId: request.params.program_id,
         inputGroupId: request.params.input_group_id,
-      });
+      };
+      if (await isNoirProgram(deps, key.programId)) await judgeNoirTask(deps, { ...key, decision: 'reject' });
+      else await rejectProof(deps, key);
       return success(null);
     },
   );
@@ -155,7 +158,8 @@ export const proofRoutes: FastifyPluginAsync<{ deps: HubDeps; proofUploads: Proo
     {
       schema: {
         tags: ['proof'],
-        summary: 'Confirm a proof: the group is marked verified and keeps its proof',
+        summary:
+          'Confirm a proof: the group is marked verified and keeps its proof (a Noir task: its accepted proof)',
         security: TOKEN_SECURITY,
         params: ProgramGroupParams,
         response: jsonResponses(Type.Null()),
@@ -163,11 +167,14 @@ export const proofRoutes: FastifyPluginAsync<{ deps: HubDeps; proofUploads: Proo
     },
     async (request) => {
       const { organizationId } = await requireOrganization(deps, request);
-      await confirmProof(deps, {
+      const key = {
         organizationId,
         programId: request.params.program_id,
         inputGroupId: request.params.input_group_id,
-      });
+      };
+      if (await isNoirProgram(deps, key.programId))
+        await judgeNoirTask(deps, { ...key, decision: 'confirm' });
+      else await confirmProof(deps, key);
       return success(null);
     },
   );

@@ -1,6 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { decodeBase64, encodeBase64, encodeCanonical, isUuid, type Manifest } from '@proofgrid/core';
+import {
+  decodeBase64,
+  encodeBase64,
+  encodeCanonical,
+  isUuid,
+  type Manifest,
+  ProofGridError,
+} from '@proofgrid/core';
 import {
   type Abi,
   decodeReturn,
@@ -491,4 +498,62 @@ export async function taskProof(
 
 function returnJson(value: ReturnType<typeof decodeReturn>): unknown {
   return value === null ? null : toJson(value);
+}
+
+/**
+ * The organization's word on a Noir task after checking its proof itself (seed 004's DELETE and PATCH
+ * `/program/proof/...`). Confirming keeps the result (marks the group verified, as for opaque programs);
+ * rejecting drops the accepted proof and puts the task back in the queue, for another worker to prove.
+ * A confirmed result is kept, as for opaque programs.
+ *
+ * @throws PROGRAM_NOT_FOUND, INPUT_GROUP_NOT_FOUND, PROOF_NOT_FOUND (no accepted proof), PROOF_ALREADY_CONFIRMED
+ */
+export async function judgeNoirTask(
+  deps: HubDeps,
+  {
+    organizationId,
+    programId,
+    inputGroupId,
+    decision,
+  }: { organizationId: string; programId: string; inputGroupId: string; decision: 'confirm' | 'reject' },
+): Promise<void> {
+  const now = new Date(deps.clock.nowMs());
+  await deps.store.transaction(async (tx) => {
+    await requireOwnProgram(tx, { organizationId, programId });
+    const found = isUuid(inputGroupId)
+      ? await tx.query<{ task_state: string; verified_datetime: Date | null }>(
+          'SELECT task_state, verified_datetime FROM input_group WHERE input_group_id = $1 AND program_id = $2 FOR UPDATE',
+          [inputGroupId, programId],
+        )
+      : { rows: [] };
+    const group = found.rows[0];
+    if (group === undefined) throw new InputGroupNotFoundError({ inputGroupId, programId });
+    if (group.task_state !== 'verified') throw new ProofNotFoundError({ inputGroupId });
+    if (decision === 'confirm') {
+      // The accepted proof becomes the group's proof, as seed 004's routes know it (GET /program/proof/...).
+      await tx.query(
+        `UPDATE input_group g SET proof_blob_hash = r.proof_blob_hash, proven_datetime = coalesce(g.proven_datetime, r.submitted_at),
+                verified_datetime = coalesce(g.verified_datetime, $2)
+           FROM replica r
+          WHERE g.input_group_id = $1 AND r.input_group_id = g.input_group_id AND r.state = 'submitted' AND r.judgement = 'agreed'`,
+        [inputGroupId, now],
+      );
+      return;
+    }
+    if (group.verified_datetime !== null)
+      throw new ProofGridError('PROOF_ALREADY_CONFIRMED', {
+        shortMessage: `The result of input group ${inputGroupId} was already confirmed; a confirmed result is kept.`,
+        details:
+          'To run the group again, delete it (DELETE /program/input/{program_id}/{input_group_id}) and upload its inputs anew.',
+      });
+    await tx.query(
+      `UPDATE replica SET state = 'rejected', rejection_reason = 'rejected by its organization', judgement = NULL
+        WHERE input_group_id = $1 AND state = 'submitted'`,
+      [inputGroupId],
+    );
+    await tx.query(
+      `UPDATE input_group SET task_state = 'open', accepted_result_hash = NULL, replicas_wanted = NULL WHERE input_group_id = $1`,
+      [inputGroupId],
+    );
+  });
 }
