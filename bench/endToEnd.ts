@@ -8,7 +8,7 @@
 // tasks per second and, per replica, where a worker's time goes: the guest running (engine), the sandbox
 // around it (IPC to the sandbox process), and the rest (asking for work, fetching, submitting: the hub and
 // HTTP). Each worker prints one line per task, which is where the split comes from.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { HubClient } from '@proofgrid/client';
 import { writeTar } from '@proofgrid/core';
 import { processCpuMs } from '@proofgrid/worker';
+import { type CliProcess, launchCli, startHub } from './support/cliProcess.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -33,53 +34,17 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const CLI = join(ROOT, 'packages/cli/bin/proofgrid.js');
 const PRIMALITY = join(ROOT, 'examples/primality');
 
-type Child = { pid: number; output: () => string; stop: () => Promise<void> };
-
-function launch(args: string[], onOutput?: (text: string) => void, nodeOptions: string[] = []): Child {
-  const child = spawn(process.execPath, [...nodeOptions, CLI, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const take = (chunk: Buffer) => {
-    output += chunk;
-    onOutput?.(output);
-  };
-  child.stdout.on('data', take);
-  child.stderr.on('data', take);
-  return {
-    pid: child.pid ?? 0,
-    output: () => output,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 const built = spawnSync(process.execPath, [CLI, 'program', 'build', PRIMALITY], { encoding: 'utf8' });
 if (built.status !== 0) throw new Error(`building the primality example failed: ${built.stderr}`);
 const dataDir = await mkdtemp(join(tmpdir(), 'proofgrid-bench-e2e-'));
-let hubUrl = '';
-let hubChild: Child | undefined;
-const listening = new Promise<void>((resolve) => {
-  hubChild = launch(
-    ['hub', 'start', '--port', '0', '--data-dir', join(dataDir, 'hub')],
-    (output) => {
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1] && hubUrl === '') {
-        hubUrl = match[1];
-        resolve();
-      }
-    },
-    // For profiling, e.g. BENCH_HUB_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-    process.env.BENCH_HUB_NODE_OPTIONS?.split(' ') ?? [],
-  );
-});
-const workers: Child[] = [];
+// For profiling, e.g. BENCH_HUB_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+const hubProcess = await startHub(
+  ['--data-dir', join(dataDir, 'hub')],
+  process.env.BENCH_HUB_NODE_OPTIONS?.split(' ') ?? [],
+);
+const hubUrl = hubProcess.url;
+const workers: CliProcess[] = [];
 try {
-  await listening;
   const hub = new HubClient({ url: hubUrl });
   await hub.register({ username: 'bench', password: 'benchmark password', name: 'Bench', description: '' });
   const { basic_token } = await hub.login({ username: 'bench', password: 'benchmark password' });
@@ -110,17 +75,17 @@ try {
     }),
   );
 
-  const hubCpuBeforeMs = processCpuMs(hubChild?.pid ?? 0);
+  const hubCpuBeforeMs = processCpuMs(hubProcess.pid);
   const startedMs = performance.now();
   for (let i = 0; i < WORKERS; i++)
-    workers.push(launch(['worker', 'start', '--hub', hubUrl, '--data-dir', join(dataDir, `worker-${i}`)]));
+    workers.push(launchCli(['worker', 'start', '--hub', hubUrl, '--data-dir', join(dataDir, `worker-${i}`)]));
   let progress = { total: TASKS, verified: 0, failed: 0 };
   while (progress.verified + progress.failed < progress.total) {
     await new Promise((resolve) => setTimeout(resolve, 50));
     progress = await hub.json('GET', `/program/${programId}/progress`, { token });
   }
   const elapsedS = (performance.now() - startedMs) / 1000;
-  const hubCpuMs = processCpuMs(hubChild?.pid ?? 0) - hubCpuBeforeMs;
+  const hubCpuMs = processCpuMs(hubProcess.pid) - hubCpuBeforeMs;
   const workersCpuMs = workers.reduce((sum, worker) => sum + processCpuMs(worker.pid), 0);
   await Promise.all(workers.map((worker) => worker.stop()));
 
@@ -155,6 +120,6 @@ try {
   );
 } finally {
   await Promise.all(workers.map((worker) => worker.stop()));
-  await hubChild?.stop();
+  await hubProcess.stop();
   await rm(dataDir, { recursive: true, force: true });
 }

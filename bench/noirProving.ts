@@ -8,7 +8,7 @@
 //
 //   npm run bench:noir                   # 4 tasks per size
 //   npm run bench:noir -- --tasks 8 --crs-path ../shared/crs
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { HubClient } from '@proofgrid/client';
 import { readTar } from '@proofgrid/core';
 import { compileNoir, executeNoir, NoirProver, valuesFromRows } from '@proofgrid/runtime';
 import { packFolder } from '../packages/cli/src/commands/orgPrograms.ts';
+import { launchCli, startHub } from './support/cliProcess.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const { values: flags } = parseArgs({
@@ -29,7 +30,6 @@ const { values: flags } = parseArgs({
 const TASKS = Number(flags.tasks);
 if (!Number.isInteger(TASKS) || TASKS < 1 || TASKS > 100) throw new Error('--tasks must be 1..100');
 const CRS_PATH = flags['crs-path'] ?? '';
-const CLI = join(ROOT, 'packages/cli/bin/proofgrid.js');
 /** Chain lengths whose circuits fill 2^12, 2^14 and 2^15 gates (about 74 gates per link). */
 const SIZES = [
   { label: '2^12', length: 40 },
@@ -45,45 +45,13 @@ const seedRow = (k: number) => {
   return seed;
 };
 
-type Child = { output: () => string; stop: () => Promise<void> };
-function launch(args: string[], onOutput?: (text: string) => void): Child {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const take = (chunk: Buffer) => {
-    output += chunk;
-    onOutput?.(output);
-  };
-  child.stdout.on('data', take);
-  child.stderr.on('data', take);
-  return {
-    output: () => output,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 const work = await mkdtemp(join(tmpdir(), 'proofgrid-bench-noir-'));
-let hubUrl = '';
-const hub = await new Promise<Child>((resolve) => {
-  const child = launch(
-    ['hub', 'start', '--port', '0', '--data-dir', join(work, 'hub'), '--crs-path', CRS_PATH],
-    (out) => {
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match?.[1] && hubUrl === '') {
-        hubUrl = match[1];
-        resolve(child);
-      }
-    },
-  );
-});
+const hub = await startHub(['--data-dir', join(work, 'hub'), '--crs-path', CRS_PATH]);
+const hubUrl = hub.url;
 const client = new HubClient({ url: hubUrl });
 await client.register({ username: 'bench', password: 'benchmark password', name: 'Bench', description: '' });
 const { token } = (await client.login({ username: 'bench', password: 'benchmark password' })).basic_token;
-const worker = launch([
+const worker = launchCli([
   'worker',
   'start',
   '--hub',

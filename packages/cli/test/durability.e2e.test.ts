@@ -28,8 +28,8 @@ describe('a hub process loses nothing across restarts and crashes (PGlite data d
     const org = await signUp(hub, 'Durable Lab');
     const programId = await uploadProgram(hub, org.token, 'durable');
     const groupIds = [
-      await uploadInputs(hub, org.token, programId, 'g1', 'AAAABw==\nAAAACw==\n'),
-      await uploadInputs(hub, org.token, programId, 'g2', 'AAAADQ==\n'),
+      await uploadInputs(hub, org.token, programId, 'g1.csv', 'AAAABw==\nAAAACw==\n'),
+      await uploadInputs(hub, org.token, programId, 'g2.csv', 'AAAADQ==\n'),
     ];
     const lease = await reserve(hub, programId);
     assert.equal(lease.groupId, groupIds[0]);

@@ -8,7 +8,7 @@ import { HubClient } from '@proofgrid/client';
 import { parseInputCsv } from '@proofgrid/core';
 import { executeWasm, instrumentModule } from '@proofgrid/runtime';
 import { EXAMPLES, isPrime, uploadExample } from './support/examples.ts';
-import { signUp, waitForProgress } from './support/hubApi.ts';
+import { signUp, uploadInputs, waitForProgress } from './support/hubApi.ts';
 import { type HubProcess, runCli, startHubProcess } from './support/hubProcess.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
 
@@ -188,17 +188,8 @@ describe('examples run on workers (real hub and worker processes)', () => {
     const programId = await uploadExample(hub, org.token, example);
     const groups = new Map<string, string>();
     for (const file of (await readdir(inputs)).sort()) {
-      const form = new FormData();
-      form.append('file', new Blob([new Uint8Array(await readFile(join(inputs, file)))]), file);
-      const { input_group_id } = await hub.json<{ input_group_id: string }>(
-        'POST',
-        `/program/inputs/${programId}`,
-        {
-          token: org.token,
-          form,
-        },
-      );
-      groups.set(input_group_id, file.replace(/\.csv$/, ''));
+      const groupId = await uploadInputs(hub, org.token, programId, file, await readFile(join(inputs, file)));
+      groups.set(groupId, file.replace(/\.csv$/, ''));
     }
     const progress = await waitForProgress(
       hub,

@@ -8,24 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HubClient } from '@proofgrid/client';
 import { parseInputCsv } from '@proofgrid/core';
 import { EXAMPLES, isPrime, uploadExample } from './support/examples.ts';
-import { signUp, waitForProgress } from './support/hubApi.ts';
+import { signUp, uploadInputs, waitForProgress } from './support/hubApi.ts';
 import { type HubProcess, runCli, startHubProcess } from './support/hubProcess.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
-
-/** Uploads one CSV as one input group; returns its id. */
-async function uploadGroup(hub: HubClient, token: string, programId: string, name: string, csv: Uint8Array) {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(csv)]), name);
-  const { input_group_id } = await hub.json<{ input_group_id: string }>(
-    'POST',
-    `/program/inputs/${programId}`,
-    {
-      token,
-      form,
-    },
-  );
-  return input_group_id;
-}
 
 const u32 = (n: number) => {
   const bytes = Buffer.alloc(4);
@@ -64,7 +49,7 @@ describe('faults during a job (real hub and worker processes)', () => {
     // A lease of 3 s, renewed by heartbeats while the task runs; the task takes a few seconds.
     const programId = await uploadExample(hub, org.token, 'montecarlo-pi', { timeoutSeconds: 3 });
     const samples = 2_500_000;
-    const groupId = await uploadGroup(
+    const groupId = await uploadInputs(
       hub,
       org.token,
       programId,
@@ -116,7 +101,7 @@ describe('faults during a job (real hub and worker processes)', () => {
     const expected = new Map<string, unknown>();
     for (const file of (await readdir(inputs)).sort()) {
       const csv = await readFile(join(inputs, file));
-      const groupId = await uploadGroup(hub, org.token, programId, file, csv);
+      const groupId = await uploadInputs(hub, org.token, programId, file, csv);
       expected.set(
         groupId,
         parseInputCsv(csv).map((value) => {
@@ -165,7 +150,7 @@ describe('faults during a job (real hub and worker processes)', () => {
     helper.child.kill('SIGUSR1');
     await waitForOutput(pausable, /paused: by you/, 'the pause was acknowledged');
     await waitForOutput(helper, /paused: by you/, 'the pause was acknowledged');
-    await uploadGroup(hub, org.token, programId, 'small.csv', Buffer.from(`${u32(7)}\n${u32(9)}\n`));
+    await uploadInputs(hub, org.token, programId, 'small.csv', Buffer.from(`${u32(7)}\n${u32(9)}\n`));
     await sleep(2000);
     const idle = await waitForProgress(hub, org.token, programId, () => true);
     assert.deepEqual({ leased: idle.leased, verified: idle.verified }, { leased: 0, verified: 0 });

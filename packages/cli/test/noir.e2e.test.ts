@@ -9,7 +9,7 @@ import { compileNoir, executeNoir, NoirProver, valuesFromRows } from '@proofgrid
 import { TEST_CRS_PATH } from '../../../test/support/crs.ts';
 import { packFolder } from '../src/commands/orgPrograms.ts';
 import { EXAMPLES } from './support/examples.ts';
-import { signUp, waitForProgress } from './support/hubApi.ts';
+import { signUp, uploadInputs, waitForProgress } from './support/hubApi.ts';
 import { type HubProcess, runCli, startHubProcess } from './support/hubProcess.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
 
@@ -35,18 +35,9 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
   const prover = new NoirProver({ crsPath: TEST_CRS_PATH, threads: 1 });
 
   const uploadGroup = async (name: string, body: string) => {
-    const form = new FormData();
-    form.append('file', new Blob([body]), name);
-    const { input_group_id } = await hub.json<{ input_group_id: string }>(
-      'POST',
-      `/program/inputs/${programId}`,
-      {
-        token,
-        form,
-      },
-    );
-    groups.set(name, input_group_id);
-    return input_group_id;
+    const groupId = await uploadInputs(hub, token, programId, name, body);
+    groups.set(name, groupId);
+    return groupId;
   };
   const proofOf = (groupId: string) =>
     hub.json<TaskProof>('GET', `/program/${programId}/results/${groupId}/proof`, { token });

@@ -33,7 +33,7 @@ describe('two hub processes on one PostgreSQL server', () => {
     const programId = await uploadProgram(b, org.token, 'shared');
     const groupIds: string[] = [];
     for (let i = 0; i < 20; i++)
-      groupIds.push(await uploadInputs(i % 2 === 0 ? a : b, org.token, programId, `g${i}`, 'AAAABw==\n'));
+      groupIds.push(await uploadInputs(i % 2 === 0 ? a : b, org.token, programId, `g${i}.csv`, 'AAAABw==\n'));
 
     const attempts = await Promise.allSettled(
       Array.from({ length: 50 }, (_, i) => reserve(i % 2 === 0 ? a : b, programId)),

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HubClient, WorkerClient } from '@proofgrid/client';
 import { keyPairFromSeed, parseInputCsv } from '@proofgrid/core';
 import { EXAMPLES, isPrime, uploadExample } from './support/examples.ts';
-import { signUp } from './support/hubApi.ts';
+import { signUp, uploadInputs } from './support/hubApi.ts';
 import { type HubProcess, runCli, startHubProcess } from './support/hubProcess.ts';
 
 const CLI = new URL('../bin/proofgrid.js', import.meta.url).pathname;
@@ -49,15 +49,8 @@ describe('workers run a replicated job end to end (real processes)', () => {
     const groups = new Map<string, number[]>();
     for (const file of (await readdir(inputs)).sort()) {
       const csv = await readFile(join(inputs, file));
-      const form = new FormData();
-      form.append('file', new Blob([csv]), file);
-      const { input_group_id } = await hub.json<{ input_group_id: string }>(
-        'POST',
-        `/program/inputs/${programId}`,
-        { token: org.token, form },
-      );
       groups.set(
-        input_group_id,
+        await uploadInputs(hub, org.token, programId, file, csv),
         parseInputCsv(csv).map((value) => new DataView(value.buffer, value.byteOffset).getUint32(0, false)),
       );
     }
@@ -142,13 +135,7 @@ describe('a worker that returns wrong results is outvoted (real hub and worker p
     const hub = new HubClient({ url: hubProcess.url });
     const org = await signUp(hub);
     const programId = await uploadExample(hub, org.token, 'primality', { description: 'liar' });
-    const form = new FormData();
-    form.append('file', new Blob([new TextEncoder().encode('AAAABw==\nAAAACA==\n')]), 'seven-eight.csv');
-    const { input_group_id: groupId } = await hub.json<{ input_group_id: string }>(
-      'POST',
-      `/program/inputs/${programId}`,
-      { token: org.token, form },
-    );
+    const groupId = await uploadInputs(hub, org.token, programId, 'seven-eight.csv', 'AAAABw==\nAAAACA==\n');
 
     // The liar: a worker that leases first and submits a made-up result.
     const liar = new WorkerClient({

@@ -98,7 +98,7 @@ export async function buildHub(options: BuildHubOptions, deps: HubDeps): Promise
     { batchSizeMax: PROOF_BATCH_SIZE_MAX, queuedMax: PROOFS_QUEUED_MAX },
     { ...deps, programs },
   );
-  await app.register(proofRoutes, { deps, proofUploads });
+  await app.register(proofRoutes, { deps, proofUploads, programs });
   await app.register(workerRoutes, { deps });
   await app.register(taskRoutes, { deps });
 

@@ -12,7 +12,7 @@ import {
 import { instrumentModule, WasmSandbox } from '@proofgrid/runtime';
 import type { Governor } from './governor/Governor.ts';
 import type { NoirTasks } from './NoirTasks.ts';
-import { programArchive } from './programArchive.ts';
+import { ProgramArchives } from './programArchive.ts';
 
 export type RunWorkerOptions = {
   dataDir: string;
@@ -60,6 +60,7 @@ export async function runWorker(
   events: WorkerEvents = {},
 ): Promise<{ tasks: number }> {
   const modules = new Map<string, Uint8Array>();
+  const archives = new ProgramArchives({ client, dataDir: options.dataDir });
   let tasks = 0;
   let claimed = 0;
   const claim = () => {
@@ -72,6 +73,10 @@ export async function runWorker(
     const sandbox = new WasmSandbox();
     governor.add(sandbox);
     let waitMs = options.idleWaitMsMin;
+    const backOff = async () => {
+      await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+      waitMs = Math.min(waitMs * 2, options.idleWaitMsMax);
+    };
     try {
       while (!signal.aborted) {
         await governor.whenRunnable(signal);
@@ -87,15 +92,14 @@ export async function runWorker(
         }
         if (lease === null) {
           claimed -= 1;
-          await sleep(waitMs, undefined, { signal }).catch(() => undefined);
-          waitMs = Math.min(waitMs * 2, options.idleWaitMsMax);
+          await backOff();
           continue;
         }
         waitMs = options.idleWaitMsMin;
         events.onLease?.(lease);
         const startedMs = performance.now();
         try {
-          const archive = await programArchive(lease, { client, dataDir: options.dataDir });
+          const archive = await archives.get(lease);
           const done =
             lease.runtime === 'noir'
               ? await proveTask({ client, governor, lease, archive, signal, noir: options.noir })
@@ -117,8 +121,7 @@ export async function runWorker(
           // unreadable), not the worker: report it, give the lease back if it can be, and go on.
           events.onError?.(error, `running task ${lease.input_group_id}`);
           await client.giveBack(lease.replica_id).catch(() => undefined);
-          await sleep(waitMs, undefined, { signal }).catch(() => undefined);
-          waitMs = Math.min(waitMs * 2, options.idleWaitMsMax);
+          await backOff();
         } finally {
           events.onLeaseEnd?.(lease);
         }

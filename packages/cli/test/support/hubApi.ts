@@ -25,10 +25,10 @@ export function programArchive(): Uint8Array {
   return writeTar([{ path: 'program.json', data: new TextEncoder().encode(`{"marker":"${randomUUID()}"}`) }]);
 }
 
-function form(file: { name: string; bytes: Uint8Array }, data: unknown): FormData {
+function form(file: { name: string; bytes: Uint8Array }, data?: unknown): FormData {
   const body = new FormData();
   body.append('file', new Blob([new Uint8Array(file.bytes)]), file.name);
-  body.append('data', JSON.stringify(data));
+  if (data !== undefined) body.append('data', JSON.stringify(data));
   return body;
 }
 
@@ -48,16 +48,18 @@ export async function uploadProgram(
   return data.program_id;
 }
 
+/** Uploads one input file (a CSV, or for a Noir program a Prover.toml) as a group named after the file. */
 export async function uploadInputs(
   hub: HubClient,
   token: string,
   programId: string,
-  name: string,
-  csv: string,
+  fileName: string,
+  body: string | Uint8Array,
 ): Promise<string> {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
   const data = await hub.json<{ input_group_id: string }>('POST', `/program/inputs/${programId}`, {
     token,
-    form: form({ name: `${name}.csv`, bytes: new TextEncoder().encode(csv) }, { name }),
+    form: form({ name: fileName, bytes }),
   });
   return data.input_group_id;
 }

@@ -15,7 +15,7 @@ import {
 } from '@proofgrid/runtime';
 
 /** A Noir program's compiled circuit and key, computed once on upload and kept with the program. */
-export type CompiledCircuit = { circuit: NoirCircuit & { gates: number }; verificationKey: Uint8Array };
+export type CompiledCircuit = { circuit: NoirCircuit; verificationKey: Uint8Array };
 
 /**
  * Checks a program archive on upload. It must be a safe tar with at least one file.
@@ -40,9 +40,9 @@ export async function validateProgramArchive(
   const manifest = manifestEntry === undefined ? noirDefaults() : parseManifest(manifestEntry.data);
   if (manifest.runtime === 'noir') {
     const circuit = await compileNoir(entries);
-    const { gates } = await noir.checkSize(circuit.bytecode);
+    // Computing the key refuses a circuit the CRS cannot serve (CIRCUIT_TOO_LARGE).
     const verificationKey = await noir.verificationKey(circuit.bytecode);
-    return { manifest, compiled: { circuit: { ...circuit, gates }, verificationKey } };
+    return { manifest, compiled: { circuit, verificationKey } };
   }
   const module = entries.find((entry) => entry.path === manifest.entry);
   if (module === undefined)

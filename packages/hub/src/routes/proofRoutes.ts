@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { isUuid, PROOF_SIZE_BYTES_MAX } from '@proofgrid/core';
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { HubDeps } from '../deps.ts';
 import { fileResponses, jsonResponses, success } from '../http/envelope.ts';
 import { compileDataParser } from '../http/parseData.ts';
@@ -10,6 +10,7 @@ import { requireOrganization, TOKEN_SECURITY } from '../http/requireOrganization
 import { InputGroupPageSchema, PageQuery, ProgramGroupParams, ProgramIdParams } from '../schemas/common.ts';
 import { listInputGroups } from '../services/inputGroups.ts';
 import { judgeNoirTask, submitAnonymousProof } from '../services/noirProofs.ts';
+import type { ProgramFacts } from '../services/ProgramFacts.ts';
 import { toPage } from '../services/pages.ts';
 import { confirmProof, type ProofUploads, readProof, rejectProof } from '../services/proofs.ts';
 
@@ -25,11 +26,28 @@ const parseProofData = compileDataParser(
 );
 
 /** Seed 004's proof routes: donors upload, organizations download, confirm or reject. */
-export const proofRoutes: FastifyPluginAsync<{ deps: HubDeps; proofUploads: ProofUploads }> = async (
-  fastify,
-  { deps, proofUploads },
-) => {
+export const proofRoutes: FastifyPluginAsync<{
+  deps: HubDeps;
+  proofUploads: ProofUploads;
+  programs: ProgramFacts;
+}> = async (fastify, { deps, proofUploads, programs }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  // Noir programs take proofs without a lease and are judged through their accepted replica.
+  const isNoirProgram = async (programId: string) =>
+    isUuid(programId) && (await programs.get(programId))?.runtime === 'noir';
+  /** The organization confirms or rejects a group's proof (seed 004's DELETE and PATCH). */
+  const judge = async (
+    request: FastifyRequest,
+    params: { program_id: string; input_group_id: string },
+    decision: 'confirm' | 'reject',
+  ): Promise<null> => {
+    const { organizationId } = await requireOrganization(deps, request);
+    const key = { organizationId, programId: params.program_id, inputGroupId: params.input_group_id };
+    if (await isNoirProgram(key.programId)) await judgeNoirTask(deps, { ...key, decision });
+    else if (decision === 'confirm') await confirmProof(deps, key);
+    else await rejectProof(deps, key);
+    return null;
+  };
 
   app.post(
     '/program/proof',
@@ -48,7 +66,7 @@ export const proofRoutes: FastifyPluginAsync<{ deps: HubDeps; proofUploads: Proo
         what: 'proof file',
       });
       const data = parseProofData(upload.data);
-      if (await isNoirProgram(deps, data.program_id)) {
+      if (await isNoirProgram(data.program_id)) {
         // A Noir proof cannot be forged: it is checked, not leased (see submitAnonymousProof).
         await submitAnonymousProof(deps, {
           organizationId: data.organization_id,
@@ -140,17 +158,7 @@ export const proofRoutes: FastifyPluginAsync<{ deps: HubDeps; proofUploads: Proo
         response: jsonResponses(Type.Null()),
       },
     },
-    async (request) => {
-      const { organizationId } = await requireOrganization(deps, request);
-      const key = {
-        organizationId,
-        programId: request.params.program_id,
-        inputGroupId: request.params.input_group_id,
-      };
-      if (await isNoirProgram(deps, key.programId)) await judgeNoirTask(deps, { ...key, decision: 'reject' });
-      else await rejectProof(deps, key);
-      return success(null);
-    },
+    async (request) => success(await judge(request, request.params, 'reject')),
   );
 
   app.delete(
@@ -165,26 +173,6 @@ export const proofRoutes: FastifyPluginAsync<{ deps: HubDeps; proofUploads: Proo
         response: jsonResponses(Type.Null()),
       },
     },
-    async (request) => {
-      const { organizationId } = await requireOrganization(deps, request);
-      const key = {
-        organizationId,
-        programId: request.params.program_id,
-        inputGroupId: request.params.input_group_id,
-      };
-      if (await isNoirProgram(deps, key.programId))
-        await judgeNoirTask(deps, { ...key, decision: 'confirm' });
-      else await confirmProof(deps, key);
-      return success(null);
-    },
+    async (request) => success(await judge(request, request.params, 'confirm')),
   );
 };
-
-async function isNoirProgram(deps: HubDeps, programId: string): Promise<boolean> {
-  if (!isUuid(programId)) return false;
-  const found = await deps.store.query<{ runtime: string | null }>(
-    "SELECT manifest->>'runtime' AS runtime FROM program WHERE program_id = $1",
-    [programId],
-  );
-  return found.rows[0]?.runtime === 'noir';
-}

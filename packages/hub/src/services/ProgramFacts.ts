@@ -8,6 +8,8 @@ export type ProgramFact = {
   blob_hash: string;
   /** Programs with a manifest run as replicas on registered workers, not through seed 004's reservations. */
   has_manifest: boolean;
+  /** `wasm` or `noir` for a program with a manifest; null for an opaque one. */
+  runtime: string | null;
 };
 
 /**
@@ -36,7 +38,8 @@ export class ProgramFacts {
       return cached;
     }
     const found = await this.#db.query<ProgramFact>(
-      'SELECT organization_id, input_lock_timeout, blob_hash, manifest IS NOT NULL AS has_manifest FROM program WHERE program_id = $1',
+      `SELECT organization_id, input_lock_timeout, blob_hash, manifest IS NOT NULL AS has_manifest, manifest->>'runtime' AS runtime
+         FROM program WHERE program_id = $1`,
       [programId],
     );
     const fact = found.rows[0];

@@ -83,18 +83,11 @@ export async function submitProof(
     });
     throw new ProofRejectedError({ reason });
   }
-  // The parameters' fields come first (checked above to be the task's); the return value's follow.
-  const parameterFields = circuit.abi.parameters.reduce(
-    (sum, parameter) => sum + fieldCount(parameter.type),
-    0,
-  );
-  const returned = submission.public_inputs.slice(parameterFields);
-  const output = new TextEncoder().encode(JSON.stringify(returnJson(decodeReturn(circuit.abi, returned))));
-  const outputBlob = await deps.blobs.put(output);
-  const proofBlob = await deps.blobs.put(proof);
-  const resultHash = createHash('sha256')
-    .update(encodeCanonical({ output_sha256: outputBlob.hash, proof_sha256: proofSha256 }))
-    .digest('hex');
+  const { output, outputBlob, proofBlob, resultHash } = await storeResult(deps, circuit, {
+    proof,
+    proofSha256,
+    publicInputs: submission.public_inputs,
+  });
   return deps.store.transaction(async (tx) => {
     const locked = await liveReplica(tx, { worker, replicaId, now: now(), lock: true });
     await tx.query(
@@ -198,20 +191,11 @@ export async function submitAnonymousProof(
     inputGroupId,
   });
   if (reason !== null) throw new ProofRejectedError({ reason });
-  const parameterFields = task.circuit.abi.parameters.reduce(
-    (sum, parameter) => sum + fieldCount(parameter.type),
-    0,
-  );
-  const output = new TextEncoder().encode(
-    JSON.stringify(
-      returnJson(decodeReturn(task.circuit.abi, submission.public_inputs.slice(parameterFields))),
-    ),
-  );
-  const outputBlob = await deps.blobs.put(output);
-  const proofBlob = await deps.blobs.put(proof);
-  const resultHash = createHash('sha256')
-    .update(encodeCanonical({ output_sha256: outputBlob.hash, proof_sha256: proofSha256 }))
-    .digest('hex');
+  const { output, outputBlob, proofBlob, resultHash } = await storeResult(deps, task.circuit, {
+    proof,
+    proofSha256,
+    publicInputs: submission.public_inputs,
+  });
   await deps.store.transaction(async (tx) => {
     const open = await tx.query<{ task_state: string }>(
       'SELECT task_state FROM input_group WHERE input_group_id = $1 FOR UPDATE',
@@ -496,8 +480,27 @@ export async function taskProof(
   };
 }
 
-function returnJson(value: ReturnType<typeof decodeReturn>): unknown {
-  return value === null ? null : toJson(value);
+/**
+ * Stores an accepted proof and its result: the return value (the public inputs after the parameters',
+ * checked to be the task's) as JSON. The result hash covers both.
+ */
+async function storeResult(
+  deps: HubDeps,
+  circuit: NoirCircuit,
+  { proof, proofSha256, publicInputs }: { proof: Uint8Array; proofSha256: string; publicInputs: string[] },
+) {
+  const parameterFields = circuit.abi.parameters.reduce(
+    (sum, parameter) => sum + fieldCount(parameter.type),
+    0,
+  );
+  const returned = decodeReturn(circuit.abi, publicInputs.slice(parameterFields));
+  const output = new TextEncoder().encode(JSON.stringify(returned === null ? null : toJson(returned)));
+  const outputBlob = await deps.blobs.put(output);
+  const proofBlob = await deps.blobs.put(proof);
+  const resultHash = createHash('sha256')
+    .update(encodeCanonical({ output_sha256: outputBlob.hash, proof_sha256: proofSha256 }))
+    .digest('hex');
+  return { output, outputBlob, proofBlob, resultHash };
 }
 
 /**
