@@ -39,6 +39,17 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
     groups.set(name, groupId);
     return groupId;
   };
+  /** Uploads the primality-zk project folder (the hub compiles it) under a name; returns its id. */
+  const uploadPrimalityZk = async (name: string) => {
+    const form = new FormData();
+    form.append(
+      'file',
+      new Blob([new Uint8Array(await packFolder(join(EXAMPLES, 'primality-zk')))]),
+      'p.tar',
+    );
+    form.append('data', JSON.stringify({ name, description: '', execution_timeout: 60 }));
+    return (await hub.json<{ program_id: string }>('POST', '/program/upload', { token, form })).program_id;
+  };
   const proofOf = (groupId: string) =>
     hub.json<TaskProof>('GET', `/program/${programId}/results/${groupId}/proof`, { token });
 
@@ -58,17 +69,7 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
   });
 
   it('compiles primality-zk on upload, and a worker proves every task, from CSV rows or Prover.toml', async () => {
-    const form = new FormData();
-    form.append(
-      'file',
-      new Blob([new Uint8Array(await packFolder(join(EXAMPLES, 'primality-zk')))]),
-      'p.tar',
-    );
-    form.append('data', JSON.stringify({ name: 'primality-zk', description: '', execution_timeout: 60 }));
-    ({ program_id: programId } = await hub.json<{ program_id: string }>('POST', '/program/upload', {
-      token,
-      form,
-    }));
+    programId = await uploadPrimalityZk('primality-zk');
     await uploadGroup('prime.csv', `${u32(65521)}\n`);
     await uploadGroup('composite.csv', `${u32(65535)}\n`);
     await uploadGroup('toml.toml', 'number = 97\n');
@@ -255,15 +256,7 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
   });
 
   it('splits execution and proving: an execute-only worker uploads witnesses, a prove-only worker proves them', async () => {
-    const form = new FormData();
-    form.append(
-      'file',
-      new Blob([new Uint8Array(await packFolder(join(EXAMPLES, 'primality-zk')))]),
-      'p.tar',
-    );
-    form.append('data', JSON.stringify({ name: 'primality-split', description: '', execution_timeout: 60 }));
-    const split = await hub.json<{ program_id: string }>('POST', '/program/upload', { token, form });
-    programId = split.program_id;
+    programId = await uploadPrimalityZk('primality-split');
     for (const n of [2, 91, 65519]) await uploadGroup(`split-${n}.csv`, `${u32(n)}\n`);
 
     // Executing needs no CRS: this worker has none.
