@@ -329,6 +329,7 @@ function runHubStart(rest: string[], io: CommandIo): Promise<number> {
     'database-url': 'string',
     'log-level': 'string',
     'crs-path': 'string',
+    'blob-grace-seconds': 'string',
   });
   const logLevel = flags['log-level'] ?? io.env.PROOFGRID_LOG_LEVEL ?? 'warn';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
@@ -350,6 +351,13 @@ function runHubStart(rest: string[], io: CommandIo): Promise<number> {
       databaseUrl,
       logLevel,
       crsPath: resolveCrsPath(flags['crs-path'], io.env),
+      blobGraceSeconds:
+        integer(
+          flags['blob-grace-seconds'] ?? io.env.PROOFGRID_BLOB_GRACE_SECONDS,
+          '--blob-grace-seconds',
+          0,
+          30 * 24 * 3600,
+        ) ?? 600,
     },
     io,
   );

@@ -1,6 +1,7 @@
 export { AssertionError, assert } from './assert.ts';
 export { decodeBase64, encodeBase64 } from './encoding/base64.ts';
 export { CANONICAL_DEPTH_MAX, type CanonicalValue, encodeCanonical } from './encoding/encodeCanonical.ts';
+export { ERROR_ACTIONS, type ErrorAction } from './errors/actions.ts';
 export { isProofGridError, ProofGridError, type ProofGridErrorParameters } from './errors/base.ts';
 export { ERROR_CODES, type ErrorCode } from './errors/codes.ts';
 export {
@@ -16,6 +17,15 @@ export {
 export { isUuid } from './ids/isUuid.ts';
 export { encodeInputCsv } from './inputs/encodeInputCsv.ts';
 export { parseInputCsv } from './inputs/parseInputCsv.ts';
+export {
+  EVIDENCE_REASONS,
+  type EvidenceReason,
+  JUDGEMENT_CODES,
+  JUDGEMENT_WEIGHT,
+  type JudgementCode,
+  judgementCodesWeighing,
+  type Reputation,
+} from './judgements/judgements.ts';
 export {
   DESCRIPTION_LENGTH_MAX,
   FUEL_PER_TASK_MAX,
@@ -36,6 +46,8 @@ export {
   PASSWORD_LENGTH_MIN,
   PROGRAM_SIZE_BYTES_MAX,
   PROOF_SIZE_BYTES_MAX,
+  PUBLIC_INPUTS_MAX,
+  REPLICAS_PER_LEASE_MAX,
   TABLE_ELEMENTS_MAX,
   TAR_ENTRIES_MAX,
   TAR_PATH_BYTES_MAX,
@@ -43,6 +55,7 @@ export {
   USERNAME_LENGTH_MAX,
   USERNAME_LENGTH_MIN,
   WITNESS_SIZE_BYTES_MAX,
+  WITNESS_UNZIPPED_BYTES_MAX,
   ZK_PROOF_SIZE_BYTES_MAX,
 } from './limits.ts';
 export {
@@ -56,6 +69,17 @@ export {
 export { type KeyPair, keyPairFromSeed, signCanonical, verifyCanonical } from './signatures/signatures.ts';
 export { type ReadTarParameters, readTar, type TarEntry } from './tar/readTar.ts';
 export { type TarFile, writeTar } from './tar/writeTar.ts';
+export {
+  isTaskDone,
+  isTaskOpen,
+  TASK_EVENTS,
+  TASK_STATES,
+  type TaskEvent,
+  type TaskRefusal,
+  type TaskState,
+  type TaskTransition,
+  transitionTask,
+} from './tasks/transitionTask.ts';
 export type { Clock } from './time/Clock.ts';
 export { formatNaiveDatetime } from './time/formatNaiveDatetime.ts';
 export {

@@ -59,3 +59,11 @@ export const ZK_PROOF_SIZE_BYTES_MAX = 1024 * 1024;
 
 /** A Noir task's witness (gzipped) an execute-only worker uploads: a 2^15-gate circuit's is far smaller. */
 export const WITNESS_SIZE_BYTES_MAX = 8 * 1024 * 1024;
+/** The same witness inflated: a witness is 32 bytes per field, and a 2^20-gate circuit needs far fewer fields. */
+export const WITNESS_UNZIPPED_BYTES_MAX = 64 * 1024 * 1024;
+
+/** Public inputs of one Noir proof: a program's parameters and return value, in field elements. */
+export const PUBLIC_INPUTS_MAX = 2 * 65_536;
+
+/** Replicas one lease request may take at once (tiny tasks go faster in batches). */
+export const REPLICAS_PER_LEASE_MAX = 32;

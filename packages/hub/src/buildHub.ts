@@ -1,8 +1,8 @@
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { JSON_BODY_SIZE_BYTES_MAX } from '@proofgrid/core';
-import { Type } from '@sinclair/typebox';
+import { ErrorEnvelope, ROUTES } from '@proofgrid/api';
+import { assert, JSON_BODY_SIZE_BYTES_MAX } from '@proofgrid/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { LoginRateLimiter } from './auth/LoginRateLimiter.ts';
 import {
@@ -10,27 +10,29 @@ import {
   LOGIN_ATTEMPTS_PER_USERNAME_MAX,
   LOGIN_LIMITER_KEYS_MAX,
   LOGIN_WINDOW_MS,
-  PROGRAM_FACTS_CACHED_MAX,
   PROOF_BATCH_SIZE_MAX,
   PROOFS_QUEUED_MAX,
   RESERVATION_BATCH_SIZE_MAX,
   RESERVATIONS_QUEUED_MAX,
 } from './constants.ts';
+import { createContext } from './context.ts';
 import type { HubDeps } from './deps.ts';
-import { ErrorEnvelope, jsonResponses, success } from './http/envelope.ts';
+import { DonorProofs } from './donors/DonorProofs.ts';
+import { Reservations } from './donors/Reservations.ts';
 import { installErrorHandling } from './http/installErrorHandling.ts';
+import { registerRoutes } from './http/registerRoutes.ts';
+import { rejectHostileInput } from './http/rejectHostileInput.ts';
 import { accountRoutes } from './routes/accountRoutes.ts';
+import { donorRoutes } from './routes/donorRoutes.ts';
+import { HUB_VERSION, hubRoutes } from './routes/hubRoutes.ts';
 import { inputRoutes } from './routes/inputRoutes.ts';
 import { programRoutes } from './routes/programRoutes.ts';
 import { proofRoutes } from './routes/proofRoutes.ts';
 import { taskRoutes } from './routes/taskRoutes.ts';
 import { workerRoutes } from './routes/workerRoutes.ts';
-import { Reservations } from './services/leases.ts';
-import { ProgramFacts } from './services/ProgramFacts.ts';
-import { ProofUploads } from './services/proofs.ts';
 import { loadProgramTemplates } from './template/loadProgramTemplate.ts';
 
-export const HUB_VERSION = '0.1.0';
+export { HUB_VERSION };
 
 export type BuildHubOptions = {
   /** Fastify's logger setting: `false` in tests, a pino level or options for a running hub. */
@@ -41,7 +43,8 @@ export type BuildHubOptions = {
 
 /**
  * Builds the hub's HTTP application on the given dependencies, ready for `inject()` in tests or `listen()`
- * in the CLI; it opens no port and starts no timer itself.
+ * in the CLI; it opens no port and starts no timer itself. Every route of the contract (`@proofgrid/api`)
+ * is registered in the authentication scope it declares, and a route left without a handler is a bug.
  *
  * @example
  * const app = await buildHub({ logger: false }, deps);
@@ -57,6 +60,7 @@ export async function buildHub(options: BuildHubOptions, deps: HubDeps): Promise
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandling(app);
+  rejectHostileInput(app);
   app.addSchema(ErrorEnvelope);
   await app.register(swagger, {
     openapi: {
@@ -76,6 +80,7 @@ export async function buildHub(options: BuildHubOptions, deps: HubDeps): Promise
   });
   await app.register(multipart, { limits: { files: 1, parts: 8 } });
 
+  const ctx = createContext(deps);
   const loginLimiter = new LoginRateLimiter(
     {
       attemptsPerUsernameMax: options.loginAttemptsPerUsernameMax ?? LOGIN_ATTEMPTS_PER_USERNAME_MAX,
@@ -85,39 +90,28 @@ export async function buildHub(options: BuildHubOptions, deps: HubDeps): Promise
     },
     { clock: deps.clock },
   );
-  await app.register(accountRoutes, { deps, loginLimiter });
-  await app.register(programRoutes, { deps, templates: await loadProgramTemplates() });
-  // Facts of programs never change after upload; the hot paths share one cache of them.
-  const programs = new ProgramFacts({ entriesMax: PROGRAM_FACTS_CACHED_MAX }, { db: deps.store });
   const reservations = new Reservations(
     { batchSizeMax: RESERVATION_BATCH_SIZE_MAX, queuedMax: RESERVATIONS_QUEUED_MAX },
-    { ...deps, programs },
+    { ctx },
   );
-  await app.register(inputRoutes, { deps, reservations });
-  const proofUploads = new ProofUploads(
+  const donorProofs = new DonorProofs(
     { batchSizeMax: PROOF_BATCH_SIZE_MAX, queuedMax: PROOFS_QUEUED_MAX },
-    { ...deps, programs },
+    { ctx },
   );
-  await app.register(proofRoutes, { deps, proofUploads, programs });
-  await app.register(workerRoutes, { deps });
-  await app.register(taskRoutes, { deps });
-
-  app.get(
-    '/health',
-    {
-      schema: {
-        tags: ['hub'],
-        summary: 'Liveness and database reachability',
-        response: jsonResponses(
-          Type.Object({ healthy: Type.Boolean(), database: Type.String(), version: Type.String() }),
-        ),
-      },
-    },
-    async () => {
-      await deps.store.query('SELECT 1');
-      return success({ healthy: true, database: deps.store.driver, version: HUB_VERSION });
-    },
-  );
+  const entries = [
+    ...accountRoutes(ctx, { loginLimiter }),
+    ...programRoutes(ctx, { templates: await loadProgramTemplates() }),
+    ...inputRoutes(ctx),
+    ...donorRoutes(ctx, { reservations, donorProofs }),
+    ...proofRoutes(ctx),
+    ...taskRoutes(ctx),
+    ...workerRoutes(ctx),
+    ...hubRoutes(ctx),
+  ];
+  const handled = new Set(entries.map((entry) => entry.route));
+  for (const route of ROUTES) assert(handled.has(route), `the contract's route ${route.id} has a handler`);
+  assert(handled.size === entries.length, 'each route has one handler');
+  await registerRoutes(app, ctx, entries);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,15 +1,15 @@
 import type { Clock } from '@proofgrid/core';
-import type { NoirProver } from '@proofgrid/runtime';
 import type { BlobStore } from './blobs/BlobStore.ts';
+import type { RuntimeRegistry } from './runtimes/RuntimeRegistry.ts';
 import type { HubSecrets } from './secrets/loadHubSecrets.ts';
 import type { Store } from './store/Store.ts';
 
-/** What every hub service works with; built once by `buildHub` and passed down, never imported. */
+/** What every hub use case works with; built once (`openHubDeps`, or a test) and passed down, never imported. */
 export type HubDeps = {
   store: Store;
   blobs: BlobStore;
   clock: Clock;
   secrets: HubSecrets;
-  /** Compiles Noir programs' keys and verifies their proofs; its `bb` process starts on first use. */
-  noir: NoirProver;
+  /** The runtimes this hub serves (wasm, noir, seed 004's opaque programs). */
+  runtimes: RuntimeRegistry;
 };

@@ -1,11 +1,15 @@
 export { LocalBlobStore } from './blobs/LocalBlobStore.ts';
+export { sweepBlobGarbage } from './blobs/sweepBlobGarbage.ts';
 export { type BuildHubOptions, buildHub, HUB_VERSION } from './buildHub.ts';
+export { BLOB_GARBAGE_GRACE_MS } from './constants.ts';
 export type { HubDeps } from './deps.ts';
 export { ERROR_STATUS } from './http/errorStatus.ts';
 export { type OpenHubDepsOptions, openHubDeps, systemClock } from './openHubDeps.ts';
+export { createRuntimes } from './runtimes/createRuntimes.ts';
 export { loadHubSecrets } from './secrets/loadHubSecrets.ts';
 export { migrate } from './store/migrate.ts';
 export { openPgliteStore } from './store/openPgliteStore.ts';
 export { openPostgresStore } from './store/openPostgresStore.ts';
 export type { Queryable, Store } from './store/Store.ts';
+export { sweepLapsedLeases } from './tasks/sweepLapsedLeases.ts';
 export { programTemplateFiles, type TemplateRuntime } from './template/loadProgramTemplate.ts';

@@ -1,44 +1,46 @@
 import { join } from 'node:path';
 import type { Clock } from '@proofgrid/core';
-import { NoirProver } from '@proofgrid/runtime';
 import { CachedBlobStore } from './blobs/CachedBlobStore.ts';
 import { LocalBlobStore } from './blobs/LocalBlobStore.ts';
+import { sweepBlobGarbage } from './blobs/sweepBlobGarbage.ts';
 import {
   BLOB_CACHE_BYTES_MAX,
-  BLOB_GARBAGE_SWEEP_INTERVAL_MS,
+  BLOB_GARBAGE_SWEEP_INTERVAL_MS_MAX,
+  BLOB_GARBAGE_SWEEP_INTERVAL_MS_MIN,
+  LAPSE_SWEEP_INTERVAL_MS,
   POSTGRES_CONNECTIONS_MAX,
   STATISTICS_CHECK_INTERVAL_MS,
 } from './constants.ts';
 import { acquireDataDirLock } from './dataDir/acquireDataDirLock.ts';
 import type { HubDeps } from './deps.ts';
+import { createRuntimes } from './runtimes/createRuntimes.ts';
 import { loadHubSecrets } from './secrets/loadHubSecrets.ts';
-import { sweepBlobGarbage } from './services/blobGarbage.ts';
 import { analyzeStaleTables } from './store/analyzeStaleTables.ts';
 import { migrate } from './store/migrate.ts';
 import { openPgliteStore } from './store/openPgliteStore.ts';
 import { openPostgresStore } from './store/openPostgresStore.ts';
 import type { Store } from './store/Store.ts';
-
-/** Verifying a proof is milliseconds of work; the hub's request handling needs the other cores. */
-const NOIR_VERIFIER_THREADS = 1;
+import { sweepLapsedLeases } from './tasks/sweepLapsedLeases.ts';
 
 export type OpenHubDepsOptions = {
   /** Holds the blobs and, without `databaseUrl`, the PGlite database (locked to this process). */
   dataDir: string;
   /** A PostgreSQL server (`postgres://...`); without it the database is embedded PGlite in `dataDir/db`. */
   databaseUrl?: string | undefined;
-  /** Where background failures (idle database connections, garbage sweeps) are reported. */
+  /** Where background failures (idle database connections, sweeps) are reported. */
   onBackgroundError: (error: unknown) => void;
   /** The CRS directory for Noir programs (Aztec Ignition points: bn254_g1.dat, bn254_g2.dat). */
   crsPath: string;
+  /** How long a released blob is kept before the sweep deletes it (`--blob-grace-seconds`). */
+  blobGraceMs: number;
 };
 
 export const systemClock: Clock = { nowMs: () => Date.now() };
 
 /**
  * Opens everything a hub runs on: locks the data directory, opens the database and applies migrations,
- * loads (or creates) the secrets, opens the blob store and starts the blob garbage sweep. `close()` undoes
- * all of it in reverse order.
+ * loads (or creates) the secrets, opens the blob store and the runtimes, and starts the background
+ * sweeps (released blobs, lapsed leases). `close()` undoes all of it in reverse order.
  */
 export async function openHubDeps(
   options: OpenHubDepsOptions,
@@ -63,27 +65,29 @@ export async function openHubDeps(
       { bytesMax: BLOB_CACHE_BYTES_MAX },
       { inner: await LocalBlobStore.open(join(options.dataDir, 'blobs')) },
     );
-    const noir = new NoirProver({ crsPath: options.crsPath, threads: NOIR_VERIFIER_THREADS });
-    const deps: HubDeps = { store, blobs, clock: systemClock, secrets, noir };
-    const sweep = () => sweepBlobGarbage(deps).catch(options.onBackgroundError);
-    const timers = [setInterval(sweep, BLOB_GARBAGE_SWEEP_INTERVAL_MS)];
+    const runtimes = createRuntimes({ crsPath: options.crsPath });
+    const deps: HubDeps = { store, blobs, clock: systemClock, secrets, runtimes };
+    const timers = [
+      every(
+        Math.min(
+          BLOB_GARBAGE_SWEEP_INTERVAL_MS_MAX,
+          Math.max(BLOB_GARBAGE_SWEEP_INTERVAL_MS_MIN, options.blobGraceMs / 2),
+        ),
+        () => sweepBlobGarbage(deps, { graceMs: options.blobGraceMs }),
+      ),
+      every(LAPSE_SWEEP_INTERVAL_MS, () => sweepLapsedLeases(deps)),
+    ];
     if (store.driver === 'pglite') {
       const openedPglite = store;
       await analyzeStaleTables(openedPglite);
-      timers.push(
-        setInterval(
-          () => analyzeStaleTables(openedPglite).catch(options.onBackgroundError),
-          STATISTICS_CHECK_INTERVAL_MS,
-        ),
-      );
+      timers.push(every(STATISTICS_CHECK_INTERVAL_MS, () => analyzeStaleTables(openedPglite)));
     }
-    for (const timer of timers) timer.unref();
     const openedStore = store;
     return {
       deps,
       close: async () => {
         for (const timer of timers) clearInterval(timer);
-        await noir.close();
+        await runtimes.close();
         await openedStore.close();
         releaseLock();
       },
@@ -92,5 +96,21 @@ export async function openHubDeps(
     await store?.close().catch(() => undefined);
     releaseLock();
     throw error;
+  }
+
+  /** A background job every `intervalMs`, never two at once, its failures reported, not thrown. */
+  function every(intervalMs: number, job: () => Promise<unknown>): NodeJS.Timeout {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      job()
+        .catch(options.onBackgroundError)
+        .finally(() => {
+          running = false;
+        });
+    }, intervalMs);
+    timer.unref();
+    return timer;
   }
 }

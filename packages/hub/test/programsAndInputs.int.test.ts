@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { INPUT_CSV_SIZE_BYTES_MAX, PROGRAM_SIZE_BYTES_MAX, readTar, writeTar } from '@proofgrid/core';
 import { BlobMissingError } from '../src/blobs/BlobStore.ts';
-import { sweepBlobGarbage } from '../src/services/blobGarbage.ts';
+import { sweepBlobGarbage } from '../src/blobs/sweepBlobGarbage.ts';
+import { BLOB_GARBAGE_GRACE_MS } from '../src/constants.ts';
 import {
   body,
   csvOf,
@@ -422,11 +423,11 @@ for (const driver of DRIVERS) {
       assert.equal(body(await reserve(hub.app, programId)).error_code, 'PROGRAM_NOT_FOUND');
       // Blobs go after the grace period, once nothing references them.
       const hashes = [archive, proofBytes].map((bytes) => createHash('sha256').update(bytes).digest('hex'));
-      await sweepBlobGarbage(hub.deps);
+      await sweepBlobGarbage(hub.deps, { graceMs: BLOB_GARBAGE_GRACE_MS });
       for (const hash of hashes)
         assert.ok((await hub.blobs.get(hash)).length > 0, 'kept during the grace period');
       hub.clock.advanceMs(11 * 60_000);
-      await sweepBlobGarbage(hub.deps);
+      await sweepBlobGarbage(hub.deps, { graceMs: BLOB_GARBAGE_GRACE_MS });
       for (const hash of hashes) await assert.rejects(hub.blobs.get(hash), BlobMissingError);
     });
   });

@@ -163,7 +163,18 @@ for (const driver of DRIVERS) {
           headers: { token: org.token },
         }),
       ).data;
-      assert.deepEqual(progress, { total: 2, queued: 0, leased: 0, verified: 2, failed: 0 });
+      assert.deepEqual(progress, {
+        total: 2,
+        queued: 0,
+        leased: 0,
+        proven: 0,
+        verified: 2,
+        failed: 0,
+        cancelled: 0,
+        done: true,
+        workers_connected: 3,
+        waiting_reason: null,
+      });
       assert.deepEqual((await a.me()).reputation, {
         consecutive_valid: 2,
         results_valid: 2,

@@ -83,7 +83,12 @@ for (const driver of DRIVERS) {
       const record = body(me).data as { name: string; organization_id: string; reputation: unknown };
       assert.equal(record.name, 'renamed');
       assert.equal(record.organization_id, org.organizationId);
-      assert.deepEqual(record.reputation, { consecutive_valid: 0, results_valid: 0, results_invalid: 0 });
+      assert.deepEqual(record.reputation, {
+        consecutive_valid: 0,
+        results_valid: 0,
+        results_invalid: 0,
+        leases_lapsed: 0,
+      });
     });
 
     it('refuses a registration signed by another key, or with a stale timestamp', async () => {

@@ -5,10 +5,19 @@ export {
   NoirExecutionError,
   NoirInputError,
   NoirProgramError,
+  NoirVerifierUnavailableError,
   ProofRejectedError,
 } from './noir/errors.ts';
 export { executeNoir } from './noir/executeNoir.ts';
-export { type NoirProof, NoirProver, type NoirProverOptions } from './noir/NoirProver.ts';
+export { IsolatedNoir, type IsolatedNoirOptions } from './noir/IsolatedNoir.ts';
+export {
+  inflateWitness,
+  NOIR_PROOF_FIELDS,
+  NOIR_PROOF_SIZE_BYTES,
+  type NoirProof,
+  NoirProver,
+  type NoirProverOptions,
+} from './noir/NoirProver.ts';
 export {
   type Abi,
   type AbiType,
@@ -34,7 +43,12 @@ export {
   WallTimeExceededError,
   WasmTrapError,
 } from './wasm/errors.ts';
-export { type ExecuteWasmParameters, type ExecuteWasmResult, executeWasm } from './wasm/executeWasm.ts';
+export {
+  type ExecuteWasmParameters,
+  type ExecuteWasmResult,
+  executeWasm,
+  type WasmFailure,
+} from './wasm/executeWasm.ts';
 export {
   DEPTH_GLOBAL,
   FUEL_GLOBAL,

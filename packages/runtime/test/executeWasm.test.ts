@@ -55,22 +55,26 @@ describe('executeWasm', () => {
   it('stops at exactly the same point when fuel runs out: the fuel it needs passes, one less does not', () => {
     const needed = run('sum', { input: [u32(500)] }).fuelUsed;
     assert.equal(run('sum', { input: [u32(500)], fuelMax: needed }).fuelUsed, needed);
-    assert.throws(() => run('sum', { input: [u32(500)], fuelMax: needed - 1 }), { code: 'FUEL_EXHAUSTED' });
-    assert.throws(() => run('spin', { fuelMax: 10_000 }), /used all of its fuel \(10000\)/);
+    const short = run('sum', { input: [u32(500)], fuelMax: needed - 1 });
+    assert.equal(short.failure?.code, 'FUEL_EXHAUSTED');
+    assert.equal(short.fuelUsed, needed - 1, 'a run out of fuel used all of it');
+    const spin = run('spin', { fuelMax: 10_000 });
+    assert.match(spin.failure?.message ?? '', /used all of its fuel \(10000\)/);
+    assert.deepEqual(run('spin', { fuelMax: 10_000 }), spin, 'and fails the same way every time');
   });
 
   it('stops a guest that grows its memory past the limit with MEMORY_EXHAUSTED', () => {
-    assert.throws(
-      () => run('hog'),
-      (error: Error & { code?: string }) =>
-        error.code === 'MEMORY_EXHAUSTED' && /beyond 4 pages/.test(error.message),
-    );
+    const { failure, exitCode } = run('hog');
+    assert.equal(failure?.code, 'MEMORY_EXHAUSTED');
+    assert.match(failure?.message ?? '', /beyond 4 pages/);
+    assert.equal(exitCode, 0);
   });
 
   it('refuses output past its limit with OUTPUT_TOO_LARGE, and bounds the log silently', () => {
-    assert.throws(() => run('echo', { input: [new Uint8Array(100)], outputBytesMax: 50 }), {
-      code: 'OUTPUT_TOO_LARGE',
-    });
+    assert.equal(
+      run('echo', { input: [new Uint8Array(100)], outputBytesMax: 50 }).failure?.code,
+      'OUTPUT_TOO_LARGE',
+    );
     const exited = run('exits', { logBytesMax: 4 });
     assert.equal(exited.exitCode, 3);
     assert.equal(exited.log, 'care');
@@ -93,7 +97,7 @@ describe('executeWasm', () => {
     const result = executeWasm({ ...base, fuelMax: 1e6 });
     assert.deepEqual([...result.output], [42]);
     assert.ok(result.fuelUsed > 100, 'the start function was charged');
-    assert.throws(() => executeWasm({ ...base, fuelMax: 50 }), { code: 'FUEL_EXHAUSTED' });
+    assert.equal(executeWasm({ ...base, fuelMax: 50 }).failure?.code, 'FUEL_EXHAUSTED');
   });
 
   it('charges host work to fuel and bounds it: too many I/O vectors, huge random draws, bad pointers', () => {
@@ -114,7 +118,7 @@ describe('executeWasm', () => {
     const result = executeWasm({ ...base, fuelMax: 1e6 });
     assert.deepEqual([...result.output], [28, 21], 'EINVAL for too many vectors, EFAULT outside memory');
     assert.ok(result.fuelUsed > 60_000, 'the 60,000 random bytes were charged');
-    assert.throws(() => executeWasm({ ...base, fuelMax: 30_000 }), { code: 'FUEL_EXHAUSTED' });
+    assert.equal(executeWasm({ ...base, fuelMax: 30_000 }).failure?.code, 'FUEL_EXHAUSTED');
   });
 
   it('writes one canonical NaN whatever the CPU produced: stores, reinterprets and copysign agree everywhere', () => {
@@ -144,12 +148,11 @@ describe('executeWasm', () => {
     assert.equal(view.getFloat64(12, true), 1, 'copysign takes the canonical (positive) sign');
   });
 
-  it('reports a trap with WASM_TRAP', () => {
-    assert.throws(
-      () => run('divides'),
-      (error: Error & { code?: string }) =>
-        error.code === 'WASM_TRAP' && /divide by zero/.test(error.message),
-    );
+  it('reports a trap as a WASM_TRAP failure, with the fuel used until then', () => {
+    const { failure, fuelUsed } = run('divides');
+    assert.equal(failure?.code, 'WASM_TRAP');
+    assert.match(failure?.message ?? '', /divide by zero/);
+    assert.ok(fuelUsed > 0 && fuelUsed < 1_000_000);
   });
 
   it('seeds randomness with the task id and reads a fixed clock', () => {

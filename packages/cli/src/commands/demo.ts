@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { HubApiError, HubClient, WorkerClient } from '@proofgrid/client';
 import { encodeBase64 } from '@proofgrid/core';
-import { buildHub, openHubDeps } from '@proofgrid/hub';
+import { BLOB_GARBAGE_GRACE_MS, buildHub, openHubDeps } from '@proofgrid/hub';
 import { Governor, loadIdentity, runWorker } from '@proofgrid/worker';
 import { resolveCrsPath } from '../config/resolveCrsPath.ts';
 import type { CommandIo } from './io.ts';
@@ -29,6 +29,7 @@ export async function demo(options: { port: number; dataDir: string }, io: Comma
     dataDir: join(dataDir, 'hub'),
     // The demo runs WebAssembly only; a Noir program uploaded to it finds the CRS where bb looks.
     crsPath: resolveCrsPath(undefined, io.env),
+    blobGraceMs: BLOB_GARBAGE_GRACE_MS,
     onBackgroundError: (error) =>
       io.err(`hub background task failed: ${error instanceof Error ? error.message : String(error)}`),
   });

@@ -9,6 +9,8 @@ export type HubStartOptions = {
   logLevel: string;
   /** The CRS directory Noir programs are keyed and verified with. */
   crsPath: string;
+  /** How long a released blob is kept before the garbage sweep deletes it. */
+  blobGraceSeconds: number;
 };
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -26,6 +28,7 @@ export async function hubStart(
     dataDir,
     databaseUrl: options.databaseUrl,
     crsPath: options.crsPath,
+    blobGraceMs: options.blobGraceSeconds * 1000,
     onBackgroundError: (error) =>
       io.err(`hub background task failed: ${error instanceof Error ? error.message : String(error)}`),
   });

@@ -1,3 +1,4 @@
+import type { ErrorAction } from './actions.ts';
 import type { ErrorCode } from './codes.ts';
 
 export type ProofGridErrorParameters = {
@@ -7,6 +8,8 @@ export type ProofGridErrorParameters = {
   details?: string | undefined;
   /** Extra lines shown under the message (values, limits). */
   metaMessages?: string[] | undefined;
+  /** What would fix it, in one word each surface turns into its own instruction (a route, a command). */
+  action?: ErrorAction | undefined;
   cause?: unknown;
 };
 
@@ -20,6 +23,7 @@ export class ProofGridError extends Error {
   readonly shortMessage: string;
   readonly details: string | undefined;
   readonly metaMessages: string[] | undefined;
+  readonly action: ErrorAction | undefined;
 
   constructor(code: ErrorCode, parameters: ProofGridErrorParameters) {
     const lines = [parameters.shortMessage];
@@ -30,6 +34,7 @@ export class ProofGridError extends Error {
     this.shortMessage = parameters.shortMessage;
     this.details = parameters.details;
     this.metaMessages = parameters.metaMessages;
+    this.action = parameters.action;
   }
 }
 

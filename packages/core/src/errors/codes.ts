@@ -44,6 +44,11 @@ export const ERROR_CODES = [
   'INVALID_NOIR_INPUT',
   'NOIR_EXECUTION_FAILED',
   'PROOF_REJECTED',
+  // Tasks and their evidence.
+  'SUBMISSION_REJECTED',
+  'VERIFIER_UNAVAILABLE',
+  'STORAGE_UNAVAILABLE',
+  'TASK_STATE_CONFLICT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

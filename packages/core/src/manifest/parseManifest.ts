@@ -8,7 +8,9 @@ export type VerificationPolicy =
   /** The first result is accepted (trusted private pools). */
   | { policy: 'none' }
   /** One replica, accepted only with a zero-knowledge proof that verifies (runtime `noir`). */
-  | { policy: 'proof' };
+  | { policy: 'proof' }
+  /** One replica at a time; its organization confirms or rejects the result (seed 004's opaque programs). */
+  | { policy: 'owner' };
 
 /** A program's manifest, `proofgrid.json` at the root of its archive, with every default filled in. */
 export type Manifest = WasmManifest | NoirManifest;

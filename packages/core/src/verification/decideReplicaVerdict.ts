@@ -31,8 +31,9 @@ export function decideReplicaVerdict(
 ): ReplicaVerdict {
   assert(inFlight >= 0 && Number.isInteger(inFlight), 'replicas in flight is a count');
   assert(new Set(results.map((result) => result.workerId)).size === results.length, 'one result per worker');
-  // Under `proof` only results whose proof verified are recorded: the first one decides, as under `none`.
-  if (policy.policy === 'none' || policy.policy === 'proof') {
+  // Under `proof` only results whose proof verified are recorded, and under `owner` the organization judges
+  // what it gets: in both the first result decides, as under `none`.
+  if (policy.policy === 'none' || policy.policy === 'proof' || policy.policy === 'owner') {
     const first = results[0];
     if (first === undefined) return inFlight > 0 ? { decision: 'wait' } : { decision: 'add_replica' };
     return { decision: 'accept', resultHash: first.resultHash, agreeing: [first.workerId], disagreeing: [] };

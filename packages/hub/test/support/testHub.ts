@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '@proofgrid/core';
-import { NoirProver } from '@proofgrid/runtime';
 import type { FastifyInstance } from 'fastify';
 import { TEST_CRS_PATH } from '../../../../test/support/crs.ts';
 import { LocalBlobStore } from '../../src/blobs/LocalBlobStore.ts';
 import { buildHub } from '../../src/buildHub.ts';
 import type { HubDeps } from '../../src/deps.ts';
+import { createRuntimes } from '../../src/runtimes/createRuntimes.ts';
 import { loadHubSecrets } from '../../src/secrets/loadHubSecrets.ts';
 import { type Driver, openTestStore } from './testStores.ts';
 
@@ -41,8 +41,8 @@ export async function openTestHub(
   const blobDir = await mkdtemp(join(tmpdir(), 'proofgrid-blobs-'));
   const blobs = await LocalBlobStore.open(blobDir);
   const clock = new TestClock();
-  const noir = new NoirProver({ crsPath: TEST_CRS_PATH, threads: 1 });
-  const deps: HubDeps = { store, blobs, clock, secrets: await loadHubSecrets(store), noir };
+  const runtimes = createRuntimes({ crsPath: TEST_CRS_PATH });
+  const deps: HubDeps = { store, blobs, clock, secrets: await loadHubSecrets(store), runtimes };
   const app = await buildHub(
     { logger: process.env.PROOFGRID_TEST_LOG ? { level: 'error' } : false, ...options },
     deps,
@@ -55,7 +55,7 @@ export async function openTestHub(
     blobDir,
     close: async () => {
       await app.close();
-      await noir.close();
+      await runtimes.close();
       await store.close();
       await rm(blobDir, { recursive: true, force: true });
     },

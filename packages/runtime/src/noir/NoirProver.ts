@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { BackendType, Barretenberg } from '@aztec/bb.js';
-import { CircuitTooLargeError, ProofRejectedError } from './errors.ts';
+import { WITNESS_UNZIPPED_BYTES_MAX } from '@proofgrid/core';
+import { CircuitTooLargeError, NoirVerifierUnavailableError } from './errors.ts';
 
 /** Proofs are UltraHonk with zero knowledge and Poseidon2 transcripts (bb.js's default target). */
 const SETTINGS = {
@@ -12,6 +13,14 @@ const SETTINGS = {
 } as const;
 const FIELD_BYTES = 32;
 const G1_POINT_BYTES = 64;
+/**
+ * Fields of every UltraHonk zero-knowledge proof bb.js 5.0.0 makes, whatever the circuit: proofs are padded
+ * to a constant size. A proof of another size is malformed, not something to ask `bb` about; so when `bb`
+ * fails on a proof of the right shape, the verifier failed, not the proof.
+ */
+export const NOIR_PROOF_FIELDS = 458;
+export const NOIR_PROOF_SIZE_BYTES = NOIR_PROOF_FIELDS * FIELD_BYTES;
+const FIELD_HEX = /^0x[0-9a-fA-F]{64}$/;
 
 export type NoirProverOptions = {
   /** The directory holding `bn254_g1.dat` and `bn254_g2.dat` (Aztec Ignition points). */
@@ -74,11 +83,14 @@ export class NoirProver {
     return bytes;
   }
 
-  /** Proves a witness (as noir_js's `execute` returns it, gzipped); the key makes proving faster. */
+  /**
+   * Proves a witness (as noir_js's `execute` returns it, gzipped); the key makes proving faster. A witness
+   * that inflates past `WITNESS_UNZIPPED_BYTES_MAX` is refused, not inflated.
+   */
   async prove(bytecode: string, witness: Uint8Array, verificationKey: Uint8Array): Promise<NoirProof> {
     const api = await this.#barretenberg();
     const { proof, publicInputs } = await api.circuitProve({
-      witness: gunzipSync(witness),
+      witness: inflateWitness(witness),
       circuit: { name: 'circuit', bytecode: acirBytes(bytecode), verificationKey },
       settings: SETTINGS,
     });
@@ -89,14 +101,25 @@ export class NoirProver {
     return { proof: flat, publicInputs: publicInputs.map(toHex) };
   }
 
-  /** Whether the proof verifies against the key with exactly these public inputs. */
+  /**
+   * Whether the proof verifies against the key with exactly these public inputs: `false` for evidence that
+   * is wrong (malformed, altered, for other inputs or another circuit).
+   *
+   * @throws {NoirVerifierUnavailableError} when it cannot tell: no CRS here, or `bb` failed on a proof of
+   *   the right shape. Nothing may be rejected for that.
+   */
   async verify(verificationKey: Uint8Array, { proof, publicInputs }: NoirProof): Promise<boolean> {
-    if (proof.length === 0 || proof.length % FIELD_BYTES !== 0)
-      throw new ProofRejectedError({ reason: `a proof is a whole number of ${FIELD_BYTES}-byte fields` });
-    const api = await this.#barretenberg();
+    if (proof.length !== NOIR_PROOF_SIZE_BYTES || !publicInputs.every((field) => FIELD_HEX.test(field)))
+      return false;
+    if (!hasCrs(this.#options.crsPath))
+      throw new NoirVerifierUnavailableError({
+        reason: `there is no CRS at ${this.#options.crsPath} (bn254_g1.dat and bn254_g2.dat)`,
+        fix: 'Point --crs-path (or PROOFGRID_CRS_PATH) at a directory of Aztec Ignition points, then check again.',
+      });
     const fields: Uint8Array[] = [];
     for (let i = 0; i < proof.length; i += FIELD_BYTES) fields.push(proof.subarray(i, i + FIELD_BYTES));
     try {
+      const api = await this.#barretenberg();
       const { verified } = await api.circuitVerify({
         verificationKey,
         publicInputs: publicInputs.map(fromHex),
@@ -104,9 +127,14 @@ export class NoirProver {
         settings: SETTINGS,
       });
       return verified;
-    } catch {
-      // bb refuses malformed proofs (wrong length for the key) with an exception: that is "does not verify".
-      return false;
+    } catch (error) {
+      // The next call starts a fresh `bb`: this one may be gone.
+      await this.close().catch(() => undefined);
+      throw new NoirVerifierUnavailableError({
+        reason: `the verifier (bb) failed: ${error instanceof Error ? error.message : String(error)}`,
+        fix: 'Try again; if it keeps failing, check that bb.js is installed whole and the CRS files are readable.',
+        cause: error,
+      });
     }
   }
 
@@ -122,6 +150,29 @@ export class NoirProver {
     process.env.CRS_PATH = this.#options.crsPath;
     this.#api ??= Barretenberg.new({ threads: this.#options.threads, backend: BackendType.NativeUnixSocket });
     return this.#api;
+  }
+}
+
+/** Inflates a gzipped witness, refusing one that inflates past the limit (a compression bomb). */
+export function inflateWitness(witness: Uint8Array): Uint8Array {
+  try {
+    return new Uint8Array(gunzipSync(witness, { maxOutputLength: WITNESS_UNZIPPED_BYTES_MAX }));
+  } catch (error) {
+    throw new RangeError(
+      `the witness is not gzip of at most ${WITNESS_UNZIPPED_BYTES_MAX} bytes: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/** Whether both CRS files are there: verifying needs the G2 point as well as G1 points. */
+function hasCrs(crsPath: string): boolean {
+  try {
+    return (
+      statSync(`${crsPath}/bn254_g1.dat`).size >= G1_POINT_BYTES &&
+      statSync(`${crsPath}/bn254_g2.dat`).size > 0
+    );
+  } catch {
+    return false;
   }
 }
 
@@ -144,9 +195,5 @@ function toHex(field: Uint8Array): string {
 }
 
 function fromHex(hex: string): Uint8Array {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(hex))
-    throw new ProofRejectedError({
-      reason: `public input ${JSON.stringify(hex.slice(0, 80))} is not a 32-byte hex field`,
-    });
   return new Uint8Array(Buffer.from(hex.slice(2), 'hex'));
 }

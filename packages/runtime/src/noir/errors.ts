@@ -78,3 +78,18 @@ export class ProofRejectedError extends ProofGridError {
     });
   }
 }
+
+/**
+ * A proof that could not be checked: no CRS here, or the verifier (the `bb` process) failed. This says
+ * nothing about the proof, so nothing may be rejected for it.
+ */
+export class NoirVerifierUnavailableError extends ProofGridError {
+  override name = 'NoirVerifierUnavailableError';
+  constructor({ reason, fix, cause }: { reason: string; fix: string; cause?: unknown }) {
+    super('VERIFIER_UNAVAILABLE', {
+      shortMessage: `The proof could not be checked: ${reason}.`,
+      details: fix,
+      cause,
+    });
+  }
+}

@@ -1,4 +1,4 @@
-import { assert } from '@proofgrid/core';
+import { assert, isProofGridError, type ProofGridError } from '@proofgrid/core';
 import { WASI_MODULE } from './allowedImports.ts';
 import { encodeStdin } from './encodeStdin.ts';
 import { FuelExhaustedError, MemoryExhaustedError, StackExhaustedError, WasmTrapError } from './errors.ts';
@@ -24,23 +24,39 @@ export type ExecuteWasmParameters = {
   logBytesMax: number;
 };
 
+/** A run that stopped for a reason that is the same on every machine: replicas agree on it like on an output. */
+export type WasmFailure = {
+  code: 'FUEL_EXHAUSTED' | 'MEMORY_EXHAUSTED' | 'STACK_EXHAUSTED' | 'OUTPUT_TOO_LARGE' | 'WASM_TRAP';
+  message: string;
+};
+
 export type ExecuteWasmResult = {
-  /** Everything the guest wrote to standard output. */
+  /** What the guest wrote to standard output (up to the failure, when it failed). */
   output: Uint8Array;
   /** Metered instructions used: the same on every machine for the same module and input. */
   fuelUsed: number;
-  /** The code given to `proc_exit`, or 0 when `_start` returned. */
+  /** The code given to `proc_exit`, or 0 when `_start` returned (or the run failed). */
   exitCode: number;
   /** Standard error, truncated to `logBytesMax`. */
   log: string;
+  /** Why the run stopped before its end, or null when it ran to its end (whatever its exit code). */
+  failure: WasmFailure | null;
 };
+
+const DETERMINISTIC_FAILURES = new Set<string>([
+  'FUEL_EXHAUSTED',
+  'MEMORY_EXHAUSTED',
+  'STACK_EXHAUSTED',
+  'OUTPUT_TOO_LARGE',
+  'WASM_TRAP',
+]);
 
 /**
  * Runs an instrumented WASI module to completion in this thread. Deterministic: the same module, input and
- * seed give the same output and the same fuel on every machine. It has no wall-clock limit of its own —
- * `runWasmTask` runs it in a worker thread that can be killed.
- *
- * @throws FUEL_EXHAUSTED, MEMORY_EXHAUSTED, OUTPUT_TOO_LARGE, WASM_TRAP
+ * seed give the same output, fuel and failure on every machine. A run that exhausts its fuel, memory or
+ * stack, writes too much or traps is not thrown but returned as its `failure`, with the fuel it used and
+ * what it wrote until then, so that replicas can agree on it. It has no wall-clock limit of its own —
+ * `WasmSandbox` runs it in a process that can be killed.
  */
 export function executeWasm(parameters: ExecuteWasmParameters): ExecuteWasmResult {
   let fuel: WebAssembly.Global | undefined;
@@ -75,21 +91,51 @@ export function executeWasm(parameters: ExecuteWasmParameters): ExecuteWasmResul
   fuel.value = BigInt(parameters.fuelMax);
   const init = instance.exports[INIT_FUNCTION];
   let exitCode = 0;
+  let failure: WasmFailure | null = null;
   try {
     if (typeof init === 'function') init();
     start();
   } catch (error) {
     if (error instanceof ProcExit) exitCode = error.code;
-    else if (error instanceof RangeError)
-      throw new WasmTrapError({ message: 'the call stack is exhausted (too deep recursion)' });
-    else if (!(error instanceof WebAssembly.RuntimeError)) throw error;
-    else if (fuel.value < 0n) throw new FuelExhaustedError({ fuelMax: parameters.fuelMax });
-    else if (grow.value === -1) throw new MemoryExhaustedError({ memoryPagesMax: parameters.memoryPagesMax });
-    else if (depth.value > STACK_BUDGET_BYTES)
-      throw new StackExhaustedError({ stackBudgetBytes: STACK_BUDGET_BYTES });
-    else throw new WasmTrapError({ message: error.message });
+    else {
+      const failed = classifyFailure(error, {
+        fuelLeft: fuel.value as bigint,
+        grown: grow.value as number,
+        depth: depth.value as number,
+        parameters,
+      });
+      failure = { code: failed.code as WasmFailure['code'], message: failed.shortMessage };
+    }
   }
-  const fuelLeft = Number(fuel.value);
-  assert(fuelLeft >= 0 && fuelLeft <= parameters.fuelMax, 'fuel left lies between zero and the limit');
-  return { output: host.output(), fuelUsed: parameters.fuelMax - fuelLeft, exitCode, log: host.log() };
+  // Fuel runs below zero by the charge that exhausted it; the run used all of it.
+  const fuelLeft = Math.max(0, Number(fuel.value));
+  assert(fuelLeft <= parameters.fuelMax, 'fuel left lies between zero and the limit');
+  assert(failure === null || exitCode === 0, 'a failed run did not exit');
+  return {
+    output: host.output(),
+    fuelUsed: parameters.fuelMax - fuelLeft,
+    exitCode,
+    log: host.log(),
+    failure,
+  };
+}
+
+/** The deterministic failure an exception from the guest stands for; anything else is a bug, rethrown. */
+function classifyFailure(
+  error: unknown,
+  {
+    fuelLeft,
+    grown,
+    depth,
+    parameters,
+  }: { fuelLeft: bigint; grown: number; depth: number; parameters: ExecuteWasmParameters },
+): ProofGridError {
+  if (isProofGridError(error) && DETERMINISTIC_FAILURES.has(error.code)) return error;
+  if (error instanceof RangeError)
+    return new WasmTrapError({ message: 'the call stack is exhausted (too deep recursion)' });
+  if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+  if (fuelLeft < 0n) return new FuelExhaustedError({ fuelMax: parameters.fuelMax });
+  if (grown === -1) return new MemoryExhaustedError({ memoryPagesMax: parameters.memoryPagesMax });
+  if (depth > STACK_BUDGET_BYTES) return new StackExhaustedError({ stackBudgetBytes: STACK_BUDGET_BYTES });
+  return new WasmTrapError({ message: error.message });
 }

@@ -1,0 +1,278 @@
+import { randomUUID } from 'node:crypto';
+import { assert, decideReplicaVerdict, isUuid, ProofGridError } from '@proofgrid/core';
+import { type BatchOutcome, MicroBatcher } from '../batching/MicroBatcher.ts';
+import type { HubContext } from '../context.ts';
+import {
+  DonorGroupNotFoundError,
+  LeaseNotActiveError,
+  ProgramNotFoundError,
+  SubmissionRejectedError,
+  ValidationError,
+} from '../errors.ts';
+import type { ProgramFact } from '../runtimes/HubRuntime.ts';
+import { applyCheck, type StoredCheck, storeCheck } from '../tasks/applyCheck.ts';
+import { checkSubmission, loadReplica, whyNotLive } from '../tasks/submitToReplica.ts';
+import { applyTransitions, lockTask, type TaskRow } from '../tasks/taskRecords.ts';
+
+export type DonorProofParameters = {
+  organizationId: string;
+  programId: string;
+  inputGroupId: string;
+  /** The lease the donor got with the group; without it anyone could overwrite anyone's proof. */
+  leaseId: string | undefined;
+  file: Uint8Array;
+};
+
+type LeasedProof = {
+  program: ProgramFact;
+  taskId: string;
+  leaseId: string;
+  stored: StoredCheck;
+  resultHash: string;
+};
+
+/**
+ * Seed 004's `POST /program/proof`. A program its organization verifies takes a donor's proof under the
+ * donor's active lease, once: the task is then proposed to its organization. A program whose results prove
+ * themselves (a Noir proof of the task) takes them from anyone, checked like a worker's. Concurrent leased
+ * uploads are recorded in batches.
+ */
+export class DonorProofs {
+  readonly #ctx: HubContext;
+  readonly #batcher: MicroBatcher<LeasedProof, boolean>;
+
+  constructor(options: { batchSizeMax: number; queuedMax: number }, deps: { ctx: HubContext }) {
+    this.#ctx = deps.ctx;
+    this.#batcher = new MicroBatcher(options, { execute: (records) => this.#recordBatch(records) });
+  }
+
+  /**
+   * @throws LEASE_REQUIRED, VALIDATION_FAILED, PROGRAM_NOT_FOUND, INPUT_GROUP_NOT_FOUND, LEASE_NOT_ACTIVE,
+   *   PROOF_REJECTED, VERIFIER_UNAVAILABLE
+   */
+  async upload(parameters: DonorProofParameters): Promise<void> {
+    for (const [field, value] of Object.entries({
+      organization_id: parameters.organizationId,
+      program_id: parameters.programId,
+      input_group_id: parameters.inputGroupId,
+    }))
+      if (!isUuid(value))
+        throw new ValidationError({
+          message: `data.${field} is not an id: "${value}".`,
+          details: 'Copy the ids from the lease.',
+        });
+    if (parameters.file.length === 0)
+      throw new ValidationError({
+        message: 'The proof file is empty.',
+        details: 'Upload the proof your run produced.',
+      });
+    // The group must belong to the organization the donor names (the program's owner never changes).
+    const program = await this.#ctx.programs.get(parameters.programId);
+    if (program === undefined) throw new ProgramNotFoundError({ programId: parameters.programId });
+    if (program.organizationId !== parameters.organizationId) throw new DonorGroupNotFoundError(parameters);
+    const runtime = this.#ctx.runtimes.get(program.runtime);
+    if (runtime.anonymousResults)
+      return submitAnonymousResult(this.#ctx, {
+        program,
+        taskId: parameters.inputGroupId,
+        file: parameters.file,
+      });
+    if (!runtime.donorReservations)
+      throw new ValidationError({
+        message: `Program ${parameters.programId} runs on registered workers: its results come from them.`,
+        details: 'Run a worker to contribute to it.',
+      });
+    const { leaseId } = parameters;
+    if (leaseId === undefined || leaseId === '')
+      throw new ProofGridError('LEASE_REQUIRED', {
+        shortMessage: 'A proof upload must name the lease it was computed under.',
+        details: 'Add "lease_id" to the data field: it comes with the reservation.',
+        action: 'copy_lease_ids',
+      });
+    if (!isUuid(leaseId))
+      throw new ValidationError({
+        message: `data.lease_id is not an id: "${leaseId}".`,
+        details: 'Copy the ids from the lease.',
+      });
+    const check = await checkSubmission(this.#ctx, {
+      program,
+      replica: {
+        replica_id: leaseId,
+        task_id: parameters.inputGroupId,
+        worker_id: null,
+        step: 'run',
+        handoff_of: null,
+        attempt: 0,
+      },
+      submission: { kind: 'donor_file', bytes: parameters.file },
+      now: new Date(this.#ctx.clock.nowMs()),
+    });
+    if (check.kind !== 'result')
+      throw new SubmissionRejectedError({ code: 'SUBMISSION_REJECTED', reason: 'the file is not a result' });
+    const stored = await storeCheck(this.#ctx, check);
+    const accepted = await this.#batcher.submit({
+      program,
+      taskId: parameters.inputGroupId,
+      leaseId,
+      stored,
+      resultHash: check.result.resultHash,
+    });
+    if (accepted) return;
+    // Why is looked up only on a refusal, off the hot path.
+    const replica = await loadReplica(this.#ctx.store, leaseId);
+    if (replica === undefined || replica.task_id !== parameters.inputGroupId) {
+      const group = await this.#ctx.store.query(
+        'SELECT 1 FROM input_group WHERE input_group_id = $1 AND program_id = $2',
+        [parameters.inputGroupId, parameters.programId],
+      );
+      if (group.rowCount === 0) throw new DonorGroupNotFoundError(parameters);
+      throw new LeaseNotActiveError({
+        leaseId,
+        reason: 'it is not a lease on this group (the id is wrong)',
+        donor: true,
+      });
+    }
+    throw new LeaseNotActiveError({
+      leaseId,
+      reason: whyNotLive(replica, null, new Date(this.#ctx.clock.nowMs())) ?? 'it ended meanwhile',
+      donor: true,
+    });
+  }
+
+  async #recordBatch(records: LeasedProof[]): Promise<BatchOutcome<boolean>[]> {
+    const accepted = new Set<LeasedProof>();
+    // Two uploads for one task go in separate rounds, so each is judged against the row it finds: a
+    // repeated upload under a spent lease must not share the first one's success.
+    let pending = records;
+    while (pending.length > 0) {
+      const round = new Map<string, LeasedProof>();
+      for (const record of pending) if (!round.has(record.taskId)) round.set(record.taskId, record);
+      pending = pending.filter((record) => round.get(record.taskId) !== record);
+      for (const record of await this.#recordRound([...round.values()])) accepted.add(record);
+    }
+    return records.map((record) => ({ ok: true, value: accepted.has(record) }));
+  }
+
+  /** Records one proof per task under its live lease, in one transaction; returns those that took. */
+  async #recordRound(round: LeasedProof[]): Promise<LeasedProof[]> {
+    const now = new Date(this.#ctx.clock.nowMs());
+    return this.#ctx.store.transaction(async (tx) => {
+      const locked = await tx.query<TaskRow>(
+        `SELECT task_id, program_id, runtime, state, attempt, replicas_wanted FROM task
+          WHERE task_id = ANY($1::uuid[]) AND state = 'open' ORDER BY task_id FOR UPDATE`,
+        [round.map((record) => record.taskId)],
+      );
+      const tasks = new Map(locked.rows.map((row) => [row.task_id, row]));
+      const recorded = await tx.query<{ replica_id: string; task_id: string }>(
+        `UPDATE replica r SET state = 'submitted', submitted_at = $1, result_hash = u.result_hash, output_blob_hash = u.blob_hash,
+                evidence_blob_hash = u.blob_hash, output_size = u.size
+           FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[]) AS u(replica_id, task_id, result_hash, blob_hash, size),
+                task t
+          WHERE r.replica_id = u.replica_id AND r.task_id = u.task_id AND r.worker_id IS NULL AND r.state = 'leased'
+            AND r.lease_expires_at > $1 AND t.task_id = r.task_id AND t.state = 'open' AND t.attempt = r.attempt
+          RETURNING r.replica_id, r.task_id`,
+        [
+          now,
+          round.map((record) => record.leaseId),
+          round.map((record) => record.taskId),
+          round.map((record) => record.resultHash),
+          round.map((record) => record.stored.evidenceBlobHash),
+          round.map((record) =>
+            record.stored.check.kind === 'result' ? record.stored.check.result.output.length : 0,
+          ),
+        ],
+      );
+      const took = round.filter((record) => recorded.rows.some((row) => row.replica_id === record.leaseId));
+      await applyTransitions(
+        tx,
+        took.map((record) => {
+          const task = tasks.get(record.taskId);
+          assert(task !== undefined, 'a recorded proof belongs to a locked open task');
+          // The policy decides, as for every result: under `owner` the one result is proposed to the organization.
+          const verdict = decideReplicaVerdict(record.program.policy, {
+            results: [{ workerId: record.leaseId, resultHash: record.resultHash }],
+            inFlight: 0,
+          });
+          assert(
+            verdict.decision === 'accept' && record.program.policy.policy === 'owner',
+            'a donor proof is proposed at once',
+          );
+          return {
+            task,
+            event: 'result_proposed' as const,
+            reason: 'a donor uploaded a proof under its lease',
+            changes: { accepted: { replicaId: record.leaseId, resultHash: record.resultHash } },
+          };
+        }),
+        now,
+      );
+      return took;
+    });
+  }
+}
+
+/**
+ * A result that proves itself (a Noir proof of the task), from anyone, without a lease: checked like a
+ * worker's, recorded as a replica without a worker. Invalid evidence is recorded before it is refused.
+ *
+ * @throws INPUT_GROUP_NOT_FOUND, PROOF_REJECTED, VERIFIER_UNAVAILABLE
+ */
+async function submitAnonymousResult(
+  ctx: HubContext,
+  { program, taskId, file }: { program: ProgramFact; taskId: string; file: Uint8Array },
+): Promise<void> {
+  const now = () => new Date(ctx.clock.nowMs());
+  const found = await ctx.store.query<{ state: string; attempt: number }>(
+    'SELECT state, attempt FROM task WHERE task_id = $1 AND program_id = $2',
+    [taskId, program.programId],
+  );
+  const task = found.rows[0];
+  if (task === undefined)
+    throw new DonorGroupNotFoundError({
+      organizationId: program.organizationId,
+      programId: program.programId,
+      inputGroupId: taskId,
+    });
+  if (task.state !== 'open')
+    throw new SubmissionRejectedError({
+      code: 'PROOF_REJECTED',
+      reason: `the task is already ${task.state}`,
+    });
+  const replica = {
+    replica_id: randomUUID(),
+    task_id: taskId,
+    worker_id: null,
+    step: 'run' as const,
+    handoff_of: null,
+    attempt: task.attempt,
+  };
+  const check = await checkSubmission(ctx, {
+    program,
+    replica,
+    submission: { kind: 'donor_file', bytes: file },
+    now: now(),
+  });
+  const stored = await storeCheck(ctx, check);
+  const outcome = await ctx.store.transaction(async (tx) => {
+    const locked = await lockTask(tx, taskId);
+    if (locked === undefined || locked.state !== 'open' || locked.attempt !== task.attempt)
+      return {
+        verdict: 'wait' as const,
+        rejection: {
+          errorCode: 'PROOF_REJECTED' as const,
+          reason: `the task is already ${locked?.state ?? 'deleted'}`,
+        },
+      };
+    await tx.query(
+      `INSERT INTO replica (replica_id, task_id, worker_id, leased_at, lease_expires_at, state, step, attempt)
+       VALUES ($1, $2, NULL, $3, $3, 'leased', 'run', $4)`,
+      [replica.replica_id, taskId, now(), locked.attempt],
+    );
+    return applyCheck(tx, { task: locked, replica, program, stored, now: now() });
+  });
+  if (outcome.rejection !== null)
+    throw new SubmissionRejectedError({
+      code: outcome.rejection.errorCode,
+      reason: outcome.rejection.reason,
+    });
+}

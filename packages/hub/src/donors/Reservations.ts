@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { assert, isUuid, ProofGridError } from '@proofgrid/core';
+import { type BatchOutcome, MicroBatcher } from '../batching/MicroBatcher.ts';
+import type { HubContext } from '../context.ts';
+import { NoInputGroupAvailableError, ProgramNotFoundError } from '../errors.ts';
+import type { ProgramFact } from '../runtimes/HubRuntime.ts';
+import type { Queryable } from '../store/Store.ts';
+
+/** A donor's time-limited claim on one task (seed 004's reservation); the proof upload must name it. */
+export type DonorReservation = {
+  leaseId: string;
+  program: ProgramFact;
+  taskId: string;
+  expiresAt: Date;
+  values: Uint8Array[];
+};
+
+/** A task a donor may reserve: open, with fewer submitted or live replicas than it wants. */
+const RESERVABLE_SQL = `t.state = 'open' AND (SELECT count(*) FROM replica r WHERE r.task_id = t.task_id AND r.attempt = t.attempt
+  AND (r.state = 'submitted' OR (r.state = 'leased' AND r.lease_expires_at > $2))) < t.replicas_wanted`;
+
+/**
+ * Leases tasks of seed 004's programs to anonymous donors, as replicas without a worker. Concurrent
+ * requests are served in batches — one transaction per program per batch — so a busy hub pays a few
+ * statements for many donors. Never-reserved tasks go first, then the longest-expired.
+ */
+export class Reservations {
+  readonly #ctx: HubContext;
+  readonly #batcher: MicroBatcher<string, DonorReservation>;
+
+  constructor(options: { batchSizeMax: number; queuedMax: number }, deps: { ctx: HubContext }) {
+    this.#ctx = deps.ctx;
+    this.#batcher = new MicroBatcher(options, { execute: (programIds) => this.#reserveBatch(programIds) });
+  }
+
+  /**
+   * Leases the next available task of a program to whoever asks.
+   *
+   * @throws PROGRAM_NOT_FOUND; INPUT_GROUP_NOT_FOUND (saying why) when nothing is available or the program
+   *   is run by workers
+   */
+  reserve(programId: string): Promise<DonorReservation> {
+    if (!isUuid(programId)) return Promise.reject(new ProgramNotFoundError({ programId }));
+    return this.#batcher.submit(programId);
+  }
+
+  async #reserveBatch(programIds: string[]): Promise<BatchOutcome<DonorReservation>[]> {
+    const outcomes: BatchOutcome<DonorReservation>[] = new Array(programIds.length);
+    const slotsByProgram = new Map<string, number[]>();
+    for (const [index, programId] of programIds.entries())
+      slotsByProgram.set(programId, [...(slotsByProgram.get(programId) ?? []), index]);
+    for (const [programId, slots] of slotsByProgram) {
+      const claims = await this.#claim(programId, slots.length);
+      for (const [position, slot] of slots.entries()) {
+        const claim = claims[position];
+        assert(claim !== undefined, 'one outcome per requested lease');
+        outcomes[slot] = claim;
+      }
+    }
+    return outcomes;
+  }
+
+  /** Claims `count` tasks of one program; one outcome per requested lease, in order. */
+  async #claim(programId: string, count: number): Promise<BatchOutcome<DonorReservation>[]> {
+    const program = await this.#ctx.programs.get(programId);
+    const refuse = (error: Error) => Array.from({ length: count }, () => ({ ok: false as const, error }));
+    if (program === undefined) return refuse(new ProgramNotFoundError({ programId }));
+    if (!this.#ctx.runtimes.get(program.runtime).donorReservations)
+      return refuse(
+        new ProofGridError('INPUT_GROUP_NOT_FOUND', {
+          shortMessage: `Program ${programId} runs on ProofGrid workers: its tasks are leased to registered workers, not reserved.`,
+          details: 'Register a worker and ask it for work.',
+          action: 'register_worker',
+        }),
+      );
+    const nowMs = this.#ctx.clock.nowMs();
+    const now = new Date(nowMs);
+    const expiresAt = new Date(nowMs + program.leaseSeconds * 1000);
+    const claimed = await this.#ctx.store.transaction((tx) =>
+      claimTasks(tx, { programId, count, now, expiresAt }),
+    );
+    let unavailable: Error | undefined;
+    if (claimed.length < count) {
+      // Deleted since it was cached, or simply nothing left: say which.
+      unavailable = (await this.#ctx.programs.exists(programId))
+        ? new NoInputGroupAvailableError({ programId, counts: await this.#countStates(programId, now) })
+        : new ProgramNotFoundError({ programId });
+    }
+    return Array.from({ length: count }, (_, index) => {
+      const claim = claimed[index];
+      if (claim === undefined) return { ok: false, error: unavailable };
+      return { ok: true, value: { ...claim, program, expiresAt } };
+    });
+  }
+
+  /** How many of a program's tasks are in each state: the explanation when none can be reserved. */
+  async #countStates(programId: string, now: Date): Promise<Record<string, number>> {
+    const result = await this.#ctx.store.query<{ leased: number; awaiting: number; verified: number }>(
+      `SELECT count(*) FILTER (WHERE t.state = 'open' AND NOT (${RESERVABLE_SQL}))::int AS leased,
+              count(*) FILTER (WHERE t.state = 'proven')::int AS awaiting,
+              count(*) FILTER (WHERE t.state IN ('verified', 'confirmed'))::int AS verified
+         FROM task t WHERE t.program_id = $1`,
+      [programId, now],
+    );
+    const row = result.rows[0];
+    assert(row !== undefined, 'an aggregate returns one row');
+    return { leased: row.leased, 'awaiting verification': row.awaiting, verified: row.verified };
+  }
+}
+
+/**
+ * Locks up to `count` reservable tasks, asks again which are still reservable now that they are locked
+ * (a statement of its own sees every replica committed meanwhile: two hubs never fill one place twice),
+ * and leases those.
+ */
+async function claimTasks(
+  tx: Queryable,
+  { programId, count, now, expiresAt }: { programId: string; count: number; now: Date; expiresAt: Date },
+): Promise<Omit<DonorReservation, 'program' | 'expiresAt'>[]> {
+  const candidates = await tx.query<{ task_id: string }>(
+    `SELECT t.task_id FROM task t WHERE t.program_id = $1 AND ${RESERVABLE_SQL}
+      ORDER BY t.last_leased_at NULLS FIRST, t.created_at, t.task_id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+    [programId, now, count],
+  );
+  if (candidates.rows.length === 0) return [];
+  const still = await tx.query<{ task_id: string; attempt: number }>(
+    `SELECT t.task_id, t.attempt FROM task t WHERE t.task_id = ANY($1::uuid[]) AND ${RESERVABLE_SQL}
+      ORDER BY t.last_leased_at NULLS FIRST, t.created_at, t.task_id`,
+    [candidates.rows.map((row) => row.task_id), now],
+  );
+  const leases = still.rows.map((row) => ({ ...row, leaseId: randomUUID() }));
+  if (leases.length === 0) return [];
+  await tx.query(
+    `INSERT INTO replica (replica_id, task_id, worker_id, leased_at, lease_expires_at, state, step, attempt)
+     SELECT u.replica_id, u.task_id, NULL, $1, $2, 'leased', 'run', u.attempt
+       FROM unnest($3::uuid[], $4::uuid[], $5::int[]) AS u(replica_id, task_id, attempt)`,
+    [
+      now,
+      expiresAt,
+      leases.map((lease) => lease.leaseId),
+      leases.map((lease) => lease.task_id),
+      leases.map((lease) => lease.attempt),
+    ],
+  );
+  await tx.query('UPDATE task SET last_leased_at = $2 WHERE task_id = ANY($1::uuid[])', [
+    leases.map((lease) => lease.task_id),
+    now,
+  ]);
+  const values = await tx.query<{ input_group_id: string; values: Uint8Array[] }>(
+    `SELECT input_group_id, array_agg(value ORDER BY position) AS values FROM input_value
+      WHERE input_group_id = ANY($1::uuid[]) GROUP BY input_group_id`,
+    [leases.map((lease) => lease.task_id)],
+  );
+  const byTask = new Map(values.rows.map((row) => [row.input_group_id, row.values]));
+  return leases.map((lease) => ({
+    leaseId: lease.leaseId,
+    taskId: lease.task_id,
+    values: byTask.get(lease.task_id) ?? [],
+  }));
+}

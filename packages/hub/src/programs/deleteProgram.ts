@@ -1,0 +1,22 @@
+import type { HubContext } from '../context.ts';
+import { ProgramNotFoundError } from '../errors.ts';
+import { requireOwnProgram } from './requireOwnProgram.ts';
+
+/**
+ * Deletes a program with its input groups, tasks, replicas and results. Their blobs are released by the
+ * database's triggers in the same transaction; judgements and task events stay (reputations rest on them).
+ *
+ * @throws PROGRAM_NOT_FOUND
+ */
+export async function deleteProgram(
+  ctx: HubContext,
+  { organizationId, programId }: { organizationId: string; programId: string },
+): Promise<void> {
+  await requireOwnProgram(ctx.programs, { organizationId, programId });
+  const deleted = await ctx.store.query(
+    'DELETE FROM program WHERE program_id = $1 AND organization_id = $2',
+    [programId, organizationId],
+  );
+  ctx.programs.forget(programId);
+  if (deleted.rowCount === 0) throw new ProgramNotFoundError({ programId });
+}
