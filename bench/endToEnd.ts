@@ -14,7 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HubClient } from '@proofgrid/client';
-import { writeTar } from '@proofgrid/core';
+import { encodeInputCsv, inputValue, writeTar } from '@proofgrid/core';
 import { processCpuMs } from '@proofgrid/worker';
 import { type CliProcess, launchCli, startHub } from './support/cliProcess.ts';
 
@@ -46,8 +46,12 @@ const hubUrl = hubProcess.url;
 const workers: CliProcess[] = [];
 try {
   const hub = new HubClient({ url: hubUrl });
-  await hub.register({ username: 'bench', password: 'benchmark password', name: 'Bench', description: '' });
-  const { basic_token } = await hub.login({ username: 'bench', password: 'benchmark password' });
+  await hub.api.register({
+    body: { username: 'bench', password: 'benchmark password', name: 'Bench', description: '' },
+  });
+  const { basic_token } = await hub.api.login({
+    body: { username: 'bench', password: 'benchmark password' },
+  });
   const token = basic_token.token;
   const manifest = JSON.parse(await readFile(join(PRIMALITY, 'proofgrid.json'), 'utf8'));
   if (flags.policy === 'none') manifest.verification = { policy: 'none' };
@@ -55,22 +59,25 @@ try {
     { path: 'proofgrid.json', data: new TextEncoder().encode(JSON.stringify(manifest)) },
     { path: 'build/program.wasm', data: await readFile(join(PRIMALITY, 'build/program.wasm')) },
   ]);
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(archive)]), 'primality.tar');
-  form.append('data', JSON.stringify({ name: 'bench', description: '', execution_timeout: 60 }));
-  const { program_id: programId } = await hub.json<{ program_id: string }>('POST', '/program/upload', {
-    token,
-    form,
-  });
+  const { program_id: programId } = await hub.api.uploadProgram(
+    {
+      file: { name: 'primality.tar', bytes: archive },
+      data: { name: 'bench', description: '', execution_timeout: 60 },
+    },
+    { token },
+  );
   let next = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       for (let i = next++; i < TASKS; i = next++) {
-        const value = Buffer.alloc(4);
-        value.writeUInt32BE(1_000_003 + 2 * i);
-        const group = new FormData();
-        group.append('file', new Blob([`${value.toString('base64')}\n`]), `n${i}.csv`);
-        await hub.json('POST', `/program/inputs/${programId}`, { token, form: group });
+        const csv = encodeInputCsv([inputValue.u32(1_000_003 + 2 * i)]);
+        await hub.api.uploadInputGroup(
+          {
+            params: { program_id: programId },
+            file: { name: `n${i}.csv`, bytes: new TextEncoder().encode(csv) },
+          },
+          { token },
+        );
       }
     }),
   );
@@ -82,7 +89,7 @@ try {
   let progress = { total: TASKS, verified: 0, failed: 0 };
   while (progress.verified + progress.failed < progress.total) {
     await new Promise((resolve) => setTimeout(resolve, 50));
-    progress = await hub.json('GET', `/program/${programId}/progress`, { token });
+    progress = await hub.api.programProgress({ params: { program_id: programId } }, { token });
   }
   const elapsedS = (performance.now() - startedMs) / 1000;
   const hubCpuMs = processCpuMs(hubProcess.pid) - hubCpuBeforeMs;

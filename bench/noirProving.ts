@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BackendType, Barretenberg, UltraHonkBackend } from '@aztec/bb.js';
 import { HubClient } from '@proofgrid/client';
+import { packProgramFolder as packFolder } from '@proofgrid/client/node';
 import { readTar } from '@proofgrid/core';
 import { compileNoir, executeNoir, NoirProver, valuesFromRows } from '@proofgrid/runtime';
-import { packFolder } from '../packages/cli/src/commands/orgPrograms.ts';
 import { launchCli, startHub } from './support/cliProcess.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -49,8 +49,11 @@ const work = await mkdtemp(join(tmpdir(), 'proofgrid-bench-noir-'));
 const hub = await startHub(['--data-dir', join(work, 'hub'), '--crs-path', CRS_PATH]);
 const hubUrl = hub.url;
 const client = new HubClient({ url: hubUrl });
-await client.register({ username: 'bench', password: 'benchmark password', name: 'Bench', description: '' });
-const { token } = (await client.login({ username: 'bench', password: 'benchmark password' })).basic_token;
+await client.api.register({
+  body: { username: 'bench', password: 'benchmark password', name: 'Bench', description: '' },
+});
+const { token } = (await client.api.login({ body: { username: 'bench', password: 'benchmark password' } }))
+  .basic_token;
 const worker = launchCli([
   'worker',
   'start',
@@ -101,26 +104,25 @@ try {
     }
 
     // The worker: one program, TASKS + 1 groups; the first task also compiles and keys the program.
-    const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(archive)]), 'hashchain.tar');
-    form.append(
-      'data',
-      JSON.stringify({ name: `hashchain-${size.length}`, description: '', execution_timeout: 600 }),
+    const { program_id: programId } = await client.api.uploadProgram(
+      {
+        file: { name: 'hashchain.tar', bytes: archive },
+        data: { name: `hashchain-${size.length}`, description: '', execution_timeout: 600 },
+      },
+      { token },
     );
-    const { program_id: programId } = await client.json<{ program_id: string }>('POST', '/program/upload', {
-      token,
-      form,
-    });
     const before = (worker.output().match(/done in/g) ?? []).length;
     for (let k = 0; k <= TASKS; k++) {
-      const group = new FormData();
-      group.append('file', new Blob([`${seedRow(k + 1).toString('base64')}\n`]), `seed-${k}.csv`);
-      await client.json('POST', `/program/inputs/${programId}`, { token, form: group });
+      const csv = new TextEncoder().encode(`${seedRow(k + 1).toString('base64')}\n`);
+      await client.api.uploadInputGroup(
+        { params: { program_id: programId }, file: { name: `seed-${k}.csv`, bytes: csv } },
+        { token },
+      );
     }
     let progress = { total: TASKS + 1, verified: 0, failed: 0 };
     while (progress.verified + progress.failed < progress.total) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      progress = await client.json('GET', `/program/${programId}/progress`, { token });
+      progress = await client.api.programProgress({ params: { program_id: programId } }, { token });
     }
     if (progress.failed > 0) throw new Error(`${progress.failed} task(s) failed:\n${worker.output()}`);
     const workerMs = [...worker.output().matchAll(/done in ([\d.]+) ms/g)]

@@ -1,4 +1,5 @@
-// Runs every test file of the repository with Node's test runner (TypeScript through tsx). Node 20's
+// Runs every test file of the repository with Node's test runner: TypeScript through tsx, the packages from
+// their sources (the `proofgrid-source` export condition; processes the tests start use the built dist/). Node 20's
 // `--test` takes no globs, so the files are listed here.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -26,7 +27,15 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  [
+    '--conditions=proofgrid-source',
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec',
+    ...files,
+  ],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

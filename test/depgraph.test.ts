@@ -5,11 +5,12 @@ import { it } from 'node:test';
 /** Which workspace packages each may depend on: one way only, libraries before the CLI. */
 const ALLOWED: Record<string, string[]> = {
   core: [],
+  api: ['core'],
   runtime: ['core'],
-  client: ['core'],
+  client: ['core', 'api'],
   worker: ['core', 'runtime', 'client'],
-  hub: ['core', 'runtime'],
-  cli: ['core', 'runtime', 'client', 'worker', 'hub'],
+  hub: ['core', 'runtime', 'api'],
+  cli: ['core', 'api', 'runtime', 'client', 'worker', 'hub'],
 };
 
 it('keeps dependencies between packages one-way', () => {

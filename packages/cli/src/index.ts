@@ -1,1 +1,1 @@
-export { main } from './main.ts';
+export { cliVersion, main } from './main.ts';

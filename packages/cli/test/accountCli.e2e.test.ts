@@ -56,13 +56,13 @@ describe('proofgrid account and org commands against a running hub', () => {
     assert.deepEqual(Object.keys(stored), [hubProcess.url]);
     const token = stored[hubProcess.url].basic_token.token;
     const hub = new HubClient({ url: hubProcess.url });
-    await hub.json('GET', '/program/mine', { token });
+    await hub.api.listMyPrograms({}, { token });
 
     const logout = await runCli(['account', 'logout'], env);
     assert.equal(logout.code, 0, logout.stderr);
     assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), {});
     await assert.rejects(
-      hub.json('GET', '/program/mine', { token }),
+      hub.api.listMyPrograms({}, { token }),
       (error: unknown) => error instanceof HubApiError && error.code === 'INVALID_TOKEN',
     );
   });

@@ -41,16 +41,12 @@ describe('a hub process loses nothing across restarts and crashes (PGlite data d
     hubProcess = await startHubProcess(['--data-dir', dataDir]);
     hub = new HubClient({ url: hubProcess.url });
     // Same secrets: the token issued before the restart is still good, and so is the lease.
-    const mine = await hub.json<{ programs: { program_id: string }[] }>('GET', '/program/mine', {
-      token: org.token,
-    });
+    const mine = await hub.api.listMyPrograms({}, { token: org.token });
     assert.deepEqual(
       mine.programs.map((p) => p.program_id),
       [programId],
     );
-    const groups = await hub.json<{
-      program_input_groups: { input_group_id: string; last_reserved: string | null }[];
-    }>('GET', `/program/inputs/all/${programId}`, { token: org.token });
+    const groups = await hub.api.listInputGroups({ params: { program_id: programId } }, { token: org.token });
     assert.deepEqual(
       groups.program_input_groups.map((g) => g.input_group_id),
       groupIds,
@@ -69,8 +65,11 @@ describe('a hub process loses nothing across restarts and crashes (PGlite data d
     assert.equal(killed.signal, 'SIGKILL');
     hubProcess = await startHubProcess(['--data-dir', dataDir]);
     hub = new HubClient({ url: hubProcess.url });
-    const proof = await hub.send('GET', `/program/proof/${programId}/${lease.groupId}`, { token: org.token });
-    assert.equal(await proof.text(), 'proof made before the restart');
+    const proof = await hub.api.downloadProof(
+      { params: { program_id: programId, input_group_id: lease.groupId } },
+      { token: org.token },
+    );
+    assert.equal(new TextDecoder().decode(proof.bytes), 'proof made before the restart');
     const next = await reserve(hub, programId);
     assert.equal(next.groupId, groupIds[1], 'the proven group is not handed out again');
     assert.equal((await hubProcess.stop('SIGTERM')).code, 0);
@@ -104,18 +103,12 @@ describe('a hub process loses nothing across restarts and crashes (PGlite data d
 
     hubProcess = await startHubProcess(['--data-dir', dataDir]);
     hub = new HubClient({ url: hubProcess.url });
-    const mine = await hub.json<{ programs: { name: string }[] }>('GET', '/program/mine', {
-      token: org.token,
-    });
+    const mine = await hub.api.listMyPrograms({}, { token: org.token });
     assert.deepEqual(
       mine.programs.map((p) => p.name),
       ['before-crash'],
     );
-    const groups = await hub.json<{ total_elements_amount: number }>(
-      'GET',
-      `/program/inputs/all/${programId}`,
-      { token: org.token },
-    );
+    const groups = await hub.api.listInputGroups({ params: { program_id: programId } }, { token: org.token });
     assert.equal(groups.total_elements_amount, 0);
     assert.deepEqual(
       await readdir(join(dataDir, 'blobs', 'tmp')),
@@ -139,7 +132,7 @@ describe('a hub process loses nothing across restarts and crashes (PGlite data d
     const killed = await startHubProcess(['--data-dir', dataDir]);
     await killed.stop('SIGKILL');
     const next = await startHubProcess(['--data-dir', dataDir]);
-    const health = await new HubClient({ url: next.url }).json<{ healthy: boolean }>('GET', '/health');
+    const health = await new HubClient({ url: next.url }).api.health({});
     assert.equal(health.healthy, true);
     const stopped = await next.stop('SIGINT');
     assert.equal(stopped.code, 0, next.output());
@@ -149,7 +142,7 @@ describe('a hub process loses nothing across restarts and crashes (PGlite data d
   it('answers clearly when a request reaches no hub', async () => {
     const hub = new HubClient({ url: 'http://127.0.0.1:9' });
     await assert.rejects(
-      hub.listOrganizations(),
+      hub.api.listOrganizations({}),
       (error: unknown) =>
         error instanceof HubApiError &&
         error.code === 'HUB_UNREACHABLE' &&

@@ -203,11 +203,14 @@ describe('examples run on workers (real hub and worker processes)', () => {
       workers.map((worker) => worker.output()).join('\n'),
     );
     for (const [groupId, name] of groups) {
-      const response = await hub.send('GET', `/program/${programId}/results/${groupId}`, {
-        token: org.token,
-      });
+      const response = await hub.api.taskResult(
+        { params: { program_id: programId, input_group_id: groupId } },
+        {
+          token: org.token,
+        },
+      );
       await mkdir(join(out, name), { recursive: true });
-      await writeFile(join(out, name, 'output'), new Uint8Array(await response.arrayBuffer()));
+      await writeFile(join(out, name, 'output'), response.bytes);
     }
   }
 

@@ -69,11 +69,14 @@ describe('faults during a job (real hub and worker processes)', () => {
     startWorker('rescuer-2');
     const progress = await waitForProgress(hub, org.token, programId, (p) => p.verified + p.failed === 1);
     assert.equal(progress.verified, 1, workers.map((w) => w.output()).join('\n'));
-    const response = await hub.send('GET', `/program/${programId}/results/${groupId}`, { token: org.token });
-    const [row] = JSON.parse(await response.text());
+    const response = await hub.api.taskResult(
+      { params: { program_id: programId, input_group_id: groupId } },
+      { token: org.token },
+    );
+    const [row] = JSON.parse(new TextDecoder().decode(response.bytes));
     assert.equal(row.samples, samples);
     assert.ok(Math.abs((4 * row.inside) / samples - Math.PI) < 0.01, `pi ≈ ${(4 * row.inside) / samples}`);
-    const verdict = JSON.parse(response.headers.get('proofgrid-verdict') ?? '{}');
+    const verdict = response.headers['proofgrid-verdict'];
     assert.equal(verdict.agreeing_workers.length, 2);
     assert.ok(!verdict.agreeing_workers.includes(doomedId), 'the killed worker did not count');
     await Promise.all(workers.splice(0).map((worker) => worker.stop('SIGTERM')));
@@ -129,10 +132,13 @@ describe('faults during a job (real hub and worker processes)', () => {
       pair.map((w) => w.output()).join('\n'),
     );
     for (const [groupId, rows] of expected) {
-      const response = await hub.send('GET', `/program/${programId}/results/${groupId}`, {
-        token: org.token,
-      });
-      assert.deepEqual(JSON.parse(await response.text()), rows, groupId);
+      const response = await hub.api.taskResult(
+        { params: { program_id: programId, input_group_id: groupId } },
+        {
+          token: org.token,
+        },
+      );
+      assert.deepEqual(JSON.parse(new TextDecoder().decode(response.bytes)), rows, groupId);
     }
     for (const worker of pair) assert.equal(worker.child.exitCode, null, 'the workers waited the hub out');
     assert.deepEqual(await Promise.all(workers.splice(0).map((worker) => worker.stop('SIGTERM'))), [0, 0]);

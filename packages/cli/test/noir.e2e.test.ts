@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { type HubApiError, HubClient, WorkerClient } from '@proofgrid/client';
+import { packProgramFolder as packFolder } from '@proofgrid/client/node';
 import { decodeBase64, keyPairFromSeed, readTar } from '@proofgrid/core';
 import { compileNoir, executeNoir, NoirProver, valuesFromRows } from '@proofgrid/runtime';
 import { TEST_CRS_PATH } from '../../../test/support/crs.ts';
-import { packFolder } from '../src/commands/orgPrograms.ts';
 import { EXAMPLES } from './support/examples.ts';
 import { signUp, uploadInputs, waitForProgress } from './support/hubApi.ts';
 import { type HubProcess, runCli, startHubProcess } from './support/hubProcess.ts';
@@ -41,17 +41,13 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
   };
   /** Uploads the primality-zk project folder (the hub compiles it) under a name; returns its id. */
   const uploadPrimalityZk = async (name: string) => {
-    const form = new FormData();
-    form.append(
-      'file',
-      new Blob([new Uint8Array(await packFolder(join(EXAMPLES, 'primality-zk')))]),
-      'p.tar',
-    );
-    form.append('data', JSON.stringify({ name, description: '', execution_timeout: 60 }));
-    return (await hub.json<{ program_id: string }>('POST', '/program/upload', { token, form })).program_id;
+    const archive = await packFolder(join(EXAMPLES, 'primality-zk'));
+    const data = { name, description: '', execution_timeout: 60 };
+    return (await hub.api.uploadProgram({ file: { name: 'p.tar', bytes: archive }, data }, { token }))
+      .program_id;
   };
-  const proofOf = (groupId: string) =>
-    hub.json<TaskProof>('GET', `/program/${programId}/results/${groupId}/proof`, { token });
+  const proofOf = (groupId: string): Promise<TaskProof> =>
+    hub.api.taskProof({ params: { program_id: programId, input_group_id: groupId } }, { token });
 
   before(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'proofgrid-noir-'));
@@ -97,8 +93,11 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
     const expected = { 'prime.csv': true, 'composite.csv': false, 'toml.toml': true };
     for (const [name, answer] of Object.entries(expected)) {
       const groupId = groups.get(name) ?? '';
-      const response = await hub.send('GET', `/program/${programId}/results/${groupId}`, { token });
-      assert.equal(await response.text(), JSON.stringify(answer), name);
+      const response = await hub.api.taskResult(
+        { params: { program_id: programId, input_group_id: groupId } },
+        { token },
+      );
+      assert.equal(new TextDecoder().decode(response.bytes), JSON.stringify(answer), name);
       // The organization's own check, trusting nothing from the hub but the bytes it hands over.
       const task = await proofOf(groupId);
       const verified = await prover.verify(decodeBase64(task.verification_key) ?? new Uint8Array(0), {
@@ -128,7 +127,7 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
     const submitted = async (
       name: string,
       input: string,
-      forge: () => Promise<{ proof: Uint8Array; public_inputs: string[] }>,
+      forge: () => Promise<{ proof: Uint8Array; publicInputs: string[] }>,
     ) => {
       await uploadGroup(name, input);
       const { lease } = await liar.lease(offer);
@@ -147,14 +146,14 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
     assert.match(
       await submitted('tampered.csv', `${u32(65521)}\n`, async () => ({
         proof: tampered,
-        public_inputs: honest.public_inputs,
+        publicInputs: honest.public_inputs,
       })),
       /does not verify against the program's verification key/,
     );
     assert.match(
       await submitted('other-inputs.csv', `${u32(65519)}\n`, async () => ({
         proof: honestProof,
-        public_inputs: honest.public_inputs,
+        publicInputs: honest.public_inputs,
       })),
       /proves other inputs than the task's: public input 0/,
     );
@@ -175,14 +174,14 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
         const key = await prover.verificationKey(other.bytecode);
         const witness = await executeNoir(other, valuesFromRows(other.abi, [new Uint8Array([0, 0, 0, 7])]));
         const proof = await prover.prove(other.bytecode, witness, key);
-        return { proof: proof.proof, public_inputs: proof.publicInputs };
+        return { proof: proof.proof, publicInputs: proof.publicInputs };
       }),
       /does not verify against the program's verification key: it was altered, or made for another program/,
     );
     assert.match(
       await submitted('replay.csv', `${u32(65521)}\n`, async () => ({
         proof: honestProof,
-        public_inputs: honest.public_inputs,
+        publicInputs: honest.public_inputs,
       })),
       /replay: this exact proof was already accepted/,
     );
@@ -210,7 +209,7 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
     assert.equal(login.code, 0, login.stderr);
     // Rejecting a verified task's proof puts the task back in the queue (no worker runs now to take it).
     const rejected = groups.get('tampered.csv') ?? '';
-    await hub.json('PATCH', `/program/proof/${programId}/${rejected}`, { token });
+    await hub.api.rejectProof({ params: { program_id: programId, input_group_id: rejected } }, { token });
     const requeued = await waitForProgress(hub, token, programId, () => true);
     assert.deepEqual({ verified: requeued.verified, queued: requeued.queued }, { verified: 6, queued: 1 });
     const out = join(workDir, 'verified');
@@ -219,17 +218,19 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
       env,
     );
     assert.equal(all.code, 0, `${all.stdout}\n${all.stderr}\n${hubProcess.output().slice(-3000)}`);
-    assert.match(all.stdout, /6 proof\(s\) verified here and confirmed; 2 task\(s\) have no proof yet/);
+    assert.match(all.stdout, /6 proofs verified here and confirmed; 2 task\(s\) have no proof yet/);
     // Confirmed results are kept: rejecting one now is refused.
     await assert.rejects(
-      hub.json('PATCH', `/program/proof/${programId}/${groups.get('prime.csv')}`, { token }),
+      hub.api.rejectProof(
+        { params: { program_id: programId, input_group_id: groups.get('prime.csv') ?? '' } },
+        { token },
+      ),
       {
         code: 'PROOF_ALREADY_CONFIRMED',
       },
     );
-    const confirmed = await hub.json<{ total_elements_amount: number }>(
-      'GET',
-      `/program/proofs/${programId}?state=verified`,
+    const confirmed = await hub.api.listProofs(
+      { params: { program_id: programId }, query: { state: 'verified' } },
       { token },
     );
     assert.equal(confirmed.total_elements_amount, 6);
@@ -330,20 +331,17 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
     assert.equal(progress.verified, 4, proverProcess.output());
     // The prover saw the witness proved another number, said so, and the hub blamed the liar.
     assert.equal((await liar.me()).reputation.results_invalid, 1);
-    const bad = await hub.send('GET', `/program/${programId}/results/${groups.get('split-bad.csv')}`, {
-      token,
-    });
-    assert.equal(await bad.text(), 'true');
-    const badHistory = JSON.parse(bad.headers.get('proofgrid-verdict') ?? '{}').history as {
-      kind: string;
-      state: string;
-      rejection_reason: string | null;
-    }[];
+    const bad = await hub.api.taskResult(
+      { params: { program_id: programId, input_group_id: groups.get('split-bad.csv') ?? '' } },
+      { token },
+    );
+    assert.equal(new TextDecoder().decode(bad.bytes), 'true');
+    const badHistory = bad.headers['proofgrid-verdict'].history;
     assert.deepEqual(
       badHistory.map((entry) => [entry.kind, entry.state]),
       [
         ['execute', 'rejected'],
-        ['execute', 'witnessed'],
+        ['execute', 'handed_off'],
         ['prove', 'submitted'],
       ],
     );
@@ -355,19 +353,14 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
       [91, false],
       [65519, true],
     ] as const) {
-      const response = await hub.send(
-        'GET',
-        `/program/${programId}/results/${groups.get(`split-${n}.csv`)}`,
+      const response = await hub.api.taskResult(
+        { params: { program_id: programId, input_group_id: groups.get(`split-${n}.csv`) ?? '' } },
         { token },
       );
-      assert.equal(await response.text(), JSON.stringify(answer));
-      const { history } = JSON.parse(response.headers.get('proofgrid-verdict') ?? '{}');
+      assert.equal(new TextDecoder().decode(response.bytes), JSON.stringify(answer));
+      const { history } = response.headers['proofgrid-verdict'];
       assert.deepEqual(
-        history.map((entry: { worker_id: string; kind: string; judgement: string }) => [
-          entry.kind,
-          entry.worker_id,
-          entry.judgement,
-        ]),
+        history.map((entry) => [entry.kind, entry.worker_id, entry.judgement]),
         [
           ['execute', executorId, 'agreed'],
           ['prove', proverId, 'agreed'],
@@ -392,15 +385,11 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
     const organizationId = JSON.parse(
       Buffer.from(token.split('.')[1] ?? '', 'base64url').toString(),
     ).organization_id;
-    const upload = async (groupId: string, file: unknown) => {
-      const form = new FormData();
-      form.append('file', new Blob([JSON.stringify(file)]), 'proof.json');
-      form.append(
-        'data',
-        JSON.stringify({ organization_id: organizationId, program_id: programId, input_group_id: groupId }),
-      );
-      return hub.json('POST', '/program/proof', { form });
-    };
+    const upload = async (groupId: string, file: unknown) =>
+      hub.api.uploadProof({
+        file: { name: 'proof.json', bytes: new TextEncoder().encode(JSON.stringify(file)) },
+        data: { organization_id: organizationId, program_id: programId, input_group_id: groupId },
+      });
     const groupId = await uploadGroup('anonymous.csv', `${u32(4097)}\n`);
     const good = await proofFor(4097);
     const tampered = {
@@ -415,12 +404,15 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
       message: /proves other inputs/,
     });
     await assert.rejects(upload(groupId, { proof: 'not json' }), {
-      code: 'VALIDATION_FAILED',
+      code: 'PROOF_REJECTED',
       message: /JSON \{"proof"/,
     });
     assert.equal(await upload(groupId, good), null);
-    const result = await hub.send('GET', `/program/${programId}/results/${groupId}`, { token });
-    assert.equal(await result.text(), 'false', '4097 = 17 × 241');
+    const result = await hub.api.taskResult(
+      { params: { program_id: programId, input_group_id: groupId } },
+      { token },
+    );
+    assert.equal(new TextDecoder().decode(result.bytes), 'false', '4097 = 17 × 241');
     await assert.rejects(upload(groupId, good), {
       code: 'PROOF_REJECTED',
       message: /replay|already verified/,

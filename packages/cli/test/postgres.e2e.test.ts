@@ -62,8 +62,11 @@ describe('two hub processes on one PostgreSQL server', () => {
       },
       new TextEncoder().encode('cross-hub proof'),
     );
-    const proof = await a.send('GET', `/program/proof/${programId}/${lease.groupId}`, { token: org.token });
-    assert.equal(await proof.text(), 'cross-hub proof');
+    const proof = await a.api.downloadProof(
+      { params: { program_id: programId, input_group_id: lease.groupId } },
+      { token: org.token },
+    );
+    assert.equal(new TextDecoder().decode(proof.bytes), 'cross-hub proof');
   });
 
   it('loses nothing when one hub is killed: the other answers, the restarted one too', async () => {
@@ -72,18 +75,14 @@ describe('two hub processes on one PostgreSQL server', () => {
     const org = await signUp(a);
     const programId = await uploadProgram(a, org.token, 'survivor');
     assert.equal((await hubs[0]?.stop('SIGKILL'))?.signal, 'SIGKILL');
-    const mine = await b.json<{ programs: { program_id: string }[] }>('GET', '/program/mine', {
-      token: org.token,
-    });
+    const mine = await b.api.listMyPrograms({}, { token: org.token });
     assert.deepEqual(
       mine.programs.map((p) => p.program_id),
       [programId],
     );
     hubs[0] = await startHubProcess(['--database-url', database.url, '--data-dir', dataDir]);
     const restarted = new HubClient({ url: hubs[0].url });
-    const again = await restarted.json<{ programs: { program_id: string }[] }>('GET', '/program/mine', {
-      token: org.token,
-    });
+    const again = await restarted.api.listMyPrograms({}, { token: org.token });
     assert.deepEqual(
       again.programs.map((p) => p.program_id),
       [programId],

@@ -86,7 +86,7 @@ describe('workers run a replicated job end to end (real processes)', () => {
     const deadline = Date.now() + PROGRESS_WAIT_MS_MAX;
     let progress = { total: 0, verified: 0, failed: 0 };
     while (Date.now() < deadline) {
-      progress = await hub.json('GET', `/program/${programId}/progress`, { token: org.token });
+      progress = await hub.api.programProgress({ params: { program_id: programId } }, { token: org.token });
       if (progress.verified + progress.failed === progress.total) break;
       await sleep(250);
     }
@@ -97,14 +97,17 @@ describe('workers run a replicated job end to end (real processes)', () => {
     );
 
     for (const [groupId, numbers] of groups) {
-      const response = await hub.send('GET', `/program/${programId}/results/${groupId}`, {
-        token: org.token,
-      });
+      const response = await hub.api.taskResult(
+        { params: { program_id: programId, input_group_id: groupId } },
+        {
+          token: org.token,
+        },
+      );
       assert.deepEqual(
-        JSON.parse(await response.text()),
+        JSON.parse(new TextDecoder().decode(response.bytes)),
         numbers.map((n) => ({ tested_number: n, is_prime: isPrime(n) })),
       );
-      const verdict = JSON.parse(response.headers.get('proofgrid-verdict') ?? '{}');
+      const verdict = response.headers['proofgrid-verdict'];
       assert.equal(verdict.agreeing_workers.length, 2, 'two distinct workers agreed');
     }
 
@@ -152,9 +155,10 @@ describe('a worker that returns wrong results is outvoted (real hub and worker p
     assert.ok(lease);
     await liar.submit(lease.replica_id, {
       output: new TextEncoder().encode('[{"tested_number":7,"is_prime":false}]'),
-      fuel_used: 1,
-      exit_code: 0,
+      fuelUsed: 1,
+      exitCode: 0,
       log: '',
+      failure: null,
     });
 
     const honest = [0, 1].map((i) =>
@@ -175,12 +179,15 @@ describe('a worker that returns wrong results is outvoted (real hub and worker p
       ),
     );
     await Promise.all(honest.map((child) => once(child, 'exit')));
-    const response = await hub.send('GET', `/program/${programId}/results/${groupId}`, { token: org.token });
-    assert.deepEqual(JSON.parse(await response.text()), [
+    const response = await hub.api.taskResult(
+      { params: { program_id: programId, input_group_id: groupId } },
+      { token: org.token },
+    );
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(response.bytes)), [
       { tested_number: 7, is_prime: true },
       { tested_number: 8, is_prime: false },
     ]);
-    const verdict = JSON.parse(response.headers.get('proofgrid-verdict') ?? '{}');
+    const verdict = response.headers['proofgrid-verdict'];
     assert.deepEqual(verdict.outvoted_workers, [liar.workerId]);
     assert.equal(verdict.agreeing_workers.length, 2);
     const { reputation } = await liar.me();

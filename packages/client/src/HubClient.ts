@@ -1,128 +1,181 @@
+import {
+  type FileOutput,
+  type RouteDefinition,
+  type RouteId,
+  type RouteInput,
+  type RouteOutput,
+  routePath,
+  routes,
+} from '@proofgrid/api';
+import { ERROR_ACTIONS, ERROR_CODES, type ErrorAction, type ErrorCode } from '@proofgrid/core';
 import { HubApiError } from './HubApiError.ts';
-
-export type TokenPair = { token_id: string; token: string };
-export type LoginTokens = { basic_token: TokenPair; refresh_token: TokenPair };
-export type Organization = { organization_id: string; name: string; description: string };
-export type PageQuery = { limit?: number; page?: number };
-
-/** What a request may carry: a JSON body or a multipart form, query parameters, the basic token. */
-export type RequestOptions = {
-  body?: unknown;
-  query?: Record<string, string | number | undefined>;
-  token?: string;
-  form?: FormData;
-  headers?: Record<string, string>;
-};
 
 /** Milliseconds a request may take before the client gives up (uploads included). */
 const REQUEST_TIMEOUT_MS = 120_000;
 
+/** What a call carries besides its route's input: the organization's token, extra headers (signatures). */
+export type CallOptions = { token?: string; headers?: Record<string, string> };
+
+type Routes = typeof routes;
+
+/** Every route of the hub as a method named after it, typed from the contract. */
+export type HubApi = {
+  [K in RouteId]: (input: RouteInput<Routes[K]>, options?: CallOptions) => Promise<RouteOutput<Routes[K]>>;
+};
+
 /**
- * A typed client of the hub's HTTP API (seed 004's routes and ProofGrid's), for the CLI, the worker and
- * any TypeScript program. It speaks the JSON envelope and turns error answers into {@link HubApiError}.
+ * A typed client of every route of a hub (seed 004's and ProofGrid's), for the CLI, the worker and any
+ * TypeScript program. It speaks the JSON envelope and turns error answers into {@link HubApiError}.
  *
  * @example
  * const hub = new HubClient({ url: 'http://127.0.0.1:8080' });
- * const tokens = await hub.login({ username: 'lab', password: 'correct horse' });
+ * const { organizations } = await hub.api.listOrganizations({ query: { name_filter: 'lab' } });
  */
 export class HubClient {
   readonly url: string;
+  /** Each route as a method: `hub.api.listMyPrograms({ query: { page: 2 } }, { token })`. */
+  readonly api: HubApi;
 
   constructor({ url }: { url: string }) {
     this.url = url.replace(/\/+$/, '');
+    this.api = Object.fromEntries(
+      Object.entries(routes).map(([id, route]) => [
+        id,
+        (input: never, options?: CallOptions) => this.call(route as RouteDefinition, input, options),
+      ]),
+    ) as unknown as HubApi;
   }
 
-  register(body: { username: string; password: string; name: string; description: string }): Promise<null> {
-    return this.json('POST', '/account/register', { body });
-  }
-
-  login(body: { username: string; password: string }): Promise<LoginTokens> {
-    return this.json('POST', '/account/login', { body });
-  }
-
-  refresh(refreshToken: string): Promise<TokenPair & { refresh_token: TokenPair }> {
-    return this.json('POST', '/account/refresh-token', { body: { refresh_token: refreshToken } });
-  }
-
-  logout(refreshTokenId: string): Promise<null> {
-    return this.json('DELETE', '/account/refresh-token', { body: { token_id: refreshTokenId } });
-  }
-
-  listOrganizations(query: PageQuery & { name_filter?: string } = {}): Promise<{
-    organizations: Organization[];
-    total_elements_amount: number;
-  }> {
-    return this.json('GET', '/account/organizations', { query });
-  }
-
-  /** Sends a request and returns the `data` of a success envelope. @throws {HubApiError} */
-  async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.send(method, path, options);
-    const text = await response.text();
-    let envelope: unknown;
-    try {
-      envelope = JSON.parse(text);
-    } catch {
-      throw new HubApiError({
-        code: 'BAD_RESPONSE',
-        status: response.status,
-        message: `The hub at ${this.url} answered ${method} ${path} with something that is not JSON (HTTP ${response.status}). Is this URL a ProofGrid hub?`,
-      });
+  /**
+   * Calls one route: the `data` of its success envelope for a JSON route, the bytes and typed headers for
+   * a file route.
+   *
+   * @throws {HubApiError} the hub's error, or HUB_UNREACHABLE / BAD_RESPONSE
+   */
+  async call<R extends RouteDefinition>(
+    route: R,
+    input: RouteInput<R>,
+    options: CallOptions = {},
+  ): Promise<RouteOutput<R>> {
+    const parts = input as {
+      params?: Record<string, string>;
+      query?: Record<string, unknown>;
+      body?: unknown;
+    };
+    const path = routePath(route.path, parts.params);
+    const response = await this.send(route, { path, input: parts, options });
+    if (route.reply.kind === 'json')
+      return unwrap(await readJson(response, route, this.url), response.status) as RouteOutput<R>;
+    const headers: Record<string, unknown> = {};
+    for (const [name, schema] of Object.entries(route.reply.headers?.properties ?? {})) {
+      const value = response.headers.get(name);
+      headers[name] =
+        value === null || (schema as { type?: string }).type !== 'object' ? value : JSON.parse(value);
     }
-    return unwrap<T>(envelope, response.status);
+    const file: FileOutput<unknown> = {
+      bytes: new Uint8Array(await response.arrayBuffer()),
+      headers: headers as never,
+    };
+    return file as RouteOutput<R>;
   }
 
-  /** Sends a request and returns the raw response; error envelopes still throw. @throws {HubApiError} */
-  async send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+  /** The request itself: URL, token and headers, JSON or multipart body; error answers become errors. */
+  async send(
+    route: RouteDefinition,
+    {
+      path,
+      input,
+      options,
+    }: {
+      path: string;
+      input: {
+        query?: Record<string, unknown>;
+        body?: unknown;
+        file?: { name: string; bytes: Uint8Array };
+        data?: unknown;
+      };
+      options: CallOptions;
+    },
+  ): Promise<Response> {
     const url = new URL(this.url + path);
-    for (const [key, value] of Object.entries(options.query ?? {})) {
+    for (const [key, value] of Object.entries(input.query ?? {}))
       if (value !== undefined) url.searchParams.set(key, String(value));
-    }
     const headers: Record<string, string> = { ...options.headers };
     if (options.token !== undefined) headers.token = options.token;
-    let body: string | FormData | undefined;
-    if (options.form !== undefined) body = options.form;
-    else if (options.body !== undefined) {
+    let body: string | FormData | null = null;
+    if (route.multipart !== undefined && input.file !== undefined) {
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(input.file.bytes)]), input.file.name);
+      if (input.data !== undefined) form.append('data', JSON.stringify(input.data));
+      body = form;
+    } else if (route.body !== undefined) {
       headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.body);
+      body = JSON.stringify(input.body);
     }
     let response: Response;
     try {
       response = await fetch(url, {
-        method,
+        method: route.method,
         headers,
-        body: body ?? null,
+        body,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
+      const cause =
+        error instanceof Error
+          ? error.cause instanceof Error
+            ? error.cause.message
+            : error.message
+          : String(error);
       throw new HubApiError({
         code: 'HUB_UNREACHABLE',
         status: 0,
-        message: `Cannot reach the hub at ${this.url} (${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}). Check the URL (--hub or PROOFGRID_HUB) and that the hub is running.`,
+        message: `Cannot reach the hub at ${this.url} (${cause}). Check the hub's URL and that the hub is running.`,
       });
     }
-    if (!response.ok && (response.headers.get('content-type') ?? '').includes('application/json')) {
-      unwrap(JSON.parse(await response.text()), response.status);
-    }
-    if (!response.ok) {
-      throw new HubApiError({
-        code: 'BAD_RESPONSE',
-        status: response.status,
-        message: `The hub answered HTTP ${response.status} to ${method} ${path}.`,
-      });
-    }
-    return response;
+    if (response.ok) return response;
+    if ((response.headers.get('content-type') ?? '').includes('application/json'))
+      unwrap(await readJson(response, route, this.url), response.status);
+    throw new HubApiError({
+      code: 'BAD_RESPONSE',
+      status: response.status,
+      message: `The hub at ${this.url} answered HTTP ${response.status} to ${route.id}.`,
+    });
   }
 }
 
-function unwrap<T>(envelope: unknown, status: number): T {
+async function readJson(response: Response, route: RouteDefinition, url: string): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HubApiError({
+      code: 'BAD_RESPONSE',
+      status: response.status,
+      message: `The hub at ${url} answered ${route.id} with something that is not JSON (HTTP ${response.status}). Is this URL a ProofGrid hub?`,
+    });
+  }
+}
+
+const CODES = new Set<string>(ERROR_CODES);
+const ACTIONS = new Set<string>(ERROR_ACTIONS);
+
+function unwrap(envelope: unknown, status: number): unknown {
   if (typeof envelope === 'object' && envelope !== null && 'status' in envelope) {
-    if (envelope.status === 'success' && 'data' in envelope) return envelope.data as T;
+    if (envelope.status === 'success' && 'data' in envelope) return envelope.data;
     if (envelope.status === 'error' && 'error_code' in envelope && 'error_message' in envelope) {
+      const { error_code: code, error_message: message } = envelope as {
+        error_code: unknown;
+        error_message: unknown;
+      };
+      const detail = 'error_detail' in envelope ? envelope.error_detail : undefined;
+      const action = 'error_action' in envelope ? envelope.error_action : undefined;
       throw new HubApiError({
-        code: String(envelope.error_code),
-        message: String(envelope.error_message),
+        code: CODES.has(String(code)) ? (code as ErrorCode) : 'BAD_RESPONSE',
+        message: String(message),
         status,
+        detail: typeof detail === 'string' ? detail : String(message),
+        action: typeof action === 'string' && ACTIONS.has(action) ? (action as ErrorAction) : null,
       });
     }
   }

@@ -1,4 +1,12 @@
 import {
+  type ReplicaLease,
+  type RouteDefinition,
+  type RouteInput,
+  type RouteOutput,
+  routePath,
+  routes,
+} from '@proofgrid/api';
+import {
   type CanonicalValue,
   encodeBase64,
   type KeyPair,
@@ -11,42 +19,28 @@ import {
 } from '@proofgrid/core';
 import type { HubClient } from './HubClient.ts';
 
-/** A replica leased to this worker (see the hub's `POST /worker/lease`). */
-export type ReplicaLease = {
-  replica_id: string;
-  program_id: string;
-  input_group_id: string;
-  organization_id: string;
-  program_sha256: string;
-  /** `wasm`: run the module and submit the output; `noir`: execute, prove, submit the proof. */
-  runtime: 'wasm' | 'noir';
-  seed: string;
-  limits: { fuel: number; memory_pages: number; output_bytes: number };
-  lease_expires_at: string;
-  input: string[];
-  /** For Noir: `both` (execute and prove), `execute` (submit the witness), `prove` (prove `witness`). */
-  noir_step: 'both' | 'execute' | 'prove' | null;
-  /** The gzipped witness to prove, base64, when `noir_step` is `prove`. */
-  witness: string | null;
-};
+export type { ReplicaLease };
 
-export type WorkerOffer = {
-  memory_pages_max: number;
-  fuel_per_second: number;
-  seconds_available: number;
-  /** Runtimes this worker runs; the hub assumes `wasm` alone when absent. */
-  runtimes?: ('wasm' | 'noir')[];
-  /** Noir tasks: execute and prove (`full`, the default), execute only, or prove only. */
-  noir_role?: 'full' | 'execute' | 'prove';
+/** What a worker offers the hub (the body of a lease request). */
+export type WorkerOffer = RouteInput<typeof routes.leaseReplicas>['body'];
+
+/** A run's result as the worker submits it. */
+export type RunSubmission = {
+  output: Uint8Array;
+  fuelUsed: number;
+  exitCode: number;
+  log: string;
+  failure: { code: string; message: string } | null;
 };
 
 /**
- * The worker side of the hub API: every request signed with the worker's Ed25519 key.
+ * The worker side of the hub API: every request signed with the worker's Ed25519 key over its method,
+ * path, time and body.
  *
  * @example
  * const worker = new WorkerClient({ hub, keys, now: () => Date.now() });
  * await worker.register({ name: 'lab-pc' });
- * const { lease } = await worker.lease({ memory_pages_max: 256, fuel_per_second: 1e9, seconds_available: 600 });
+ * const { leases } = await worker.lease({ memory_pages_max: 256, fuel_per_second: 1e9, seconds_available: 600 });
  */
 export class WorkerClient {
   readonly #hub: HubClient;
@@ -75,94 +69,98 @@ export class WorkerClient {
       domain: WORKER_REGISTRATION_DOMAIN,
       value: workerRegistrationMessage({ publicKey, name, timestampMs }),
     });
-    const registered = await this.#hub.json<{ worker_id: string; organization_id: string | null }>(
-      'POST',
-      '/worker/register',
+    const registered = await this.#hub.call(
+      routes.registerWorker,
       {
         body: { public_key: publicKey, name, timestamp_ms: timestampMs, signature: encodeBase64(signature) },
-        ...(token === undefined ? {} : { token }),
       },
+      token === undefined ? {} : { token },
     );
     this.workerId = registered.worker_id;
     return registered;
   }
 
-  /** This worker as the hub knows it: its account link and reputation. */
-  me(): Promise<{
-    worker_id: string;
-    name: string;
-    organization_id: string | null;
-    reputation: { consecutive_valid: number; results_valid: number; results_invalid: number };
-  }> {
-    return this.#signed('GET', '/worker/me', null);
+  /** This worker as the hub knows it: its account link and its reputation. */
+  me(): Promise<RouteOutput<typeof routes.workerMe>> {
+    return this.call(routes.workerMe, {});
   }
 
-  lease(offer: WorkerOffer): Promise<{ lease: ReplicaLease | null; reason: string | null }> {
-    return this.#signed('POST', '/worker/lease', offer);
+  lease(offer: WorkerOffer): Promise<RouteOutput<typeof routes.leaseReplicas>> {
+    return this.call(routes.leaseReplicas, { body: offer });
   }
 
   heartbeat(replicaId: string): Promise<{ lease_expires_at: string }> {
-    return this.#signed('POST', `/worker/replicas/${replicaId}/heartbeat`, null);
+    return this.call(routes.heartbeat, { params: { replica_id: replicaId } });
   }
 
   giveBack(replicaId: string): Promise<null> {
-    return this.#signed('POST', `/worker/replicas/${replicaId}/return`, null);
+    return this.call(routes.returnLease, { params: { replica_id: replicaId } });
   }
 
-  submit(
-    replicaId: string,
-    result: { output: Uint8Array; fuel_used: number; exit_code: number; log: string },
-  ): Promise<{ verdict: string }> {
-    return this.#signed('POST', `/worker/replicas/${replicaId}/submit`, {
-      output: encodeBase64(result.output),
-      fuel_used: result.fuel_used,
-      exit_code: result.exit_code,
-      log: result.log,
+  /** Submits a run: its output, fuel, exit code and log, or its deterministic failure. */
+  submit(replicaId: string, run: RunSubmission): Promise<{ verdict: string }> {
+    return this.call(routes.submitOutput, {
+      params: { replica_id: replicaId },
+      body: {
+        output: encodeBase64(run.output),
+        fuel_used: run.fuelUsed,
+        exit_code: run.exitCode,
+        log: run.log,
+        failure: run.failure,
+      },
     });
   }
 
   /** Submits a Noir task's proof; the hub accepts it only if it proves exactly this task. */
   submitProof(
     replicaId: string,
-    proof: { proof: Uint8Array; public_inputs: string[] },
+    proof: { proof: Uint8Array; publicInputs: string[] },
   ): Promise<{ verdict: string }> {
-    return this.#signed('POST', `/worker/replicas/${replicaId}/proof`, {
-      proof: encodeBase64(proof.proof),
-      public_inputs: proof.public_inputs,
+    return this.call(routes.submitProof, {
+      params: { replica_id: replicaId },
+      body: { proof: encodeBase64(proof.proof), public_inputs: proof.publicInputs },
     });
   }
 
-  /** Submits a Noir task's witness (execute-only workers); another worker proves it. */
+  /** Hands off a Noir task's witness (execute-only workers); another worker proves it. */
   submitWitness(replicaId: string, witness: Uint8Array): Promise<{ verdict: string }> {
-    return this.#signed('POST', `/worker/replicas/${replicaId}/witness`, { witness: encodeBase64(witness) });
+    return this.call(routes.submitWitness, {
+      params: { replica_id: replicaId },
+      body: { witness: encodeBase64(witness) },
+    });
   }
 
-  /** Reports that the witness a prove lease carries cannot be proven; the hub checks who was wrong. */
+  /** Reports that the witness handed to this prove step cannot be proven; the hub checks who was wrong. */
   reportBadWitness(replicaId: string): Promise<{ verdict: string }> {
-    return this.#signed('POST', `/worker/replicas/${replicaId}/bad-witness`, null);
+    return this.call(routes.reportBadWitness, { params: { replica_id: replicaId } });
   }
 
   /** Reports that a Noir task fails to execute on its input; the hub checks and fails the task. */
   reportExecutionFailure(replicaId: string): Promise<{ verdict: string }> {
-    return this.#signed('POST', `/worker/replicas/${replicaId}/execution-failure`, null);
+    return this.call(routes.reportExecutionFailure, { params: { replica_id: replicaId } });
   }
 
   /** A program archive (public; the worker caches it by hash). */
   async program(programId: string): Promise<Uint8Array> {
-    const response = await this.#hub.send('GET', `/program/${programId}`);
-    return new Uint8Array(await response.arrayBuffer());
+    return (await this.#hub.call(routes.downloadProgram, { params: { program_id: programId } })).bytes;
   }
 
-  #signed<T>(method: 'GET' | 'POST', path: string, body: CanonicalValue): Promise<T> {
+  /** Calls a worker route, signed. */
+  call<R extends RouteDefinition>(route: R, input: RouteInput<R>): Promise<RouteOutput<R>> {
     if (this.workerId === undefined) throw new Error('register the worker before sending signed requests');
+    const parts = input as { params?: Record<string, string>; body?: unknown };
     const timestampMs = this.#now();
     const signature = signCanonical({
       secretKey: this.#keys.secretKey,
       domain: WORKER_REQUEST_DOMAIN,
-      value: workerRequestMessage({ method, path, timestampMs, body }),
+      value: workerRequestMessage({
+        method: route.method,
+        path: routePath(route.path, parts.params),
+        timestampMs,
+        body: (parts.body ?? null) as CanonicalValue,
+      }),
     });
-    return this.#hub.json<T>(method, path, {
-      ...(body === null ? {} : { body }),
+    return this.#hub.call(route, input, {
       headers: {
         [WORKER_HEADERS.workerId]: this.workerId,
         [WORKER_HEADERS.timestampMs]: String(timestampMs),

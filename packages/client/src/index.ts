@@ -1,10 +1,25 @@
-export { HubApiError } from './HubApiError.ts';
 export {
-  HubClient,
-  type LoginTokens,
-  type Organization,
-  type PageQuery,
-  type RequestOptions,
-  type TokenPair,
-} from './HubClient.ts';
-export { type ReplicaLease, WorkerClient, type WorkerOffer } from './WorkerClient.ts';
+  type InputGroup,
+  type ProgramSummary,
+  type Progress,
+  type ReplicaLease as LeaseOnWire,
+  type RouteId,
+  type RouteInput,
+  type RouteOutput,
+  routes,
+  type TaskDetails,
+  type TaskSummary,
+  type Verdict,
+  type Worker,
+} from '@proofgrid/api';
+export { HubApiError, isHubError, type TransportErrorCode } from './HubApiError.ts';
+export { type CallOptions, type HubApi, HubClient } from './HubClient.ts';
+export {
+  memoryTokenStore,
+  NotLoggedInError,
+  OrganizationSession,
+  type SessionTokens,
+  type TokenStore,
+} from './OrganizationSession.ts';
+export { Program, type TaskResult } from './Program.ts';
+export { type ReplicaLease, type RunSubmission, WorkerClient, type WorkerOffer } from './WorkerClient.ts';

@@ -16,6 +16,7 @@ export {
 } from './errors/errors.ts';
 export { isUuid } from './ids/isUuid.ts';
 export { encodeInputCsv } from './inputs/encodeInputCsv.ts';
+export { inputValue } from './inputs/inputValue.ts';
 export { parseInputCsv } from './inputs/parseInputCsv.ts';
 export {
   EVIDENCE_REASONS,

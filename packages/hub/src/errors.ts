@@ -70,11 +70,13 @@ export class ProofNotFoundError extends ProofGridError {
 
 export class InvalidTokenError extends ProofGridError {
   override name = 'InvalidTokenError';
-  constructor({ reason }: { reason: string }) {
+  constructor({ reason, expired = false }: { reason: string; expired?: boolean }) {
     super('INVALID_TOKEN', {
       shortMessage: `The token is not valid: ${reason}.`,
-      details: 'Send the basic token from your login; refresh it when it expires, or log in again.',
-      action: 'login',
+      details: expired
+        ? 'Basic tokens last 15 minutes: trade the refresh token for a new one.'
+        : 'Send the basic token from your login, or log in again.',
+      action: expired ? 'refresh_token' : 'login',
     });
   }
 }

@@ -179,16 +179,19 @@ for (const driver of DRIVERS) {
         consecutive_valid: 2,
         results_valid: 2,
         results_invalid: 0,
+        leases_lapsed: 0,
       });
       assert.deepEqual((await b.me()).reputation, {
         consecutive_valid: 0,
         results_valid: 1,
         results_invalid: 1,
+        leases_lapsed: 0,
       });
       assert.deepEqual((await c.me()).reputation, {
         consecutive_valid: 1,
         results_valid: 1,
         results_invalid: 0,
+        leases_lapsed: 0,
       });
     });
 

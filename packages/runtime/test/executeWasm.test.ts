@@ -44,10 +44,14 @@ describe('executeWasm', () => {
       const module = new WebAssembly.Module(instrumentModule(wat(GUESTS.sum), { memoryPagesMax: 4 }));
       const result = executeWasm({ module, input: [new Uint8Array(new Uint32Array([777]).buffer)], seed: 'task-1', fuelMax: 1000000, memoryPagesMax: 4, outputBytesMax: 1024, logBytesMax: 64 });
       console.log(JSON.stringify({ output: [...result.output], fuelUsed: result.fuelUsed }));`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: new URL('..', import.meta.url).pathname,
-      encoding: 'utf8',
-    });
+    const child = spawnSync(
+      process.execPath,
+      ['--conditions=proofgrid-source', '--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        cwd: new URL('..', import.meta.url).pathname,
+        encoding: 'utf8',
+      },
+    );
     assert.equal(child.status, 0, child.stderr);
     assert.deepEqual(JSON.parse(child.stdout), { output: [...local.output], fuelUsed: local.fuelUsed });
   });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HubApiError, type ReplicaLease, type WorkerClient, type WorkerOffer } from '@proofgrid/client';
+import type { ReplicaLease, WorkerClient, WorkerOffer } from '@proofgrid/client';
 import {
   assert,
   decodeBase64,
@@ -11,6 +11,7 @@ import {
 } from '@proofgrid/core';
 import { instrumentModule, WasmSandbox } from '@proofgrid/runtime';
 import type { Governor } from './governor/Governor.ts';
+import { LeaseKeeper } from './LeaseKeeper.ts';
 import type { NoirTasks } from './NoirTasks.ts';
 import { ProgramArchives } from './programArchive.ts';
 
@@ -18,6 +19,8 @@ export type RunWorkerOptions = {
   dataDir: string;
   /** What one sandbox can take on: memory per task, its speed (already scaled by the governor's duty) and time. */
   offer: WorkerOffer;
+  /** Leases asked for at once by each loop: tiny tasks go faster in batches. */
+  leasesPerRequest: number;
   /** Wait between polls when the hub has no work, doubling up to `idleWaitMsMax`. */
   idleWaitMsMin: number;
   idleWaitMsMax: number;
@@ -41,18 +44,25 @@ export type WorkerEvents = {
     engineMs: number;
   }) => void;
   onIdle?: (reason: string) => void;
-  /** Something failed and was waited out; `during` says what the worker was doing. */
+  /** Something failed and was waited out, or a task was dropped; `during` says what the worker was doing. */
   onError?: (error: unknown, during: string) => void;
 };
 
 const MODULE_CACHE_MAX = 16;
 
+/** The outcome of one task, for the worker's report. */
+type TaskDone = { verdict: string; fuelUsed: number; runMs: number; engineMs: number };
+/** A task that ended without a result: the worker stopped (its lease was given back) or the hub ended the lease. */
+type TaskDropped = { dropped: 'returned' } | { dropped: 'lost'; reason: string };
+
 /**
  * The worker's lease loops, one per sandbox the governor allows: ask for work it can finish, fetch the
  * program (cached by hash), run the task in the sandbox with heartbeats, submit the result. A run that
- * fails deterministically (fuel, memory, trap) is a result too: replicas must agree on it. The hub being
- * down is waited out with backoff; while the governor pauses the worker, no new work is asked for. When
- * `signal` aborts, each loop returns its lease and stops.
+ * fails deterministically (fuel, memory, trap) is a result too: replicas must agree on it. A run that
+ * could not finish here (the sandbox died, the wall-clock guard) is not: its lease is given back. A lease
+ * the hub ends (a refused heartbeat) stops its task. The hub being down is waited out with backoff; while
+ * the governor pauses the worker, no new work is asked for. When `signal` aborts, each loop returns its
+ * leases and stops.
  */
 export async function runWorker(
   { client, governor, signal }: { client: WorkerClient; governor: Governor; signal: AbortSignal },
@@ -63,10 +73,10 @@ export async function runWorker(
   const archives = new ProgramArchives({ client, dataDir: options.dataDir });
   let tasks = 0;
   let claimed = 0;
-  const claim = () => {
-    if (options.tasksMax !== undefined && claimed >= options.tasksMax) return false;
-    claimed += 1;
-    return true;
+  const claim = (wanted: number) => {
+    const granted = options.tasksMax === undefined ? wanted : Math.min(wanted, options.tasksMax - claimed);
+    claimed += Math.max(0, granted);
+    return Math.max(0, granted);
   };
   governor.start();
   const loop = async () => {
@@ -80,50 +90,41 @@ export async function runWorker(
     try {
       while (!signal.aborted) {
         await governor.whenRunnable(signal);
-        if (signal.aborted || !claim()) break;
-        let lease: ReplicaLease | null;
-        try {
-          const answer = await client.lease(options.offer);
-          lease = answer.lease;
-          if (lease === null) events.onIdle?.(answer.reason ?? 'no work');
-        } catch (error) {
-          events.onError?.(error, 'asking the hub for work');
-          lease = null;
-        }
-        if (lease === null) {
-          claimed -= 1;
+        const wanted = signal.aborted ? 0 : claim(options.leasesPerRequest);
+        if (wanted === 0) break;
+        const leases = await askForWork(client, { ...options.offer, replicas_max: wanted }, events);
+        claimed -= wanted - leases.length;
+        if (leases.length === 0) {
           await backOff();
           continue;
         }
         waitMs = options.idleWaitMsMin;
-        events.onLease?.(lease);
-        const startedMs = performance.now();
+        // Every lease of the batch is kept alive from now: the last waits for the others.
+        const keepers = leases.map((lease) => new LeaseKeeper({ client, governor, lease }));
         try {
-          const archive = await archives.get(lease);
-          const done =
-            lease.runtime === 'noir'
-              ? await proveTask({ client, governor, lease, archive, signal, noir: options.noir })
-              : await runTask({
-                  client,
-                  governor,
-                  sandbox,
-                  lease,
-                  archive,
-                  modules,
-                  signal,
-                  offer: options.offer,
-                });
-          if (done === 'returned') break;
-          tasks += 1;
-          events.onTask?.({ lease, ...done, ms: performance.now() - startedMs });
-        } catch (error) {
-          // The task is lost to this worker (hub unreachable past the lease, lease taken back, program
-          // unreadable), not the worker: report it, give the lease back if it can be, and go on.
-          events.onError?.(error, `running task ${lease.input_group_id}`);
-          await client.giveBack(lease.replica_id).catch(() => undefined);
-          await backOff();
+          for (const [index, lease] of leases.entries()) {
+            const keeper = keepers[index];
+            assert(keeper !== undefined, 'one keeper per lease');
+            if (signal.aborted) {
+              await client.giveBack(lease.replica_id).catch(() => undefined);
+              continue;
+            }
+            const done = await runLease({
+              client,
+              governor,
+              sandbox,
+              archives,
+              modules,
+              signal,
+              options,
+              events,
+              lease,
+              keeper,
+            });
+            if (done) tasks += 1;
+          }
         } finally {
-          events.onLeaseEnd?.(lease);
+          for (const keeper of keepers) keeper.stop();
         }
       }
     } finally {
@@ -139,194 +140,171 @@ export async function runWorker(
   return { tasks };
 }
 
-/** The outcome of one task, for the worker's report. */
-type TaskDone = { verdict: string; fuelUsed: number; runMs: number; engineMs: number };
+async function askForWork(
+  client: WorkerClient,
+  offer: WorkerOffer,
+  events: WorkerEvents,
+): Promise<ReplicaLease[]> {
+  try {
+    const answer = await client.lease(offer);
+    if (answer.leases.length === 0) events.onIdle?.(answer.reason ?? 'no work');
+    return answer.leases;
+  } catch (error) {
+    events.onError?.(error, 'asking the hub for work');
+    return [];
+  }
+}
 
-/** A WebAssembly task: run the module in the sandbox with heartbeats, submit output, fuel and exit code. */
-async function runTask({
-  client,
-  governor,
-  sandbox,
-  lease,
-  archive,
-  modules,
-  signal,
-  offer,
-}: {
+type LeaseContext = {
   client: WorkerClient;
   governor: Governor;
   sandbox: WasmSandbox;
-  lease: ReplicaLease;
-  archive: Uint8Array;
+  archives: ProgramArchives;
   modules: Map<string, Uint8Array>;
   signal: AbortSignal;
-  offer: WorkerOffer;
-}): Promise<TaskDone | 'returned'> {
+  options: RunWorkerOptions;
+  events: WorkerEvents;
+  lease: ReplicaLease;
+  keeper: LeaseKeeper;
+};
+
+/** Runs one leased task to its submission; returns whether a result was submitted. */
+async function runLease(context: LeaseContext): Promise<boolean> {
+  const { client, lease, keeper, events } = context;
+  events.onLease?.(lease);
+  const startedMs = performance.now();
+  try {
+    const archive = await context.archives.get(lease);
+    const outcome =
+      lease.runtime === 'noir' ? await proveTask(context, archive) : await runTask(context, archive);
+    if ('dropped' in outcome) {
+      if (outcome.dropped === 'lost')
+        events.onError?.(
+          new Error(`the hub ended the lease: ${outcome.reason}`),
+          `running task ${lease.input_group_id}`,
+        );
+      return false;
+    }
+    events.onTask?.({ lease, ...outcome, ms: performance.now() - startedMs });
+    return true;
+  } catch (error) {
+    // The task is lost to this worker (hub unreachable past the lease, the run could not finish here, the
+    // program unreadable), not the worker: report it, give the lease back if it can be, and go on.
+    events.onError?.(error, `running task ${lease.input_group_id}`);
+    await client.giveBack(lease.replica_id).catch(() => undefined);
+    return false;
+  } finally {
+    keeper.stop();
+    events.onLeaseEnd?.(lease);
+  }
+}
+
+/** A WebAssembly task: run the module in the sandbox, submit output, fuel, exit code, log, or the failure. */
+async function runTask(
+  { client, sandbox, modules, signal, options, lease, keeper }: LeaseContext,
+  archive: Uint8Array,
+): Promise<TaskDone | TaskDropped> {
   const module = instrumentedModule(lease, archive, modules);
   const leaseMs = Date.parse(lease.lease_expires_at) - Date.now();
-  const onAbort = () => void sandbox.close();
-  signal.addEventListener('abort', onAbort, { once: true });
+  const stopRun = () => void sandbox.close();
+  signal.addEventListener('abort', stopRun, { once: true });
+  keeper.lost.addEventListener('abort', stopRun, { once: true });
   const runStartedMs = performance.now();
-  let result: SubmittedResult & { engineMs: number };
+  let run: Awaited<ReturnType<WasmSandbox['run']>>;
   try {
-    const run = await withHeartbeats({ client, governor, lease }, () =>
-      sandbox.run({
-        module,
-        input: lease.input.map((value) => decodeBase64(value) ?? new Uint8Array(0)),
-        seed: lease.seed,
-        fuelMax: lease.limits.fuel,
-        memoryPagesMax: lease.limits.memory_pages,
-        outputBytesMax: lease.limits.output_bytes,
-        logBytesMax: LOG_SIZE_BYTES_MAX,
-        // Heartbeats keep the lease; the guard is for a hung run: twice the time the task's fuel takes at
-        // the speed this worker offered (the hub hands out only tasks that fit in that).
-        wallTimeMsMax: Math.max(1000, leaseMs, (2000 * lease.limits.fuel) / offer.fuel_per_second),
-      }),
-    );
-    result = {
-      output: run.output,
-      fuel_used: run.fuelUsed,
-      exit_code: run.exitCode,
-      log: run.log,
-      engineMs: run.engineMs,
-    };
+    run = await sandbox.run({
+      module,
+      input: lease.input.map((value) => decodeBase64(value) ?? new Uint8Array(0)),
+      seed: lease.seed,
+      fuelMax: lease.limits.fuel,
+      memoryPagesMax: lease.limits.memory_pages,
+      outputBytesMax: lease.limits.output_bytes,
+      logBytesMax: LOG_SIZE_BYTES_MAX,
+      // Heartbeats keep the lease; the guard is for a hung run: twice the time the task's fuel takes at
+      // the speed this worker offered (the hub hands out only tasks that fit in that).
+      wallTimeMsMax: Math.max(1000, leaseMs, (2000 * lease.limits.fuel) / options.offer.fuel_per_second),
+    });
   } catch (error) {
     if (signal.aborted) {
       // Best effort on the way out: an unreturned lease simply expires and its task is leased again.
       await client.giveBack(lease.replica_id).catch(() => undefined);
-      return 'returned';
+      return { dropped: 'returned' };
     }
-    if (!isProofGridError(error) || error.code === 'WALL_TIME_EXCEEDED') throw error;
-    // A deterministic failure is the task's result: every honest replica reaches the same one.
-    result = {
-      output: new TextEncoder().encode(error.code),
-      fuel_used: 0,
-      exit_code: 255,
-      log: error.shortMessage,
-      engineMs: 0,
-    };
+    if (keeper.lost.aborted) return { dropped: 'lost', reason: keeper.lostReason ?? 'refused' };
+    // Thrown, not returned: the run could not finish on this machine (the sandbox died, the wall-clock
+    // guard), which says nothing about the task. runLease gives the lease back.
+    throw error;
   } finally {
-    signal.removeEventListener('abort', onAbort);
+    signal.removeEventListener('abort', stopRun);
+    keeper.lost.removeEventListener('abort', stopRun);
   }
   const runMs = performance.now() - runStartedMs;
-  const { engineMs, ...submitted } = result;
-  const { verdict } = await submitWithRetry(lease, signal, () => client.submit(lease.replica_id, submitted));
-  return { verdict, fuelUsed: submitted.fuel_used, runMs, engineMs };
+  const { verdict } = await keeper.submit(signal, () =>
+    client.submit(lease.replica_id, {
+      output: run.output,
+      fuelUsed: run.fuelUsed,
+      exitCode: run.exitCode,
+      log: printable(run.log),
+      failure: run.failure,
+    }),
+  );
+  return { verdict, fuelUsed: run.fuelUsed, runMs, engineMs: run.engineMs };
 }
 
-/** A Noir task: execute and prove with heartbeats, submit the proof (the hub verifies it). */
-async function proveTask({
-  client,
-  governor,
-  lease,
-  archive,
-  signal,
-  noir,
-}: {
-  client: WorkerClient;
-  governor: Governor;
-  lease: ReplicaLease;
-  archive: Uint8Array;
-  signal: AbortSignal;
-  noir: NoirTasks | undefined;
-}): Promise<TaskDone | 'returned'> {
+/** A Noir task: execute and prove (or execute and hand off, or prove a handoff), submit what the step makes. */
+async function proveTask(
+  { client, signal, options, lease, keeper }: LeaseContext,
+  archive: Uint8Array,
+): Promise<TaskDone | TaskDropped> {
+  const noir = options.noir;
   assert(noir !== undefined, 'a worker is leased Noir tasks only when it offers the runtime');
   const startedMs = performance.now();
-  const witnessGiven = lease.witness === null ? undefined : decodeBase64(lease.witness);
-  let done:
+  const handoff = lease.handoff === null ? undefined : decodeBase64(lease.handoff);
+  const report = async (send: () => Promise<{ verdict: string }>): Promise<TaskDone> => {
+    const { verdict } = await keeper.submit(signal, send);
+    return { verdict, fuelUsed: 0, runMs: performance.now() - startedMs, engineMs: 0 };
+  };
+  let made:
     | { kind: 'witness'; witness: Uint8Array }
     | { kind: 'proof'; proof: Awaited<ReturnType<NoirTasks['prove']>> };
   try {
-    done = await withHeartbeats({ client, governor, lease }, async () =>
-      lease.noir_step === 'execute'
-        ? { kind: 'witness' as const, witness: await noir.execute(lease, archive) }
-        : { kind: 'proof' as const, proof: await noir.prove(lease, archive, witnessGiven) },
-    );
+    made =
+      lease.step === 'execute'
+        ? { kind: 'witness', witness: await noir.execute(lease, archive) }
+        : { kind: 'proof', proof: await noir.prove(lease, archive, handoff) };
   } catch (error) {
-    if (witnessGiven !== undefined && !isProofGridError(error)) {
+    if (handoff !== undefined && !isProofGridError(error))
       // bb could not prove another worker's witness: the hub executes the task and blames the wrong side.
-      const { verdict } = await submitWithRetry(lease, signal, () =>
-        client.reportBadWitness(lease.replica_id),
-      );
-      return { verdict, fuelUsed: 0, runMs: performance.now() - startedMs, engineMs: 0 };
-    }
-    if (!isProofGridError(error) || error.code !== 'NOIR_EXECUTION_FAILED') throw error;
+      return report(() => client.reportBadWitness(lease.replica_id));
+    if (!isProofGridError(error, 'NOIR_EXECUTION_FAILED')) throw error;
     // Nothing to prove: the hub runs the program itself and fails the task when it fails there too.
-    const { verdict } = await submitWithRetry(lease, signal, () =>
-      client.reportExecutionFailure(lease.replica_id),
-    );
-    return { verdict, fuelUsed: 0, runMs: performance.now() - startedMs, engineMs: 0 };
+    return report(() => client.reportExecutionFailure(lease.replica_id));
   }
   if (signal.aborted) {
     await client.giveBack(lease.replica_id).catch(() => undefined);
-    return 'returned';
+    return { dropped: 'returned' };
   }
+  if (keeper.lost.aborted) return { dropped: 'lost', reason: keeper.lostReason ?? 'refused' };
   const runMs = performance.now() - startedMs;
-  if (done.kind === 'witness') {
-    const witness = done.witness;
-    const { verdict } = await submitWithRetry(lease, signal, () =>
-      client.submitWitness(lease.replica_id, witness),
-    );
+  if (made.kind === 'witness') {
+    const { witness } = made;
+    const { verdict } = await keeper.submit(signal, () => client.submitWitness(lease.replica_id, witness));
     return { verdict, fuelUsed: 0, runMs, engineMs: runMs };
   }
-  const { proof } = done;
-  if (witnessGiven !== undefined && !(await noir.provesTask(lease, archive, proof))) {
+  const { proof } = made;
+  if (handoff !== undefined && !(await noir.provesTask(lease, archive, proof)))
     // Another worker's witness, for other inputs: submitting its proof would be rejected as ours.
-    const { verdict } = await submitWithRetry(lease, signal, () => client.reportBadWitness(lease.replica_id));
-    return { verdict, fuelUsed: 0, runMs, engineMs: 0 };
-  }
-  const { verdict } = await submitWithRetry(lease, signal, () =>
-    client.submitProof(lease.replica_id, { proof: proof.proof, public_inputs: proof.publicInputs }),
+    return report(() => client.reportBadWitness(lease.replica_id));
+  const { verdict } = await keeper.submit(signal, () =>
+    client.submitProof(lease.replica_id, { proof: proof.proof, publicInputs: proof.publicInputs }),
   );
   return { verdict, fuelUsed: 0, runMs, engineMs: proof.executeMs + proof.proveMs };
 }
 
-/**
- * Runs `work` while renewing the lease. A missed heartbeat is not fatal: the next one, or the submission,
- * tells whether the lease survived. A paused worker stops renewing, so a long pause lets the lease expire
- * and the task go elsewhere.
- */
-async function withHeartbeats<T>(
-  { client, governor, lease }: { client: WorkerClient; governor: Governor; lease: ReplicaLease },
-  work: () => Promise<T>,
-): Promise<T> {
-  const leaseMs = Date.parse(lease.lease_expires_at) - Date.now();
-  const heartbeat = setInterval(
-    () => {
-      if (!governor.state().paused) void client.heartbeat(lease.replica_id).catch(() => undefined);
-    },
-    Math.max(1000, leaseMs / 3),
-  );
-  try {
-    return await work();
-  } finally {
-    clearInterval(heartbeat);
-  }
+/** A program's log as text the hub can store: NUL characters (which no database text holds) replaced. */
+function printable(log: string): string {
+  return log.replaceAll('\u0000', '\uFFFD');
 }
-
-/**
- * Submits a result, retrying while the hub is unreachable or failing (5xx) until the lease has expired:
- * after that another worker has the task. A refusal (4xx) is final.
- */
-async function submitWithRetry(
-  lease: ReplicaLease,
-  signal: AbortSignal,
-  send: () => Promise<{ verdict: string }>,
-): Promise<{ verdict: string }> {
-  let waitMs = 250;
-  for (;;) {
-    try {
-      return await send();
-    } catch (error) {
-      const final = error instanceof HubApiError && error.status >= 400 && error.status < 500;
-      if (final || signal.aborted || Date.now() + waitMs > Date.parse(lease.lease_expires_at)) throw error;
-      await sleep(waitMs, undefined, { signal }).catch(() => undefined);
-      waitMs = Math.min(waitMs * 2, 5000);
-    }
-  }
-}
-
-type SubmittedResult = { output: Uint8Array; fuel_used: number; exit_code: number; log: string };
 
 /** The program's instrumented module, compiled once per archive hash. */
 function instrumentedModule(

@@ -1,90 +1,76 @@
-import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { MANIFEST_PATH, parseManifest, readTar } from '@proofgrid/core';
-import { programTemplateFiles, type TemplateRuntime } from '@proofgrid/hub';
-import { compileNoir, instrumentModule, NARGO_TOML, NoirProver } from '@proofgrid/runtime';
-import type { CommandIo } from './io.ts';
-import { packFolder } from './orgPrograms.ts';
+import { readFile, stat } from 'node:fs/promises';
+import { Program, type ProgramSummary, routes } from '@proofgrid/client';
+import { packProgramFolder } from '@proofgrid/client/node';
+import { LEASE_TIMEOUT_SECONDS_MAX, PAGE_LIMIT_MAX } from '@proofgrid/core';
+import type { CommandIo } from '../cli/io.ts';
+import type { Arguments } from '../cli/parseArguments.ts';
+import { resolveHubUrl } from '../config/resolveHubUrl.ts';
+import { organizationSession } from '../config/session.ts';
+import { describeProgress } from './job.ts';
+import { printResult, table } from './output.ts';
+import { resolveProgram } from './resolve.ts';
 
-/**
- * `proofgrid program init <dir> [--runtime noir]`: writes a starter, the same as
- * GET /program/template[?runtime=noir]: AssemblyScript for `wasm`, a Noir project for `noir`.
- */
-export async function programInit(
-  { dir, runtime }: { dir: string; runtime: TemplateRuntime },
-  io: CommandIo,
-): Promise<number> {
-  const target = resolve(dir);
-  const existing = await readdir(target).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw error;
+/** Pages of programs listed at most (50 each). */
+const PAGES_MAX = 10_000;
+
+/** `proofgrid program upload <dir|tar>`: a folder is packed as a tar (without node_modules and .git). */
+export async function programUpload(args: Arguments, io: CommandIo): Promise<number> {
+  const source = args.one('a program folder or tar');
+  const name = args.required('name');
+  const leaseSeconds = args.integer('timeout', { min: 1, max: LEASE_TIMEOUT_SECONDS_MAX }) ?? 300;
+  const session = organizationSession(io.env, resolveHubUrl(args.string('hub'), io.env));
+  const archive = (await stat(source)).isDirectory()
+    ? await packProgramFolder(source)
+    : await readFile(source);
+  const program = await Program.upload(session, {
+    name,
+    archive,
+    description: args.string('description') ?? '',
+    leaseSeconds,
   });
-  if (existing.length > 0) throw new Error(`${target} is not empty. Choose a new folder for the program.`);
-  for (const file of await programTemplateFiles(runtime)) {
-    await mkdir(dirname(join(target, file.path)), { recursive: true });
-    await writeFile(join(target, file.path), file.data);
-  }
-  const [language, source] =
-    runtime === 'noir' ? ['Noir', 'src/main.nr'] : ['AssemblyScript', 'assembly/index.ts'];
-  io.out(`Wrote a ProofGrid program (${language}) to ${target}.`);
-  io.out(`Next: edit ${source}, then: proofgrid program build ${dir}`);
+  printResult(io, args, program.summary, () => [
+    `Uploaded "${name}" as program ${program.id}. Next: proofgrid input upload ${name} <csv|folder>`,
+  ]);
   return 0;
 }
 
-/**
- * `proofgrid program build <dir>`: compiles `assembly/index.ts` with the AssemblyScript compiler that
- * ships with ProofGrid (its `asconfig.json` target `release`), then runs the hub's own checks on the module
- * so a program that would be refused at upload is refused here first.
- */
-export async function programBuild(
-  { dir, crsPath }: { dir: string; crsPath: string },
-  io: CommandIo,
-): Promise<number> {
-  const root = resolve(dir);
-  const manifestBytes = await readFile(join(root, MANIFEST_PATH)).catch(() => undefined);
-  const isNoir = await readFile(join(root, NARGO_TOML)).then(
-    () => true,
-    () => false,
-  );
-  if (manifestBytes === undefined && !isNoir)
-    throw new Error(`${root} has no ${MANIFEST_PATH}. Create a program with: proofgrid program init <dir>`);
-  const manifest = manifestBytes === undefined ? undefined : parseManifest(manifestBytes);
-  if (manifest === undefined || manifest.runtime === 'noir') return buildNoir(root, crsPath, io);
-  const asc = fileURLToPath(import.meta.resolve('assemblyscript/bin/asc.js'));
-  const compiled = spawnSync(
-    process.execPath,
-    [asc, 'assembly/index.ts', '--target', 'release', '--outFile', manifest.entry],
-    {
-      cwd: root,
-      encoding: 'utf8',
-    },
-  );
-  if (compiled.status !== 0) {
-    io.err(compiled.stderr.trim());
-    throw new Error(
-      `The AssemblyScript compiler failed on ${join(root, 'assembly/index.ts')}; fix the errors above.`,
-    );
+/** `proofgrid program list`: every program of the organization. */
+export async function programList(args: Arguments, io: CommandIo): Promise<number> {
+  const session = organizationSession(io.env, resolveHubUrl(args.string('hub'), io.env));
+  const programs: ProgramSummary[] = [];
+  for (let page = 1; page <= PAGES_MAX; page++) {
+    const listed = await session.call(routes.listMyPrograms, { query: { page, limit: PAGE_LIMIT_MAX } });
+    programs.push(...listed.programs);
+    if (page * PAGE_LIMIT_MAX >= listed.total_elements_amount) break;
   }
-  const module = await readFile(join(root, manifest.entry));
-  instrumentModule(module, { memoryPagesMax: manifest.limits.memory_pages });
-  io.out(`Built ${join(root, manifest.entry)} (${module.length} bytes); it passes the hub's checks.`);
+  printResult(io, args, { programs }, () => [
+    ...table(programs.map((p) => [p.program_id, p.name, p.description])),
+    `${programs.length} program(s).`,
+  ]);
   return 0;
 }
 
-/** Compiles a Noir project as the hub will (no dependencies, public parameters) and checks it fits the CRS. */
-async function buildNoir(root: string, crsPath: string, io: CommandIo): Promise<number> {
-  const files = readTar(await packFolder(root)).filter((entry) => entry.type === 'file');
-  const circuit = await compileNoir(files);
-  const prover = new NoirProver({ crsPath, threads: 1 });
-  try {
-    const { gates, pointsNeeded } = await prover.checkSize(circuit.bytecode);
-    io.out(
-      `Compiled ${root} (Noir ${circuit.noir_version}): ${gates} gates, ${pointsNeeded} CRS points (the CRS at ${crsPath} has enough); it passes the hub's checks.`,
-    );
-  } finally {
-    await prover.close();
-  }
+/** `proofgrid program show <program>`: the program and how its tasks stand. */
+export async function programShow(args: Arguments, io: CommandIo): Promise<number> {
+  const session = organizationSession(io.env, resolveHubUrl(args.string('hub'), io.env));
+  const program = await resolveProgram(session, args.one('a program id or name'));
+  const progress = await program.progress();
+  printResult(io, args, { ...program.summary, progress }, () => [
+    `${program.summary.name} (${program.id})${program.summary.description ? ` — ${program.summary.description}` : ''}`,
+    `lease length: ${program.summary.input_lock_timeout} s`,
+    describeProgress(progress),
+    ...(progress.waiting_reason === null ? [] : [`waiting: ${progress.waiting_reason}`]),
+  ]);
+  return 0;
+}
+
+/** `proofgrid program delete <program>`. */
+export async function programDelete(args: Arguments, io: CommandIo): Promise<number> {
+  const session = organizationSession(io.env, resolveHubUrl(args.string('hub'), io.env));
+  const program = await resolveProgram(session, args.one('a program id or name'));
+  await program.delete();
+  printResult(io, args, { deleted: program.summary }, () => [
+    `Deleted program ${program.summary.name} (${program.id}) with its inputs and results.`,
+  ]);
   return 0;
 }

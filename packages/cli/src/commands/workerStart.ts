@@ -1,17 +1,22 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { HubClient, WorkerClient } from '@proofgrid/client';
 import { MEMORY_PAGES_MAX } from '@proofgrid/core';
 import {
+  CPUS_MIN,
   Governor,
   type GovernorState,
   IDLE_POLICY_DEFAULTS,
   loadIdentity,
   NoirTasks,
   runWorker,
+  writeRegistration,
 } from '@proofgrid/worker';
+import type { CommandIo } from '../cli/io.ts';
+import type { Arguments } from '../cli/parseArguments.ts';
 import { readLogin } from '../config/credentials.ts';
-import type { CommandIo } from './io.ts';
+import { resolveCrsPath } from '../config/resolveCrsPath.ts';
+import { resolveHubUrl } from '../config/resolveHubUrl.ts';
 
 /** A sandbox needs a few pages of guest memory to run anything at all. */
 export const MEMORY_BYTES_MIN = 2 ** 20;
@@ -20,7 +25,10 @@ const STATUS_REFRESH_MS = 1000;
 /** The window over which the status line measures fuel per second. */
 const RATE_WINDOW_MS = 10_000;
 
-export type WorkerStartOptions = {
+/** Leases asked for at once by each sandbox's loop: tiny tasks go faster in batches, long ones barely notice. */
+const LEASES_PER_REQUEST = 1;
+
+type WorkerStartOptions = {
   hubUrl: string;
   dataDir: string;
   name: string | undefined;
@@ -42,12 +50,58 @@ export type WorkerStartOptions = {
   tasksMax: number | undefined;
 };
 
+const BYTE_UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+
+/** Sizes as people write them: 512M, 2G, 1.5GiB, 300000000 (binary units: K = 1024). */
+function byteSize(args: Arguments, flag: string, min: number): number | undefined {
+  const value = args.string(flag);
+  if (value === undefined) return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(value);
+  const unit = BYTE_UNITS[match?.[2]?.toLowerCase() ?? ''];
+  const bytes = match === null || unit === undefined ? Number.NaN : Math.floor(Number(match[1]) * unit);
+  if (!(bytes >= min) || bytes > 2 ** 50)
+    throw args.usage(
+      `--${flag} must be a size of at least ${min / 2 ** 20} MiB, such as 512M or 2G (got "${value}").`,
+    );
+  return bytes;
+}
+
+function parseOptions(args: Arguments, io: CommandIo): WorkerStartOptions {
+  if (args.positionals.length > 0) throw args.usage(`unexpected argument "${args.positionals[0]}".`);
+  if (args.flag('execute-only') && args.flag('prove-only'))
+    throw args.usage(
+      '--execute-only and --prove-only exclude each other: a worker that does both needs neither.',
+    );
+  if (args.string('idle-threshold') !== undefined && !args.flag('only-when-idle'))
+    throw args.usage('--idle-threshold goes with --only-when-idle.');
+  const cpus = args.decimal('cpus', { min: CPUS_MIN, max: availableParallelism() }) ?? 1;
+  return {
+    hubUrl: resolveHubUrl(args.string('hub'), io.env),
+    dataDir: args.string('data-dir') ?? './.proofgrid/worker',
+    name: args.string('name'),
+    account: args.flag('account'),
+    cpus,
+    maxMemoryBytes:
+      byteSize(args, 'max-memory', MEMORY_BYTES_MIN) ??
+      Math.min(Math.ceil(cpus) * MEMORY_PAGES_MAX * WASM_PAGE_BYTES, Math.floor(totalmem() / 2)),
+    otherBusyMax: args.flag('only-when-idle')
+      ? (args.decimal('idle-threshold', { min: 1, max: 100 }) ?? 25) / 100
+      : undefined,
+    fuelPerSecond: args.integer('fuel-per-second', { min: 1, max: 1e12 }) ?? 500_000_000,
+    secondsAvailable: args.integer('seconds-available', { min: 1, max: 7 * 24 * 3600 }) ?? 3600,
+    tasksMax: args.integer('tasks', { min: 1, max: 1e9 }),
+    crsPath: resolveCrsPath(args.string('crs-path'), io.env),
+    noirRole: args.flag('execute-only') ? 'execute' : args.flag('prove-only') ? 'prove' : 'full',
+  };
+}
+
 /**
  * `proofgrid worker start`: registers this machine's key with the hub and runs tasks within the donor's
  * limits until SIGINT or SIGTERM, then gives back the leases it holds and exits. SIGUSR1 pauses it (the
  * running tasks stop where they are, no new work is taken), SIGUSR2 resumes it.
  */
-export async function workerStart(options: WorkerStartOptions, io: CommandIo): Promise<number> {
+export async function workerStart(args: Arguments, io: CommandIo): Promise<number> {
+  const options = parseOptions(args, io);
   const dataDir = resolve(options.dataDir);
   const keys = loadIdentity(dataDir);
   const hub = new HubClient({ url: options.hubUrl });
@@ -61,10 +115,9 @@ export async function workerStart(options: WorkerStartOptions, io: CommandIo): P
       );
     token = login.basic_token.token;
   }
-  const registered = await client.register({
-    name: options.name ?? hostname(),
-    ...(token === undefined ? {} : { token }),
-  });
+  const name = options.name ?? hostname();
+  const registered = await client.register({ name, ...(token === undefined ? {} : { token }) });
+  writeRegistration(dataDir, { hubUrl: options.hubUrl, workerId: registered.worker_id, name });
   const governor = new Governor({
     cpus: options.cpus,
     onlyWhenIdle:
@@ -143,6 +196,7 @@ export async function workerStart(options: WorkerStartOptions, io: CommandIo): P
           noir_role: options.noirRole,
         },
         noir: provesNoir ? noir : undefined,
+        leasesPerRequest: LEASES_PER_REQUEST,
         idleWaitMsMin: 250,
         idleWaitMsMax: 5000,
         tasksMax: options.tasksMax,

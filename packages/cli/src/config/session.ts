@@ -1,46 +1,41 @@
-import { HubApiError, HubClient, type RequestOptions } from '@proofgrid/client';
-import type { CommandIo } from '../commands/io.ts';
+import { HubClient, OrganizationSession, type SessionTokens, type TokenStore } from '@proofgrid/client';
 import { readLogin, writeLogin } from './credentials.ts';
 
-/**
- * The hub as the logged-in organization: requests carry the stored basic token, and an expired one is
- * refreshed once (rotating the stored refresh token) before the request is retried.
- */
-export class Session {
-  readonly hub: HubClient;
-  readonly #io: CommandIo;
-
-  constructor({ hubUrl, io }: { hubUrl: string; io: CommandIo }) {
-    this.hub = new HubClient({ url: hubUrl });
-    this.#io = io;
-  }
-
-  json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    return this.#withToken((token) => this.hub.json<T>(method, path, { ...options, token }));
-  }
-
-  send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
-    return this.#withToken((token) => this.hub.send(method, path, { ...options, token }));
-  }
-
-  async #withToken<T>(request: (token: string) => Promise<T>): Promise<T> {
-    const login = readLogin(this.#io.env, this.hub.url);
-    if (login === undefined)
-      throw new Error(
-        `Not logged in to ${this.hub.url}. Run: proofgrid account login --hub ${this.hub.url} --username <u>`,
+/** The login kept for a hub URL (`credentials.json`), as a session's token store. */
+export function fileTokenStore(env: NodeJS.ProcessEnv, hubUrl: string): TokenStore {
+  return {
+    read: (): SessionTokens | undefined => {
+      const login = readLogin(env, hubUrl);
+      return login === undefined
+        ? undefined
+        : {
+            username: login.username,
+            basicToken: login.basic_token.token,
+            refreshToken: login.refresh_token.token,
+            refreshTokenId: login.refresh_token.token_id,
+          };
+    },
+    write: (tokens) => {
+      const previous = readLogin(env, hubUrl);
+      writeLogin(
+        env,
+        hubUrl,
+        tokens === undefined
+          ? undefined
+          : {
+              username: tokens.username,
+              basic_token: { token_id: previous?.basic_token.token_id ?? '', token: tokens.basicToken },
+              refresh_token: { token_id: tokens.refreshTokenId, token: tokens.refreshToken },
+            },
       );
-    try {
-      return await request(login.basic_token.token);
-    } catch (error) {
-      if (!(error instanceof HubApiError && error.code === 'INVALID_TOKEN' && /expired/.test(error.message)))
-        throw error;
-      const fresh = await this.hub.refresh(login.refresh_token.token);
-      writeLogin(this.#io.env, this.hub.url, {
-        username: login.username,
-        basic_token: { token_id: fresh.token_id, token: fresh.token },
-        refresh_token: fresh.refresh_token,
-      });
-      return request(fresh.token);
-    }
-  }
+    },
+  };
+}
+
+/** The hub as the organization logged in to it with `proofgrid account login`. */
+export function organizationSession(env: NodeJS.ProcessEnv, hubUrl: string): OrganizationSession {
+  return new OrganizationSession({
+    hub: new HubClient({ url: hubUrl }),
+    tokens: fileTokenStore(env, hubUrl),
+  });
 }

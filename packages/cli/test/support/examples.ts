@@ -24,12 +24,12 @@ export async function uploadExample(
     { path: 'proofgrid.json', data: manifest },
     { path: 'build/program.wasm', data: await readFile(join(EXAMPLES, example, 'build/program.wasm')) },
   ]);
-  const upload = new FormData();
-  upload.append('file', new Blob([new Uint8Array(archive)]), `${example}.tar`);
-  upload.append('data', JSON.stringify({ name: example, description, execution_timeout: timeoutSeconds }));
-  const { program_id } = await hub.json<{ program_id: string }>('POST', '/program/upload', {
-    token,
-    form: upload,
-  });
+  const { program_id } = await hub.api.uploadProgram(
+    {
+      file: { name: `${example}.tar`, bytes: archive },
+      data: { name: example, description, execution_timeout: timeoutSeconds },
+    },
+    { token },
+  );
   return program_id;
 }

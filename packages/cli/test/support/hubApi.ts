@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
-import type { HubClient } from '@proofgrid/client';
+import type { HubClient, Progress } from '@proofgrid/client';
 import { writeTar } from '@proofgrid/core';
 
 /** Registers and logs in an organization on a running hub. */
 export async function signUp(hub: HubClient, name = `org-${randomUUID().slice(0, 8)}`) {
   const username = `user-${randomUUID().slice(0, 8)}`;
   const password = 'correct horse battery';
-  await hub.register({ username, password, name, description: '' });
-  const tokens = await hub.login({ username, password });
+  await hub.api.register({ body: { username, password, name, description: '' } });
+  const tokens = await hub.api.login({ body: { username, password } });
   const claims = JSON.parse(
     Buffer.from(tokens.basic_token.token.split('.')[1] ?? '', 'base64url').toString(),
   );
@@ -25,26 +25,19 @@ export function programArchive(): Uint8Array {
   return writeTar([{ path: 'program.json', data: new TextEncoder().encode(`{"marker":"${randomUUID()}"}`) }]);
 }
 
-function form(file: { name: string; bytes: Uint8Array }, data?: unknown): FormData {
-  const body = new FormData();
-  body.append('file', new Blob([new Uint8Array(file.bytes)]), file.name);
-  if (data !== undefined) body.append('data', JSON.stringify(data));
-  return body;
-}
-
 export async function uploadProgram(
   hub: HubClient,
   token: string,
   name: string,
   archive = programArchive(),
 ): Promise<string> {
-  const data = await hub.json<{ program_id: string }>('POST', '/program/upload', {
-    token,
-    form: form(
-      { name: 'p.tar', bytes: archive },
-      { name, description: 'durability', execution_timeout: 600 },
-    ),
-  });
+  const data = await hub.api.uploadProgram(
+    {
+      file: { name: 'p.tar', bytes: archive },
+      data: { name, description: 'durability', execution_timeout: 600 },
+    },
+    { token },
+  );
   return data.program_id;
 }
 
@@ -57,10 +50,10 @@ export async function uploadInputs(
   body: string | Uint8Array,
 ): Promise<string> {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-  const data = await hub.json<{ input_group_id: string }>('POST', `/program/inputs/${programId}`, {
-    token,
-    form: form({ name: fileName, bytes }),
-  });
+  const data = await hub.api.uploadInputGroup(
+    { params: { program_id: programId }, file: { name: fileName, bytes } },
+    { token },
+  );
   return data.input_group_id;
 }
 
@@ -68,11 +61,11 @@ export async function reserve(
   hub: HubClient,
   programId: string,
 ): Promise<{ leaseId: string; groupId: string; csv: string }> {
-  const response = await hub.send('GET', `/program/inputs/${programId}`);
+  const { bytes, headers } = await hub.api.reserveInputs({ params: { program_id: programId } });
   return {
-    leaseId: response.headers.get('proofgrid-lease-id') ?? '',
-    groupId: response.headers.get('proofgrid-input-group-id') ?? '',
-    csv: await response.text(),
+    leaseId: headers['proofgrid-lease-id'],
+    groupId: headers['proofgrid-input-group-id'],
+    csv: new TextDecoder().decode(bytes),
   };
 }
 
@@ -81,7 +74,7 @@ export async function uploadProof(
   data: { organization_id: string; program_id: string; input_group_id: string; lease_id: string },
   proof: Uint8Array,
 ): Promise<void> {
-  await hub.json('POST', '/program/proof', { form: form({ name: 'proof.bin', bytes: proof }, data) });
+  await hub.api.uploadProof({ file: { name: 'proof.bin', bytes: proof }, data });
 }
 
 /**
@@ -121,8 +114,6 @@ export function startPartialUpload(
   return { sent, abort: () => req.destroy() };
 }
 
-export type Progress = { total: number; queued: number; leased: number; verified: number; failed: number };
-
 /**
  * Polls a program's progress until `done` holds, and returns that progress. The hub may be briefly
  * unreachable (tests restart it); polling goes on until the deadline, which then fails the test.
@@ -138,8 +129,9 @@ export async function waitForProgress(
   let last: Progress | string = 'no answer yet';
   while (Date.now() < deadline) {
     try {
-      last = await hub.json<Progress>('GET', `/program/${programId}/progress`, { token });
-      if (done(last)) return last;
+      const progress = await hub.api.programProgress({ params: { program_id: programId } }, { token });
+      last = progress;
+      if (done(progress)) return progress;
     } catch (error) {
       last = String(error);
     }

@@ -127,6 +127,7 @@ export async function authenticate(deps: HubDeps, token: string): Promise<{ orga
     const expired = error instanceof Error && 'code' in error && error.code === 'ERR_JWT_EXPIRED';
     throw new InvalidTokenError({
       reason: expired ? 'it has expired' : 'it is malformed or not signed by this hub',
+      expired,
     });
   }
   if (typeof claims.organization_id !== 'string' || typeof claims.sid !== 'string' || !isUuid(claims.sid)) {

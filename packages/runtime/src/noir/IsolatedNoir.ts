@@ -108,7 +108,7 @@ export class IsolatedNoir {
       fileURLToPath(new URL(`./noirJobProcess.${source ? 'ts' : 'js'}`, import.meta.url)),
       [],
       {
-        execArgv: source ? ['--import', import.meta.resolve('tsx')] : [],
+        execArgv: source ? ['--conditions=proofgrid-source', '--import', import.meta.resolve('tsx')] : [],
         serialization: 'advanced',
         stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
         // Its own process group, so that killing it also kills the `bb` it may have started.

@@ -1,10 +1,4 @@
-import {
-  decodeBase64,
-  InvalidManifestError,
-  LOG_SIZE_BYTES_MAX,
-  type Manifest,
-  parseInputCsv,
-} from '@proofgrid/core';
+import { decodeBase64, InvalidManifestError, type Manifest, parseInputCsv } from '@proofgrid/core';
 import { instrumentModule } from '@proofgrid/runtime';
 import type { CheckContext, HubRuntime, ProgramArchive, Submission, SubmissionCheck } from '../HubRuntime.ts';
 import { resultHash } from '../resultHash.ts';
@@ -68,8 +62,6 @@ export const wasmRuntime: HubRuntime = {
         'RESULT_MALFORMED',
         `it claims ${submission.fuelUsed} fuel, over the program's ${limits.fuel}`,
       );
-    if (new TextEncoder().encode(submission.log).length > LOG_SIZE_BYTES_MAX)
-      return invalid('RESULT_MALFORMED', `its log is over ${LOG_SIZE_BYTES_MAX} bytes`);
     const { failure } = submission;
     if (failure !== null && !DETERMINISTIC_FAILURES.has(failure.code))
       return invalid(

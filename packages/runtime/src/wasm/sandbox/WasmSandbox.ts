@@ -13,7 +13,7 @@ export type SandboxTask = Omit<ExecuteWasmParameters, 'module'> & {
   wallTimeMsMax: number;
 };
 
-/** Time a fresh sandbox process may take to load (TypeScript compilation included). */
+/** Time a fresh sandbox process may take to load. */
 const PROCESS_START_MS_MAX = 60_000;
 
 type Running = { child: ChildProcess; ready: Promise<void> };
@@ -154,15 +154,20 @@ export class WasmSandbox {
 
   #ensureProcess(): Running {
     if (this.#running !== undefined) return this.#running;
-    const child = fork(fileURLToPath(new URL('./sandboxProcess.ts', import.meta.url)), [], {
-      // tsx runs ProofGrid's TypeScript; the child needs it too.
-      execArgv: ['--import', import.meta.resolve('tsx')],
-      serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      // Its own process group: if this process dies while the child is stopped, the kernel wakes the
-      // orphaned group with SIGHUP and SIGCONT, and the child exits instead of lingering stopped.
-      detached: true,
-    });
+    // From the sources (tests) the child needs tsx as this process does; built, it is plain JavaScript.
+    const source = import.meta.url.endsWith('.ts');
+    const child = fork(
+      fileURLToPath(new URL(`./sandboxProcess.${source ? 'ts' : 'js'}`, import.meta.url)),
+      [],
+      {
+        execArgv: source ? ['--conditions=proofgrid-source', '--import', import.meta.resolve('tsx')] : [],
+        serialization: 'advanced',
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        // Its own process group: if this process dies while the child is stopped, the kernel wakes the
+        // orphaned group with SIGHUP and SIGCONT, and the child exits instead of lingering stopped.
+        detached: true,
+      },
+    );
     child.unref();
     child.channel?.unref();
     const ready = new Promise<void>((resolve, reject) => {

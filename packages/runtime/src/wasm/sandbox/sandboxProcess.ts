@@ -39,15 +39,15 @@ const compiled = new Map<string, WebAssembly.Module>();
 let thread: Worker | undefined;
 
 function startThread(): Worker {
-  // Loader hooks do not reach worker threads on Node 20: the thread registers tsx itself.
+  const resourceLimits = { maxOldGenerationSizeMb: THREAD_HEAP_MB_MAX, stackSizeMb: THREAD_STACK_MB };
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./sandboxThread.js', import.meta.url), { resourceLimits });
+  // From the sources: loader hooks do not reach worker threads on Node 20, so the thread registers tsx itself.
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./sandboxThread.ts', import.meta.url).href;
   return new Worker(
     `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`,
-    {
-      eval: true,
-      resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB_MAX, stackSizeMb: THREAD_STACK_MB },
-    },
+    { eval: true, resourceLimits },
   );
 }
 

@@ -10,6 +10,36 @@ export type CommandIo = {
   env: NodeJS.ProcessEnv;
 };
 
+/**
+ * The process's own terminal (or pipes). On a terminal a status line may sit at the bottom: every other
+ * line first erases it (it is redrawn). A reader that goes away (`proofgrid job watch | head`) ends the
+ * command quietly instead of with an EPIPE error.
+ */
+export function terminalIo(): CommandIo {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(process.exitCode ?? 0);
+    });
+  if (process.stdout.isTTY !== true) {
+    return {
+      out: (line) => process.stdout.write(`${line}\n`),
+      err: (line) => process.stderr.write(`${line}\n`),
+      env: process.env,
+    };
+  }
+  const erase = '\r\x1b[2K';
+  return {
+    out: (line) => process.stdout.write(`${erase}${line}\n`),
+    err: (line) => {
+      process.stdout.write(erase);
+      process.stderr.write(`${line}\n`);
+    },
+    status: (line) => process.stdout.write(`${erase}${line}`),
+    env: process.env,
+  };
+}
+
 /** Secrets longer than this are not typed by a person; refuse rather than buffer without bound. */
 const SECRET_LENGTH_MAX = 1024;
 

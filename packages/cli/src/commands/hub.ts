@@ -1,7 +1,12 @@
 import { resolve } from 'node:path';
-import { buildHub, openHubDeps } from '@proofgrid/hub';
+import { BLOB_GARBAGE_GRACE_MS, buildHub, openHubDeps } from '@proofgrid/hub';
+import type { CommandIo } from '../cli/io.ts';
+import { type Arguments, parseInteger } from '../cli/parseArguments.ts';
+import { resolveCrsPath } from '../config/resolveCrsPath.ts';
 
-export type HubStartOptions = {
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+type HubStartOptions = {
   port: number;
   host: string;
   dataDir: string;
@@ -15,14 +20,41 @@ export type HubStartOptions = {
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
+/** Flags, then environment variables, then defaults. */
+function parseOptions(args: Arguments, env: NodeJS.ProcessEnv): HubStartOptions {
+  if (args.positionals.length > 0) throw args.usage(`unexpected argument "${args.positionals[0]}".`);
+  const logLevel = args.string('log-level') ?? env.PROOFGRID_LOG_LEVEL ?? 'warn';
+  if (!LOG_LEVELS.includes(logLevel))
+    throw args.usage(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`);
+  const databaseUrl = args.string('database-url') ?? (env.DATABASE_URL || undefined);
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    throw args.usage(
+      `--database-url must be a postgres:// URL (got "${databaseUrl}"). Leave it out to use embedded PGlite.`,
+    );
+  const fromEnv = (flag: string, variable: string, bounds: { min: number; max: number }) =>
+    parseInteger(args.string(flag) ?? env[variable], `--${flag} (or ${variable})`, bounds, (message) =>
+      args.usage(message),
+    );
+  return {
+    port: fromEnv('port', 'PROOFGRID_PORT', { min: 0, max: 65_535 }) ?? 8080,
+    host: args.string('host') ?? env.PROOFGRID_HOST ?? '127.0.0.1',
+    dataDir: args.string('data-dir') ?? env.PROOFGRID_DATA_DIR ?? './.proofgrid/hub',
+    databaseUrl,
+    logLevel,
+    crsPath: resolveCrsPath(args.string('crs-path'), env),
+    blobGraceSeconds:
+      fromEnv('blob-grace-seconds', 'PROOFGRID_BLOB_GRACE_SECONDS', { min: 0, max: 30 * 24 * 3600 }) ??
+      BLOB_GARBAGE_GRACE_MS / 1000,
+  };
+}
+
 /**
- * Runs a hub in the foreground until SIGINT or SIGTERM, then stops it cleanly: no new requests, requests in
- * flight finish (up to a grace period), the database is closed and the data directory unlocked.
+ * `proofgrid hub start`: runs a hub in the foreground until SIGINT or SIGTERM, then stops it cleanly: no new
+ * requests, requests in flight finish (up to a grace period), the database is closed and the data
+ * directory unlocked.
  */
-export async function hubStart(
-  options: HubStartOptions,
-  io: { out: (line: string) => void; err: (line: string) => void },
-): Promise<number> {
+export async function hubStart(args: Arguments, io: CommandIo): Promise<number> {
+  const options = parseOptions(args, io.env);
   const dataDir = resolve(options.dataDir);
   const { deps, close } = await openHubDeps({
     dataDir,

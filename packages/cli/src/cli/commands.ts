@@ -1,0 +1,379 @@
+import type { CommandIo } from './io.ts';
+import { type Arguments, COMMON_OPTIONS, type OptionSpec } from './parseArguments.ts';
+
+/** What a command does with its arguments; its exit code: 0 done, 1 failed (2, misuse, is the parser's). */
+export type CommandHandler = (args: Arguments, io: CommandIo) => Promise<number>;
+
+/**
+ * One command of the `proofgrid` line: its words, its help, its options, and its handler, loaded only when
+ * it runs — so that `--help`, `--version` and every command start without loading the rest.
+ */
+export type CommandSpec = {
+  words: readonly [string] | readonly [string, string];
+  summary: string;
+  /** The arguments after the words, as the usage line shows them. */
+  usage: string;
+  /** Longer help: what it does, what it prints, its exit codes. */
+  details?: string;
+  options: readonly OptionSpec[];
+  /** Talks to a hub (takes `--hub`). */
+  hub?: boolean;
+  /** Prints data (takes `--json`). */
+  json?: boolean;
+  load: () => Promise<CommandHandler>;
+};
+
+const option = (name: string, value: string | undefined, description: string): OptionSpec =>
+  value === undefined ? { name, type: 'boolean', description } : { name, type: 'string', value, description };
+
+const CRS_PATH = option(
+  'crs-path',
+  '<dir>',
+  'Aztec Ignition points for Noir (default: $PROOFGRID_CRS_PATH, $CRS_PATH, else ~/.bb-crs)',
+);
+const WORKER_DATA_DIR = option(
+  'data-dir',
+  '<dir>',
+  "the worker's identity and program cache (default ./.proofgrid/worker)",
+);
+
+/** Every command, in the order `proofgrid --help` lists them. */
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    words: ['demo'],
+    summary: 'a hub, a local worker and the primality example run to verified results (what npm start runs)',
+    usage: '[--port 8080] [--data-dir ./.proofgrid]',
+    details:
+      'Keeps the hub and the worker running until Ctrl-C. Results are saved under <data-dir>/results/.',
+    options: [
+      option('port', '<port>', 'TCP port of the hub (0 picks a free one)'),
+      option('data-dir', '<dir>', 'where everything is kept'),
+    ],
+    load: async () => (await import('../commands/demo.ts')).demo,
+  },
+  {
+    words: ['hub', 'start'],
+    summary: 'runs a hub in the foreground; stops cleanly on Ctrl-C or SIGTERM',
+    usage:
+      '[--port 8080] [--host 127.0.0.1] [--data-dir ./.proofgrid/hub] [--database-url postgres://…] [--log-level warn] [--crs-path <dir>] [--blob-grace-seconds 600]',
+    details:
+      'Flags win over the environment (PROOFGRID_PORT, PROOFGRID_HOST, PROOFGRID_DATA_DIR, DATABASE_URL, PROOFGRID_LOG_LEVEL, PROOFGRID_BLOB_GRACE_SECONDS), which wins over the defaults.',
+    options: [
+      option('port', '<port>', 'TCP port (0 picks a free one; the URL is printed)'),
+      option('host', '<address>', 'address to listen on (0.0.0.0 to serve other machines)'),
+      option('data-dir', '<dir>', 'blobs, and without a database URL the embedded PGlite database'),
+      option('database-url', '<url>', 'a PostgreSQL server instead of embedded PGlite'),
+      option('log-level', '<level>', 'fatal, error, warn, info, debug, trace or silent'),
+      CRS_PATH,
+      option(
+        'blob-grace-seconds',
+        '<seconds>',
+        'how long a released blob is kept before it is deleted (default 600)',
+      ),
+    ],
+    load: async () => (await import('../commands/hub.ts')).hubStart,
+  },
+  {
+    words: ['account', 'register'],
+    summary: "creates an organization's account",
+    usage: '--username <u> --name <organization name> [--description <text>] [--password <p>]',
+    details:
+      'A password not given with --password or PROOFGRID_PASSWORD is asked for (or read from standard input).',
+    options: [
+      option('username', '<u>', 'the login name'),
+      option('name', '<name>', "the organization's public name"),
+      option('description', '<text>', "the organization's description"),
+      option('password', '<p>', 'the password (better: type it when asked)'),
+    ],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/account.ts')).accountRegister,
+  },
+  {
+    words: ['account', 'login'],
+    summary: 'logs in; the tokens are kept per hub URL, private to you',
+    usage: '--username <u> [--password <p>]',
+    options: [
+      option('username', '<u>', 'the login name'),
+      option('password', '<p>', 'the password (better: type it when asked)'),
+    ],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/account.ts')).accountLogin,
+  },
+  {
+    words: ['account', 'logout'],
+    summary: 'revokes the session on the hub and forgets its tokens',
+    usage: '',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/account.ts')).accountLogout,
+  },
+  {
+    words: ['org', 'list'],
+    summary: 'lists organizations',
+    usage: '[--name-filter <prefix>] [--limit 1..50] [--page N]',
+    options: [
+      option('name-filter', '<prefix>', 'only names starting with this'),
+      option('limit', '<1..50>', 'organizations per page'),
+      option('page', '<N>', 'the page, from 1'),
+    ],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/org.ts')).orgList,
+  },
+  {
+    words: ['program', 'init'],
+    summary: 'writes a starter program to a new folder: AssemblyScript, or a Noir project',
+    usage: '<dir> [--runtime wasm|noir]',
+    options: [option('runtime', '<wasm|noir>', 'the kind of program (default wasm)')],
+    load: async () => (await import('../commands/programSource.ts')).programInit,
+  },
+  {
+    words: ['program', 'build'],
+    summary: 'compiles a program folder (AssemblyScript or Noir) and runs the hub’s checks on it',
+    usage: '<dir> [--crs-path <dir>]',
+    options: [CRS_PATH],
+    load: async () => (await import('../commands/programSource.ts')).programBuild,
+  },
+  {
+    words: ['program', 'upload'],
+    summary: 'uploads a program (a folder is packed as a tar, without node_modules and .git)',
+    usage: '<dir|tar> --name <n> [--description <text>] [--timeout 300]',
+    options: [
+      option('name', '<n>', 'its name, unique among your programs'),
+      option('description', '<text>', 'what it does'),
+      option('timeout', '<seconds>', 'how long a lease on one of its tasks lasts (default 300)'),
+    ],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/program.ts')).programUpload,
+  },
+  {
+    words: ['program', 'list'],
+    summary: 'lists your programs',
+    usage: '',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/program.ts')).programList,
+  },
+  {
+    words: ['program', 'show'],
+    summary: 'shows a program (by id or name) and how its tasks stand',
+    usage: '<program>',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/program.ts')).programShow,
+  },
+  {
+    words: ['program', 'delete'],
+    summary: 'deletes a program with its input groups and results',
+    usage: '<program>',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/program.ts')).programDelete,
+  },
+  {
+    words: ['input', 'upload'],
+    summary: 'uploads input groups: one per CSV file (a Noir program also takes Prover.toml or JSON)',
+    usage: '<program> <file|folder>',
+    details:
+      'A CSV has one base64 value per row, no header. A folder uploads every .csv in it, named after the file.',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/input.ts')).inputUpload,
+  },
+  {
+    words: ['input', 'add'],
+    summary: 'adds one input group from values given on the command line, in order: no base64 by hand',
+    usage:
+      '<program> <group name> [--u32 N] [--u64 N] [--text S] [--hex H] [--json-value J] [--file PATH] … [--lines FILE --as u32|u64|text]',
+    details:
+      'Each value option may be repeated; the values go in the order given. Numbers are written big-endian (as seed 004 and Noir read them), text as UTF-8, --file adds a file’s bytes as one value, --lines adds one value per line of a file.',
+    options: [
+      {
+        name: 'u32',
+        type: 'string',
+        multiple: true,
+        value: '<N>',
+        description: 'an unsigned 32-bit number (4 bytes)',
+      },
+      {
+        name: 'u64',
+        type: 'string',
+        multiple: true,
+        value: '<N>',
+        description: 'an unsigned 64-bit number (8 bytes)',
+      },
+      { name: 'text', type: 'string', multiple: true, value: '<S>', description: 'text, as UTF-8' },
+      { name: 'hex', type: 'string', multiple: true, value: '<H>', description: 'bytes in hexadecimal' },
+      {
+        name: 'json-value',
+        type: 'string',
+        multiple: true,
+        value: '<J>',
+        description: 'a JSON value (a Noir array or struct)',
+      },
+      { name: 'file', type: 'string', multiple: true, value: '<path>', description: "a file's bytes" },
+      {
+        name: 'lines',
+        type: 'string',
+        value: '<file>',
+        description: 'one value per non-empty line of a file',
+      },
+      {
+        name: 'as',
+        type: 'string',
+        value: '<u32|u64|text>',
+        description: 'how --lines values are written (default text)',
+      },
+    ],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/input.ts')).inputAdd,
+  },
+  {
+    words: ['input', 'list'],
+    summary: "lists a program's input groups and their tasks' states",
+    usage: '<program>',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/input.ts')).inputList,
+  },
+  {
+    words: ['input', 'delete'],
+    summary: 'deletes an input group (by id or name) with its task and results',
+    usage: '<program> <group>',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/input.ts')).inputDelete,
+  },
+  {
+    words: ['job', 'watch'],
+    summary: 'follows a program’s tasks until every one is verified, failed or cancelled',
+    usage: '<program> [--timeout 3600]',
+    details:
+      'On a terminal one line redraws itself; otherwise a line is printed per change (with --json, a JSON object per line). Says why open tasks are not running when it knows. Exit code 0 when every task is verified, 1 when any failed or was cancelled.',
+    options: [option('timeout', '<seconds>', 'give up after this long (default 3600)')],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/job.ts')).jobWatch,
+  },
+  {
+    words: ['job', 'cancel'],
+    summary: 'cancels every unfinished task of a program; running workers stop at their next heartbeat',
+    usage: '<program>',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/job.ts')).jobCancel,
+  },
+  {
+    words: ['task', 'list'],
+    summary: "lists a program's tasks with their states, fuel and failure reasons",
+    usage: '<program> [--state open|proven|verified|confirmed|failed|cancelled]',
+    options: [option('state', '<state>', 'only tasks in this state')],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/task.ts')).taskList,
+  },
+  {
+    words: ['task', 'show'],
+    summary:
+      'one task: state, replicas and their workers, fuel, exit code, log, failure, history, why it waits',
+    usage: '<program> <group>',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/task.ts')).taskShow,
+  },
+  {
+    words: ['task', 'retry'],
+    summary: 'runs a failed or cancelled task again, as a new attempt (or all of them with --failed)',
+    usage: '<program> (<group> | --failed)',
+    options: [option('failed', undefined, 'retry every failed task of the program')],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/task.ts')).taskRetry,
+  },
+  {
+    words: ['results', 'download'],
+    summary: 'saves every task’s result: <dir>/<group>/output and verdict.json (failed tasks: their reason)',
+    usage: '<program> --out <dir>',
+    options: [option('out', '<dir>', 'the folder to write to')],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/results.ts')).resultsDownload,
+  },
+  {
+    words: ['proof', 'verify'],
+    summary: "verifies a Noir program's proofs on this machine, trusting nothing from the hub",
+    usage: '<program> (--all | --group <id>) [--out <dir>] [--crs-path <dir>]',
+    details:
+      'A proof that verifies is confirmed; one that does not verify is rejected and its task queued again. A proof that cannot be checked here (no CRS, a verifier failure) is neither: it is reported, and the exit code is 1.',
+    options: [
+      option('all', undefined, 'every verified task'),
+      option('group', '<id>', 'one task, by its input group'),
+      option('out', '<dir>', 'also write output.json, proof and public_inputs.json per group'),
+      CRS_PATH,
+    ],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/proof.ts')).proofVerify,
+  },
+  {
+    words: ['worker', 'start'],
+    summary: 'donates this machine: runs tasks within your limits until Ctrl-C',
+    usage:
+      '[--data-dir ./.proofgrid/worker] [--name <n>] [--account] [--cpus 1] [--max-memory <size>] [--only-when-idle [--idle-threshold 25]] [--fuel-per-second 500000000] [--seconds-available 3600] [--tasks N] [--crs-path <dir>] [--execute-only | --prove-only]',
+    details:
+      'kill -USR1 <pid> pauses a running worker, kill -USR2 <pid> resumes it; SIGINT and SIGTERM stop it after giving its leases back.',
+    options: [
+      WORKER_DATA_DIR,
+      option('name', '<n>', 'how the hub names this worker (default: the host name)'),
+      option('account', undefined, 'link the worker to the account logged in to this hub'),
+      option('cpus', '<n>', 'cores to use, 0.001 up to the machine’s (fractions by duty cycle)'),
+      option('max-memory', '<size>', 'guest memory of all running tasks together, e.g. 512M or 2G'),
+      option('only-when-idle', undefined, 'pause while other programs keep the CPU busy'),
+      option('idle-threshold', '<percent>', 'with --only-when-idle: the busy share that pauses (default 25)'),
+      option('fuel-per-second', '<fuel>', 'the speed of one full core, in fuel (default 500000000)'),
+      option('seconds-available', '<seconds>', 'the longest task to take, in time (default 3600)'),
+      option('tasks', '<N>', 'stop after N tasks'),
+      CRS_PATH,
+      option('execute-only', undefined, 'Noir tasks: execute and hand the witness to other workers'),
+      option('prove-only', undefined, 'Noir tasks: prove the witnesses other workers handed off'),
+    ],
+    hub: true,
+    load: async () => (await import('../commands/workerStart.ts')).workerStart,
+  },
+  {
+    words: ['worker', 'status'],
+    summary: "this machine's worker as the hub knows it: its account, reputation and last contact",
+    usage: '[--data-dir ./.proofgrid/worker]',
+    options: [WORKER_DATA_DIR],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/worker.ts')).workerStatus,
+  },
+];
+
+/** The options a command takes: its own, then the common ones it qualifies for. */
+export function optionsOf(spec: CommandSpec): OptionSpec[] {
+  return [
+    ...spec.options,
+    ...(spec.hub ? [COMMON_OPTIONS.hub] : []),
+    ...(spec.json ? [COMMON_OPTIONS.json] : []),
+    COMMON_OPTIONS.help,
+  ];
+}
+
+export function nameOf(spec: CommandSpec): string {
+  return spec.words.join(' ');
+}
