@@ -16,9 +16,13 @@ describe('npm start (proofgrid demo)', () => {
   });
   after(() => rm(dataDir, { recursive: true, force: true }));
 
-  it('runs the primality example to verified results on a local hub and worker, then stops on Ctrl-C', async () => {
+  it('runs the primality example to verified results on a local hub and worker, then stops on Ctrl-C', async (t) => {
     const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--data-dir', dataDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // A failed assertion must not leave the demo running.
+    t.after(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
     let output = '';
     const ready = new Promise<string>((resolve, reject) => {
@@ -39,7 +43,7 @@ describe('npm start (proofgrid demo)', () => {
       child.once('exit', (code) => reject(new Error(`the demo exited with ${code}:\n${output}`)));
     });
     const resultsDir = await ready;
-    assert.match(output, /4\/4: 4 verified/);
+    assert.match(output, /4\/4 done: 4 verified/);
     const groups = (await readdir(resultsDir)).sort();
     assert.deepEqual(groups, ['numbers-1', 'numbers-2', 'numbers-3', 'numbers-4']);
     for (const group of groups) {

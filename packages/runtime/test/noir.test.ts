@@ -9,6 +9,7 @@ import {
   compileNoir,
   decodeReturn,
   executeNoir,
+  NOIR_PROOF_SIZE_BYTES,
   type NoirCircuit,
   NoirProver,
   publicInputsOf,
@@ -79,6 +80,41 @@ describe('runtime noir', () => {
       await prover.verify(verificationKey, { ...proof, proof: proof.proof.subarray(0, 64) }),
       false,
     );
+  });
+
+  it('answers false, never "could not check", for proofs bb refuses by failing', async () => {
+    const values = valuesFromRows(primality.abi, [u32(4097)]);
+    const proof = await prover.prove(
+      primality.bytecode,
+      await executeNoir(primality, values),
+      verificationKey,
+    );
+    assert.equal(proof.proof.length, NOIR_PROOF_SIZE_BYTES, 'every proof of this system has one size');
+    // Flipping a byte of some fields makes bb fail (a limb out of range) instead of answering false.
+    for (const at of [300, 310, 1000]) {
+      const tampered = new Uint8Array(proof.proof);
+      tampered[at] = (tampered[at] ?? 0) ^ 1;
+      assert.equal(await prover.verify(verificationKey, { ...proof, proof: tampered }), false, `byte ${at}`);
+    }
+    assert.equal(await prover.verify(verificationKey, proof), true, 'and it still verifies good proofs');
+  });
+
+  it('says it could not check, and never answers, where there is no CRS', async () => {
+    const blind = new NoirProver({ crsPath: join(ROOT, 'no-such-crs'), threads: 1 });
+    try {
+      const values = valuesFromRows(primality.abi, [u32(7)]);
+      const proof = await prover.prove(
+        primality.bytecode,
+        await executeNoir(primality, values),
+        verificationKey,
+      );
+      await assert.rejects(blind.verify(verificationKey, proof), {
+        code: 'VERIFIER_UNAVAILABLE',
+        message: /no CRS at .*no-such-crs/,
+      });
+    } finally {
+      await blind.close();
+    }
   });
 
   it('answers composite numbers too, and fails (with the assertion) outside its range', async () => {

@@ -134,11 +134,19 @@ export function toFastifyRoute({ route, handler }: RouteEntry): RouteOptions {
   };
 }
 
+/** JSON a header can carry: HTTP headers are Latin-1, so every other character travels as a \\u escape. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[^\x20-\x7e]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 function sendFile(reply: FastifyReply, contentType: string, answer: FileAnswer<TSchema>): FastifyReply {
   void reply.type(contentType);
   if (answer.fileName !== undefined)
     void reply.header('content-disposition', `attachment; filename="${answer.fileName}"`);
   for (const [name, value] of Object.entries((answer.headers ?? {}) as Record<string, unknown>))
-    void reply.header(name, typeof value === 'string' ? value : JSON.stringify(value));
+    void reply.header(name, typeof value === 'string' ? value : asciiJson(value));
   return reply.send(Buffer.from(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength));
 }

@@ -145,14 +145,24 @@ export async function reserve(app: FastifyInstance, programId: string): Promise<
 }
 
 /** A minimal WebAssembly program with a manifest (it runs on workers), with the given verification policy. */
-export async function manifestArchive(verification: Record<string, unknown>): Promise<Uint8Array> {
+export async function manifestArchive(
+  verification: Record<string, unknown>,
+  { limits, marker }: { limits?: Record<string, number>; marker?: string } = {},
+): Promise<Uint8Array> {
   const wabt = await (await import('wabt')).default();
   const parsed = wabt.parseWat('p.wat', '(module (memory (export "memory") 1) (func (export "_start")))');
   const module = new Uint8Array(parsed.toBinary({}).buffer);
   parsed.destroy();
-  const manifest = { name: 'manifested', runtime: 'wasm', entry: 'p.wasm', verification };
+  const manifest = {
+    name: 'manifested',
+    runtime: 'wasm',
+    entry: 'p.wasm',
+    verification,
+    ...(limits ? { limits } : {}),
+  };
   return writeTar([
     { path: 'proofgrid.json', data: new TextEncoder().encode(JSON.stringify(manifest)) },
     { path: 'p.wasm', data: module },
+    ...(marker === undefined ? [] : [{ path: 'marker.txt', data: new TextEncoder().encode(marker) }]),
   ]);
 }

@@ -2,7 +2,9 @@ import { statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { BackendType, Barretenberg } from '@aztec/bb.js';
 import { WITNESS_UNZIPPED_BYTES_MAX } from '@proofgrid/core';
+import { compileNoir, NARGO_TOML } from './compileNoir.ts';
 import { CircuitTooLargeError, NoirVerifierUnavailableError } from './errors.ts';
+import { executeNoir } from './executeNoir.ts';
 
 /** Proofs are UltraHonk with zero knowledge and Poseidon2 transcripts (bb.js's default target). */
 const SETTINGS = {
@@ -44,6 +46,7 @@ export class NoirProver {
   readonly #options: NoirProverOptions;
   readonly #pointsAvailable: number;
   #api: Promise<Barretenberg> | undefined;
+  #probe: Promise<{ verificationKey: Uint8Array; proof: NoirProof }> | undefined;
 
   constructor(options: NoirProverOptions) {
     this.#options = options;
@@ -105,37 +108,76 @@ export class NoirProver {
    * Whether the proof verifies against the key with exactly these public inputs: `false` for evidence that
    * is wrong (malformed, altered, for other inputs or another circuit).
    *
-   * @throws {NoirVerifierUnavailableError} when it cannot tell: no CRS here, or `bb` failed on a proof of
-   *   the right shape. Nothing may be rejected for that.
+   * `bb` refuses some malformed proofs by failing rather than answering false, and it can also fail for
+   * reasons of its own (a crash, a missing file). To tell them apart, a failure is tried once more on a
+   * fresh `bb`; if it fails again while `bb` verifies a known-good proof, the proof is what it refuses.
+   *
+   * @throws {NoirVerifierUnavailableError} when it cannot tell: no CRS here, or `bb` does not work.
+   *   Nothing may be rejected for that.
    */
-  async verify(verificationKey: Uint8Array, { proof, publicInputs }: NoirProof): Promise<boolean> {
-    if (proof.length !== NOIR_PROOF_SIZE_BYTES || !publicInputs.every((field) => FIELD_HEX.test(field)))
+  async verify(verificationKey: Uint8Array, proof: NoirProof): Promise<boolean> {
+    if (
+      proof.proof.length !== NOIR_PROOF_SIZE_BYTES ||
+      !proof.publicInputs.every((field) => FIELD_HEX.test(field))
+    )
       return false;
     if (!hasCrs(this.#options.crsPath))
       throw new NoirVerifierUnavailableError({
         reason: `there is no CRS at ${this.#options.crsPath} (bn254_g1.dat and bn254_g2.dat)`,
         fix: 'Point --crs-path (or PROOFGRID_CRS_PATH) at a directory of Aztec Ignition points, then check again.',
       });
+    let failure: unknown;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        return await this.#verifyOnce(verificationKey, proof);
+      } catch (error) {
+        failure = error;
+        // The next call starts a fresh `bb`: this one may be gone.
+        await this.close().catch(() => undefined);
+      }
+    }
+    if (await this.#works()) return false;
+    throw new NoirVerifierUnavailableError({
+      reason: `the verifier (bb) fails, on a known-good proof too: ${failure instanceof Error ? failure.message : String(failure)}`,
+      fix: 'Check that bb.js is installed whole and the CRS files are readable, then try again.',
+      cause: failure,
+    });
+  }
+
+  async #verifyOnce(verificationKey: Uint8Array, { proof, publicInputs }: NoirProof): Promise<boolean> {
     const fields: Uint8Array[] = [];
     for (let i = 0; i < proof.length; i += FIELD_BYTES) fields.push(proof.subarray(i, i + FIELD_BYTES));
+    const api = await this.#barretenberg();
+    const { verified } = await api.circuitVerify({
+      verificationKey,
+      publicInputs: publicInputs.map(fromHex),
+      proof: fields,
+      settings: SETTINGS,
+    });
+    return verified;
+  }
+
+  /** Whether `bb` verifies a proof known to be good (made once, on first need, of a one-gate program). */
+  async #works(): Promise<boolean> {
     try {
-      const api = await this.#barretenberg();
-      const { verified } = await api.circuitVerify({
-        verificationKey,
-        publicInputs: publicInputs.map(fromHex),
-        proof: fields,
-        settings: SETTINGS,
-      });
-      return verified;
-    } catch (error) {
-      // The next call starts a fresh `bb`: this one may be gone.
+      this.#probe ??= this.#makeProbe();
+      const probe = await this.#probe;
+      return await this.#verifyOnce(probe.verificationKey, probe.proof);
+    } catch {
+      this.#probe = undefined;
       await this.close().catch(() => undefined);
-      throw new NoirVerifierUnavailableError({
-        reason: `the verifier (bb) failed: ${error instanceof Error ? error.message : String(error)}`,
-        fix: 'Try again; if it keeps failing, check that bb.js is installed whole and the CRS files are readable.',
-        cause: error,
-      });
+      return false;
     }
+  }
+
+  async #makeProbe(): Promise<{ verificationKey: Uint8Array; proof: NoirProof }> {
+    const circuit = await compileNoir([
+      { path: NARGO_TOML, data: new TextEncoder().encode('[package]\nname = "probe"\ntype = "bin"\n') },
+      { path: 'src/main.nr', data: new TextEncoder().encode('fn main(x: pub Field) -> pub Field { x + 1 }') },
+    ]);
+    const verificationKey = await this.verificationKey(circuit.bytecode);
+    const witness = await executeNoir(circuit, [1n]);
+    return { verificationKey, proof: await this.prove(circuit.bytecode, witness, verificationKey) };
   }
 
   async close(): Promise<void> {
