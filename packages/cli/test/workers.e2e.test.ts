@@ -247,7 +247,7 @@ describe('an organization runs a job with the CLI alone (real processes)', () =>
     try {
       assert.match(
         await cli('job', 'watch', 'primes', '--timeout', '120'),
-        /3\/3 done: 3 verified, 0 running, 0 queued[^]*Every task is verified/,
+        /3\/3 done: 3 verified, 0 running, 0 queued[\s\S]*Every task is verified/,
       );
     } finally {
       for (const worker of workers) worker.kill('SIGTERM');
