@@ -293,7 +293,7 @@ describe('Noir programs: donors prove, the hub verifies, anyone can check (real 
       fuel_per_second: 1,
       seconds_available: 3600,
       runtimes: ['noir'],
-      noir_role: 'execute',
+      role: 'execute',
     });
     assert.equal(lease?.input_group_id, groups.get('split-bad.csv'));
     const circuit = await compileNoir(

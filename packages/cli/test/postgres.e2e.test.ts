@@ -3,7 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { HubApiError, HubClient } from '@proofgrid/client';
+import { HubApiError, HubClient, WorkerClient } from '@proofgrid/client';
+import { keyPairFromSeed, writeTar } from '@proofgrid/core';
+import pg from 'pg';
 import { createTestPostgresDatabase } from '../../../test/support/postgres.ts';
 import { reserve, signUp, uploadInputs, uploadProgram, uploadProof } from './support/hubApi.ts';
 import { type HubProcess, startHubProcess } from './support/hubProcess.ts';
@@ -94,5 +96,65 @@ describe('two hub processes on one PostgreSQL server', () => {
       startHubProcess(['--database-url', 'postgres://nobody@127.0.0.1:9/none', '--data-dir', dataDir]),
       /hub exited with 1[\s\S]*127\.0\.0\.1:9/,
     );
+  });
+
+  it('never leases a task to more workers than its policy asks for: 40 workers at once through two hubs', async () => {
+    const [a, b] = hubs.map((hub) => new HubClient({ url: hub.url }));
+    assert.ok(a && b);
+    const org = await signUp(a, 'Crowded Lab');
+    const wabt = await (await import('wabt')).default();
+    const parsed = wabt.parseWat('p.wat', '(module (memory (export "memory") 1) (func (export "_start")))');
+    const module = new Uint8Array(parsed.toBinary({}).buffer);
+    parsed.destroy();
+    const manifest = {
+      name: 'crowded',
+      runtime: 'wasm',
+      entry: 'p.wasm',
+      verification: { policy: 'replicate', replicas: 2 },
+    };
+    const archive = writeTar([
+      { path: 'proofgrid.json', data: new TextEncoder().encode(JSON.stringify(manifest)) },
+      { path: 'p.wasm', data: module },
+    ]);
+    const programId = await uploadProgram(a, org.token, 'crowded', archive);
+    const TASKS = 60;
+    for (let i = 0; i < TASKS; i++)
+      await uploadInputs(i % 2 === 0 ? a : b, org.token, programId, `t${i}.csv`, 'AAAABw==\n');
+    const workers = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const worker = new WorkerClient({
+          hub: i % 2 === 0 ? a : b,
+          keys: keyPairFromSeed(new Uint8Array(32).fill(i + 1)),
+          now: () => Date.now(),
+        });
+        await worker.register({ name: `crowd-${i}` });
+        return worker;
+      }),
+    );
+    const offer = { memory_pages_max: 256, fuel_per_second: 1e9, seconds_available: 3600, replicas_max: 2 };
+    // Rounds of everyone asking at once, until a round gets nothing more (locked rows are skipped, so a
+    // round may leave places for the next).
+    let leased = 0;
+    for (let round = 0; round < 30; round++) {
+      const answers = await Promise.all(workers.map((worker) => worker.lease(offer)));
+      const got = answers.reduce((sum, answer) => sum + answer.leases.length, 0);
+      leased += got;
+      if (got === 0) break;
+    }
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const live = await client.query<{ task_id: string; n: number }>(
+        `SELECT r.task_id, count(*)::int AS n FROM replica r JOIN task t USING (task_id)
+          WHERE t.program_id = $1 AND r.state = 'leased' AND r.lease_expires_at > now() GROUP BY r.task_id`,
+        [programId],
+      );
+      const crowded = live.rows.filter((row) => row.n > 2);
+      assert.deepEqual(crowded, [], 'no task has more live replicas than the 2 its policy asks for');
+      assert.equal(live.rows.length, TASKS, 'every task got its replicas');
+      assert.equal(leased, TASKS * 2, 'and every place was taken once');
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -72,12 +72,15 @@ export const leaseReplicas = defineRoute({
         minItems: 1,
         maxItems: 8,
         uniqueItems: true,
-        description: 'Runtimes this worker runs; wasm when absent.',
+        default: ['wasm'],
+        description: 'Runtimes this worker runs (workers from before other runtimes ran wasm alone).',
       }),
     ),
-    noir_role: Type.Optional(
+    role: Type.Optional(
       Type.Union([Type.Literal('full'), Type.Literal('execute'), Type.Literal('prove')], {
-        description: 'Noir tasks: execute and prove (full, the default), execute only, or prove only.',
+        default: 'full',
+        description:
+          'Steps of multi-step runtimes (Noir) this worker does: run and prove tasks whole and prove others’ handoffs (full), execute and hand off the witness (execute), or prove handoffs only (prove).',
       }),
     ),
     replicas_max: Type.Optional(

@@ -193,7 +193,7 @@ export async function workerStart(args: Arguments, io: CommandIo): Promise<numbe
           fuel_per_second: Math.max(1, Math.floor(options.fuelPerSecond * governor.duty())),
           seconds_available: options.secondsAvailable,
           runtimes: options.noirRole === 'prove' ? ['noir'] : provesNoir ? ['wasm', 'noir'] : ['wasm'],
-          noir_role: options.noirRole,
+          role: options.noirRole,
         },
         noir: provesNoir ? noir : undefined,
         leasesPerRequest: LEASES_PER_REQUEST,

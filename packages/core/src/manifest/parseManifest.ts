@@ -50,7 +50,8 @@ export class InvalidManifestError extends ProofGridError {
   constructor({ reason }: { reason: string }) {
     super('INVALID_MANIFEST', {
       shortMessage: `The program's ${MANIFEST_PATH} is invalid: ${reason}.`,
-      details: 'See GET /program/template (or ?runtime=noir) for a complete example.',
+      details: 'A starter program shows a complete one.',
+      action: 'see_template',
     });
   }
 }

@@ -38,8 +38,9 @@ export async function registerRoutes(
       });
     },
     worker: (scope) => {
-      // After validation: the signature covers the parsed body.
-      scope.addHook('preHandler', async (request) => {
+      // Before validation: the signature covers the body as the worker sent it, not as the schema's
+      // defaults and coercions make it.
+      scope.addHook('preValidation', async (request) => {
         request.worker = await authenticateWorkerRequest(ctx, request);
       });
     },

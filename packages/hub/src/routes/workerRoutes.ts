@@ -71,9 +71,9 @@ export function workerRoutes(ctx: HubContext): RouteEntry[] {
           memoryPagesMax: body.memory_pages_max,
           fuelPerSecond: body.fuel_per_second,
           secondsAvailable: body.seconds_available,
-          // Workers from before other runtimes offered none: they run WebAssembly.
-          runtimes: body.runtimes ?? ['wasm'],
-          role: body.noir_role ?? 'full',
+          // The contract fills in the defaults.
+          runtimes: body.runtimes ?? [],
+          role: body.role ?? 'full',
           replicasMax: body.replicas_max ?? 1,
         },
       });
