@@ -9,7 +9,7 @@ import {
   workerRegistrationMessage,
   workerRequestMessage,
 } from '@proofgrid/core';
-import type { LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { body } from './api.ts';
 import type { TestHub } from './testHub.ts';
 
@@ -43,7 +43,9 @@ export async function testWorker(hub: TestHub, seed: number, { token }: { token?
     payload: { public_key: publicKey, name, timestamp_ms: timestampMs, signature: encodeBase64(signature) },
   });
   const { worker_id: workerId } = body(registered).data as { worker_id: string };
-  const signed = (
+  /** A signed request to `app` (another hub over the same database, say). */
+  const signedOn = (
+    app: FastifyInstance,
     method: 'GET' | 'POST',
     url: string,
     payload: CanonicalValue = null,
@@ -54,7 +56,7 @@ export async function testWorker(hub: TestHub, seed: number, { token }: { token?
       domain: WORKER_REQUEST_DOMAIN,
       value: workerRequestMessage({ method, path: url, timestampMs: now, body: payload }),
     });
-    return hub.app.inject({
+    return app.inject({
       method,
       url,
       headers: {
@@ -65,10 +67,13 @@ export async function testWorker(hub: TestHub, seed: number, { token }: { token?
       ...(payload === null ? {} : { payload: payload as object }),
     });
   };
+  const signed = (method: 'GET' | 'POST', url: string, payload: CanonicalValue = null) =>
+    signedOn(hub.app, method, url, payload);
   const replica = (id: string, what: string) => `/worker/replicas/${id}/${what}`;
   return {
     workerId,
     signed,
+    signedOn,
     lease: async (offer: Record<string, CanonicalValue> = {}) =>
       body(await signed('POST', '/worker/lease', { ...OFFER, ...offer })).data as {
         lease: LeaseOnWire | null;
