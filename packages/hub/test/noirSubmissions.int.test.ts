@@ -187,10 +187,9 @@ for (const driver of DRIVERS) {
       assert.equal((await proverWorker.me()).reputation.results_invalid, 0);
       const task = await state(groupId);
       assert.deepEqual(
-        task.replicas.map((replica) => [
-          replica.state,
-          replica.judgements.map((j) => j.reason_code ?? j.code),
-        ]),
+        task.replicas
+          .map((replica) => [replica.state, replica.judgements.map((j) => j.reason_code ?? j.code)])
+          .sort(),
         [
           ['rejected', ['WITNESS_WRONG']],
           ['returned', ['returned']],
