@@ -118,7 +118,10 @@ export class IsolatedNoir {
     this.#children.add(child);
     const { jobTimeMsMax, memoryBytesMax } = this.#options;
     return new Promise((resolve, reject) => {
+      let settled = false;
       const stop = (error: Error | undefined, reply?: NoirJobReply) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         clearInterval(memory);
         child.off('message', onMessage);
@@ -153,17 +156,28 @@ export class IsolatedNoir {
             }),
           );
       };
+      // An answer sent just before the exit may still be on its way: look once more before giving up.
       const onExit = (code: number | null, signal: string | null) =>
-        stop(tooCostly(request, `its process stopped (${signal ?? `exit code ${code}`})`));
+        setImmediate(() =>
+          stop(tooCostly(request, `its process stopped (${signal ?? `exit code ${code}`})`)),
+        );
       child.on('message', onMessage);
       child.on('exit', onExit);
     });
   }
 }
 
+/**
+ * A job stopped for its cost: a program too costly to compile here is the program's fault; a run stopped
+ * here says nothing about the program (the verdict is someone else's to give), so it is "could not run".
+ */
 function tooCostly(request: NoirJobRequest, reason: string): Error {
-  return new NoirCompileError({
-    message: `${request.kind === 'compile' ? 'compiling it' : 'running it on this input'} was stopped: ${reason}.`,
+  if (request.kind === 'compile')
+    return new NoirCompileError({ message: `compiling it was stopped: ${reason}.` });
+  return new ProofGridError('VERIFIER_UNAVAILABLE', {
+    shortMessage: `Running the Noir program on this input here was stopped: ${reason}.`,
+    details: 'Try again later.',
+    action: 'retry_later',
   });
 }
 

@@ -7,9 +7,11 @@ import { executeNoir } from './executeNoir.ts';
 import type { NoirJobReply, NoirJobRequest } from './IsolatedNoir.ts';
 import { NoirProver } from './NoirProver.ts';
 
-const send = (reply: NoirJobReply) => process.send?.(reply);
+const send = (reply: NoirJobReply, then?: () => void) => process.send?.(reply, undefined, {}, then);
 if (process.send === undefined) throw new Error('noirJobProcess runs only as a forked child');
 process.on('disconnect', () => process.exit(0));
+/** Leaves once the answer is sent: one job per process. */
+const leave = () => process.disconnect();
 
 process.once('message', async (request: NoirJobRequest) => {
   try {
@@ -18,22 +20,24 @@ process.once('message', async (request: NoirJobRequest) => {
       const prover = new NoirProver({ crsPath: request.crsPath, threads: 1 });
       try {
         const verificationKey = await prover.verificationKey(circuit.bytecode);
-        send({ ok: true, kind: 'compile', circuit, verificationKey: encodeBase64(verificationKey) });
+        send({ ok: true, kind: 'compile', circuit, verificationKey: encodeBase64(verificationKey) }, leave);
       } finally {
         await prover.close();
       }
     } else {
       const witness = await executeNoir(request.circuit, request.values);
-      send({ ok: true, kind: 'execute', witness: encodeBase64(witness) });
+      send({ ok: true, kind: 'execute', witness: encodeBase64(witness) }, leave);
     }
   } catch (error) {
-    send({
-      ok: false,
-      code: isProofGridError(error) ? error.code : null,
-      message: isProofGridError(error) ? error.shortMessage : String(error),
-      details: isProofGridError(error) ? (error.details ?? null) : null,
-    });
+    send(
+      {
+        ok: false,
+        code: isProofGridError(error) ? error.code : null,
+        message: isProofGridError(error) ? error.shortMessage : String(error),
+        details: isProofGridError(error) ? (error.details ?? null) : null,
+      },
+      leave,
+    );
   }
-  process.disconnect();
 });
 send({ ok: true, kind: 'ready' });
