@@ -24,6 +24,12 @@ export type { ReplicaLease };
 /** What a worker offers the hub (the body of a lease request). */
 export type WorkerOffer = RouteInput<typeof routes.leaseReplicas>['body'];
 
+/**
+ * Signs the canonical message of a value in a domain (see core's `signingMessage`): by default core's
+ * JavaScript Ed25519, which runs anywhere; a Node.js worker passes node:crypto's, which is faster.
+ */
+export type Signer = (message: { domain: string; value: CanonicalValue }) => Uint8Array;
+
 /** A run's result as the worker submits it. */
 export type RunSubmission = {
   output: Uint8Array;
@@ -46,12 +52,14 @@ export class WorkerClient {
   readonly #hub: HubClient;
   readonly #keys: KeyPair;
   readonly #now: () => number;
+  readonly #sign: Signer;
   workerId: string | undefined;
 
-  constructor({ hub, keys, now }: { hub: HubClient; keys: KeyPair; now: () => number }) {
+  constructor({ hub, keys, now, sign }: { hub: HubClient; keys: KeyPair; now: () => number; sign?: Signer }) {
     this.#hub = hub;
     this.#keys = keys;
     this.#now = now;
+    this.#sign = sign ?? (({ domain, value }) => signCanonical({ secretKey: keys.secretKey, domain, value }));
   }
 
   /** Registers (or re-registers) the key; with `token`, links the worker to that account. */
@@ -64,8 +72,7 @@ export class WorkerClient {
   }): Promise<{ worker_id: string; organization_id: string | null }> {
     const publicKey = encodeBase64(this.#keys.publicKey);
     const timestampMs = this.#now();
-    const signature = signCanonical({
-      secretKey: this.#keys.secretKey,
+    const signature = this.#sign({
       domain: WORKER_REGISTRATION_DOMAIN,
       value: workerRegistrationMessage({ publicKey, name, timestampMs }),
     });
@@ -111,6 +118,24 @@ export class WorkerClient {
     });
   }
 
+  /** Submits several runs in one request; each gets its own verdict or error. */
+  submitMany(
+    runs: { replicaId: string; run: RunSubmission }[],
+  ): Promise<RouteOutput<typeof routes.submitOutputs>> {
+    return this.call(routes.submitOutputs, {
+      body: {
+        runs: runs.map(({ replicaId, run }) => ({
+          replica_id: replicaId,
+          output: encodeBase64(run.output),
+          fuel_used: run.fuelUsed,
+          exit_code: run.exitCode,
+          log: run.log,
+          failure: run.failure,
+        })),
+      },
+    });
+  }
+
   /** Submits a Noir task's proof; the hub accepts it only if it proves exactly this task. */
   submitProof(
     replicaId: string,
@@ -150,8 +175,7 @@ export class WorkerClient {
     if (this.workerId === undefined) throw new Error('register the worker before sending signed requests');
     const parts = input as { params?: Record<string, string>; body?: unknown };
     const timestampMs = this.#now();
-    const signature = signCanonical({
-      secretKey: this.#keys.secretKey,
+    const signature = this.#sign({
       domain: WORKER_REQUEST_DOMAIN,
       value: workerRequestMessage({
         method: route.method,

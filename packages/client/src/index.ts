@@ -22,4 +22,10 @@ export {
   type TokenStore,
 } from './OrganizationSession.ts';
 export { Program, type TaskResult } from './Program.ts';
-export { type ReplicaLease, type RunSubmission, WorkerClient, type WorkerOffer } from './WorkerClient.ts';
+export {
+  type ReplicaLease,
+  type RunSubmission,
+  type Signer,
+  WorkerClient,
+  type WorkerOffer,
+} from './WorkerClient.ts';

@@ -67,7 +67,13 @@ export {
   parseManifest,
   type VerificationPolicy,
 } from './manifest/parseManifest.ts';
-export { type KeyPair, keyPairFromSeed, signCanonical, verifyCanonical } from './signatures/signatures.ts';
+export {
+  type KeyPair,
+  keyPairFromSeed,
+  signCanonical,
+  signingMessage,
+  verifyCanonical,
+} from './signatures/signatures.ts';
 export { type ReadTarParameters, readTar, type TarEntry } from './tar/readTar.ts';
 export { type TarFile, writeTar } from './tar/writeTar.ts';
 export {

@@ -71,3 +71,10 @@ export const STATISTICS_CHECK_INTERVAL_MS = 2_000;
 
 /** Programs whose immutable facts (owner, runtime, policy, lease length, artifact) are kept in memory for the hot paths. */
 export const PROGRAM_FACTS_CACHED_MAX = 10_000;
+
+/** Registered workers whose keys are kept in memory for checking signatures. */
+export const WORKERS_CACHED_MAX = 100_000;
+/** When a worker was last seen is written at most this often (it only tells whether it is connected). */
+export const WORKER_SEEN_WRITE_MS = 10_000;
+/** A cached worker is read again after this: it may have registered again with another name or account. */
+export const WORKER_ENTRY_TTL_MS = 60_000;

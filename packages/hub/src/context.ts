@@ -1,13 +1,23 @@
-import { PROGRAM_FACTS_CACHED_MAX } from './constants.ts';
+import {
+  PROGRAM_FACTS_CACHED_MAX,
+  WORKER_ENTRY_TTL_MS,
+  WORKER_SEEN_WRITE_MS,
+  WORKERS_CACHED_MAX,
+} from './constants.ts';
 import type { HubDeps } from './deps.ts';
 import { ProgramFacts } from './programs/ProgramFacts.ts';
+import { WorkerDirectory } from './workers/WorkerDirectory.ts';
 
-/** The dependencies plus what `buildHub` derives from them once: the cache of programs' facts. */
-export type HubContext = HubDeps & { programs: ProgramFacts };
+/** The dependencies plus what `buildHub` derives from them once: the caches of programs and workers. */
+export type HubContext = HubDeps & { programs: ProgramFacts; workers: WorkerDirectory };
 
 export function createContext(deps: HubDeps): HubContext {
   return {
     ...deps,
     programs: new ProgramFacts({ entriesMax: PROGRAM_FACTS_CACHED_MAX }, { db: deps.store }),
+    workers: new WorkerDirectory(
+      { entriesMax: WORKERS_CACHED_MAX, seenWriteMs: WORKER_SEEN_WRITE_MS, entryTtlMs: WORKER_ENTRY_TTL_MS },
+      { db: deps.store },
+    ),
   };
 }

@@ -3,5 +3,6 @@ export { IDLE_POLICY_DEFAULTS, IdleDetector, type IdlePolicy } from './governor/
 export { otherBusyShare, processCpuMs, readLoadCounters } from './governor/machineLoad.ts';
 export { loadIdentity } from './loadIdentity.ts';
 export { NoirTasks } from './NoirTasks.ts';
+export { nativeSigner } from './nativeSigner.ts';
 export { type Registration, readRegistration, writeRegistration } from './registration.ts';
 export { type RunWorkerOptions, runWorker, type WorkerEvents } from './runWorker.ts';

@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ReplicaLease, WorkerClient, WorkerOffer } from '@proofgrid/client';
+import {
+  HubApiError,
+  type ReplicaLease,
+  type RunSubmission,
+  type WorkerClient,
+  type WorkerOffer,
+} from '@proofgrid/client';
 import {
   assert,
   decodeBase64,
@@ -19,7 +25,10 @@ export type RunWorkerOptions = {
   dataDir: string;
   /** What one sandbox can take on: memory per task, its speed (already scaled by the governor's duty) and time. */
   offer: WorkerOffer;
-  /** Leases asked for at once by each loop: tiny tasks go faster in batches. */
+  /**
+   * Leases asked for at once by each loop, at most: a loop starts with one and doubles while its tasks are
+   * quick (tiny tasks go faster in batches, their results sent together), halving when they are slow.
+   */
   leasesPerRequest: number;
   /** Wait between polls when the hub has no work, doubling up to `idleWaitMsMax`. */
   idleWaitMsMin: number;
@@ -49,6 +58,14 @@ export type WorkerEvents = {
 };
 
 const MODULE_CACHE_MAX = 16;
+/** Tasks quicker than this grow the batch of leases asked for at once; slower than SLOW_TASK_MS shrink it. */
+const QUICK_TASK_MS = 200;
+const SLOW_TASK_MS = 2_000;
+/** Outputs up to this size go in a batch of submissions; larger ones alone. */
+const BATCHED_OUTPUT_BYTES_MAX = 128 * 1024;
+/** Waits between attempts to submit a batch while the hub is unreachable or failing. */
+const SUBMIT_RETRY_MS_MIN = 250;
+const SUBMIT_RETRY_MS_MAX = 5_000;
 
 /** The outcome of one task, for the worker's report. */
 type TaskDone = { verdict: string; fuelUsed: number; runMs: number; engineMs: number };
@@ -83,6 +100,7 @@ export async function runWorker(
     const sandbox = new WasmSandbox();
     governor.add(sandbox);
     let waitMs = options.idleWaitMsMin;
+    let batch = 1;
     const backOff = async () => {
       await sleep(waitMs, undefined, { signal }).catch(() => undefined);
       waitMs = Math.min(waitMs * 2, options.idleWaitMsMax);
@@ -90,7 +108,7 @@ export async function runWorker(
     try {
       while (!signal.aborted) {
         await governor.whenRunnable(signal);
-        const wanted = signal.aborted ? 0 : claim(options.leasesPerRequest);
+        const wanted = signal.aborted ? 0 : claim(batch);
         if (wanted === 0) break;
         const leases = await askForWork(client, { ...options.offer, replicas_max: wanted }, events);
         claimed -= wanted - leases.length;
@@ -99,8 +117,10 @@ export async function runWorker(
           continue;
         }
         waitMs = options.idleWaitMsMin;
+        const batchStartedMs = performance.now();
         // Every lease of the batch is kept alive from now: the last waits for the others.
         const keepers = leases.map((lease) => new LeaseKeeper({ client, governor, lease }));
+        const runs: PendingRun[] = [];
         try {
           for (const [index, lease] of leases.entries()) {
             const keeper = keepers[index];
@@ -109,7 +129,7 @@ export async function runWorker(
               await client.giveBack(lease.replica_id).catch(() => undefined);
               continue;
             }
-            const done = await runLease({
+            const context = {
               client,
               governor,
               sandbox,
@@ -120,12 +140,18 @@ export async function runWorker(
               events,
               lease,
               keeper,
-            });
-            if (done) tasks += 1;
+            };
+            const done = await runLease(context, { batched: leases.length > 1 });
+            if (done === 'submitted') tasks += 1;
+            else if (done !== 'dropped') runs.push(done);
           }
+          tasks += await submitRuns({ client, signal, events }, runs);
         } finally {
           for (const keeper of keepers) keeper.stop();
         }
+        const msPerTask = (performance.now() - batchStartedMs) / leases.length;
+        if (msPerTask < QUICK_TASK_MS) batch = Math.min(options.leasesPerRequest, batch * 2);
+        else if (msPerTask > SLOW_TASK_MS) batch = Math.max(1, Math.floor(batch / 2));
       }
     } finally {
       governor.remove(sandbox);
@@ -168,42 +194,133 @@ type LeaseContext = {
   keeper: LeaseKeeper;
 };
 
-/** Runs one leased task to its submission; returns whether a result was submitted. */
-async function runLease(context: LeaseContext): Promise<boolean> {
-  const { client, lease, keeper, events } = context;
+/** A run done but not yet submitted: batched runs go to the hub together. */
+type PendingRun = {
+  lease: ReplicaLease;
+  keeper: LeaseKeeper;
+  run: RunSubmission;
+  startedMs: number;
+  runMs: number;
+  engineMs: number;
+};
+
+/**
+ * Runs one leased task. A WebAssembly run of a batch with a small output is returned to be submitted with
+ * the others; anything else is submitted here. `dropped`: no result (given back, or the lease was lost).
+ */
+async function runLease(
+  context: LeaseContext,
+  { batched }: { batched: boolean },
+): Promise<'submitted' | 'dropped' | PendingRun> {
+  const { client, lease, keeper, events, signal } = context;
   events.onLease?.(lease);
   const startedMs = performance.now();
+  let pending = false;
   try {
     const archive = await context.archives.get(lease);
-    const outcome =
-      lease.runtime === 'noir' ? await proveTask(context, archive) : await runTask(context, archive);
-    if ('dropped' in outcome) {
-      if (outcome.dropped === 'lost')
-        events.onError?.(
-          new Error(`the hub ended the lease: ${outcome.reason}`),
-          `running task ${lease.input_group_id}`,
-        );
-      return false;
+    if (lease.runtime === 'noir') {
+      const proved = await proveTask(context, archive);
+      if ('dropped' in proved) return dropped(context, proved);
+      events.onTask?.({ lease, ...proved, ms: performance.now() - startedMs });
+      return 'submitted';
     }
-    events.onTask?.({ lease, ...outcome, ms: performance.now() - startedMs });
-    return true;
+    const ran = await runTask(context, archive);
+    if ('dropped' in ran) return dropped(context, ran);
+    if (batched && ran.run.output.length <= BATCHED_OUTPUT_BYTES_MAX) {
+      pending = true;
+      return { lease, keeper, startedMs, ...ran };
+    }
+    const { verdict } = await keeper.submit(signal, () => client.submit(lease.replica_id, ran.run));
+    events.onTask?.({
+      lease,
+      verdict,
+      fuelUsed: ran.run.fuelUsed,
+      runMs: ran.runMs,
+      engineMs: ran.engineMs,
+      ms: performance.now() - startedMs,
+    });
+    return 'submitted';
   } catch (error) {
     // The task is lost to this worker (hub unreachable past the lease, the run could not finish here, the
     // program unreadable), not the worker: report it, give the lease back if it can be, and go on.
     events.onError?.(error, `running task ${lease.input_group_id}`);
     await client.giveBack(lease.replica_id).catch(() => undefined);
-    return false;
+    return 'dropped';
   } finally {
-    keeper.stop();
-    events.onLeaseEnd?.(lease);
+    if (!pending) {
+      keeper.stop();
+      events.onLeaseEnd?.(lease);
+    }
   }
 }
 
-/** A WebAssembly task: run the module in the sandbox, submit output, fuel, exit code, log, or the failure. */
+function dropped({ lease, events }: LeaseContext, outcome: TaskDropped): 'dropped' {
+  if (outcome.dropped === 'lost')
+    events.onError?.(
+      new Error(`the hub ended the lease: ${outcome.reason}`),
+      `running task ${lease.input_group_id}`,
+    );
+  return 'dropped';
+}
+
+/**
+ * Submits a batch of runs in one request, retrying while the hub is unreachable or failing (5xx) until the
+ * earliest of their renewed deadlines. Each run gets its own verdict or error. Returns how many took.
+ */
+async function submitRuns(
+  { client, signal, events }: { client: WorkerClient; signal: AbortSignal; events: WorkerEvents },
+  runs: PendingRun[],
+): Promise<number> {
+  if (runs.length === 0) return 0;
+  let waitMs = SUBMIT_RETRY_MS_MIN;
+  let answer: Awaited<ReturnType<WorkerClient['submitMany']>> | undefined;
+  try {
+    for (;;) {
+      try {
+        answer = await client.submitMany(
+          runs.map(({ lease, run }) => ({ replicaId: lease.replica_id, run })),
+        );
+        break;
+      } catch (error) {
+        const deadlineMs = Math.min(...runs.map((pending) => pending.keeper.deadlineMs));
+        const final = error instanceof HubApiError && error.status >= 400 && error.status < 500;
+        if (final || signal.aborted || Date.now() + waitMs > deadlineMs) throw error;
+        await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+        waitMs = Math.min(waitMs * 2, SUBMIT_RETRY_MS_MAX);
+      }
+    }
+  } catch (error) {
+    for (const { lease } of runs) events.onError?.(error, `submitting task ${lease.input_group_id}`);
+  }
+  let took = 0;
+  for (const [index, pending] of runs.entries()) {
+    const result = answer?.results[index];
+    pending.keeper.stop();
+    if (result?.verdict) {
+      took += 1;
+      events.onTask?.({
+        lease: pending.lease,
+        verdict: result.verdict,
+        fuelUsed: pending.run.fuelUsed,
+        runMs: pending.runMs,
+        engineMs: pending.engineMs,
+        ms: performance.now() - pending.startedMs,
+      });
+    } else if (result?.error)
+      events.onError?.(
+        new Error(`${result.error.message} [${result.error.code}]`),
+        `submitting task ${pending.lease.input_group_id}`,
+      );
+    events.onLeaseEnd?.(pending.lease);
+  }
+  return took;
+}
+
+/** A WebAssembly task: run the module in the sandbox; its output, fuel, exit code and log, or its failure. */
 async function runTask(
   { client, sandbox, modules, signal, options, lease, keeper }: LeaseContext,
   archive: Uint8Array,
-): Promise<TaskDone | TaskDropped> {
+): Promise<{ run: RunSubmission; runMs: number; engineMs: number } | TaskDropped> {
   const module = instrumentedModule(lease, archive, modules);
   const leaseMs = Date.parse(lease.lease_expires_at) - Date.now();
   const stopRun = () => void sandbox.close();
@@ -238,17 +355,17 @@ async function runTask(
     signal.removeEventListener('abort', stopRun);
     keeper.lost.removeEventListener('abort', stopRun);
   }
-  const runMs = performance.now() - runStartedMs;
-  const { verdict } = await keeper.submit(signal, () =>
-    client.submit(lease.replica_id, {
+  return {
+    run: {
       output: run.output,
       fuelUsed: run.fuelUsed,
       exitCode: run.exitCode,
       log: printable(run.log),
       failure: run.failure,
-    }),
-  );
-  return { verdict, fuelUsed: run.fuelUsed, runMs, engineMs: run.engineMs };
+    },
+    runMs: performance.now() - runStartedMs,
+    engineMs: run.engineMs,
+  };
 }
 
 /** A Noir task: execute and prove (or execute and hand off, or prove a handoff), submit what the step makes. */

@@ -133,6 +133,41 @@ export const submitOutput = defineRoute({
   reply: SubmissionReply,
 });
 
+/** A batch of submissions: the JSON body at most this large (larger outputs go one by one). */
+const SUBMISSIONS_BODY_BYTES_MAX = 8 * 1024 * 1024;
+
+export const submitOutputs = defineRoute({
+  id: 'submitOutputs',
+  method: 'POST',
+  path: '/worker/submissions',
+  auth: 'worker',
+  tags: ['worker'],
+  summary: 'Submit several runs at once (tiny tasks go faster in batches); each is judged on its own',
+  description: `At most ${REPLICAS_PER_LEASE_MAX} runs and ${SUBMISSIONS_BODY_BYTES_MAX} bytes of JSON; a larger output goes through /worker/replicas/{replica_id}/submit.`,
+  body: Type.Object({
+    runs: Type.Array(
+      Type.Object({ replica_id: Type.String({ maxLength: 64 }), ...OutputSubmission.properties }),
+      {
+        minItems: 1,
+        maxItems: REPLICAS_PER_LEASE_MAX,
+      },
+    ),
+  }),
+  bodySizeBytesMax: SUBMISSIONS_BODY_BYTES_MAX,
+  reply: {
+    kind: 'json',
+    data: Type.Object({
+      results: Type.Array(
+        Type.Object({
+          replica_id: Type.String(),
+          verdict: Nullable(Verdict),
+          error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+        }),
+      ),
+    }),
+  },
+});
+
 export const submitWitness = defineRoute({
   id: 'submitWitness',
   method: 'POST',

@@ -11,7 +11,7 @@ import {
   WorkerClient,
 } from '@proofgrid/client';
 import { packProgramFolder } from '@proofgrid/client/node';
-import { encodeBase64, inputValue } from '@proofgrid/core';
+import { encodeBase64, inputValue, REPLICAS_PER_LEASE_MAX } from '@proofgrid/core';
 import { BLOB_GARBAGE_GRACE_MS, buildHub, openHubDeps } from '@proofgrid/hub';
 import { Governor, loadIdentity, runWorker } from '@proofgrid/worker';
 import type { CommandIo } from '../cli/io.ts';
@@ -130,7 +130,7 @@ async function startLocalWorker({
     {
       dataDir: join(dataDir, `worker-${slot}`),
       offer: { memory_pages_max: 256, fuel_per_second: 500_000_000, seconds_available: 3600 },
-      leasesPerRequest: 1,
+      leasesPerRequest: REPLICAS_PER_LEASE_MAX,
       idleWaitMsMin: 200,
       idleWaitMsMax: 2000,
     },

@@ -1,7 +1,7 @@
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { HubClient, WorkerClient } from '@proofgrid/client';
-import { MEMORY_PAGES_MAX } from '@proofgrid/core';
+import { MEMORY_PAGES_MAX, REPLICAS_PER_LEASE_MAX } from '@proofgrid/core';
 import {
   CPUS_MIN,
   Governor,
@@ -9,6 +9,7 @@ import {
   IDLE_POLICY_DEFAULTS,
   loadIdentity,
   NoirTasks,
+  nativeSigner,
   runWorker,
   writeRegistration,
 } from '@proofgrid/worker';
@@ -25,8 +26,8 @@ const STATUS_REFRESH_MS = 1000;
 /** The window over which the status line measures fuel per second. */
 const RATE_WINDOW_MS = 10_000;
 
-/** Leases asked for at once by each sandbox's loop: tiny tasks go faster in batches, long ones barely notice. */
-const LEASES_PER_REQUEST = 1;
+/** Leases a sandbox's loop may ask for at once: it starts with one and grows the batch while tasks are quick. */
+const LEASES_PER_REQUEST = REPLICAS_PER_LEASE_MAX;
 
 type WorkerStartOptions = {
   hubUrl: string;
@@ -105,7 +106,7 @@ export async function workerStart(args: Arguments, io: CommandIo): Promise<numbe
   const dataDir = resolve(options.dataDir);
   const keys = loadIdentity(dataDir);
   const hub = new HubClient({ url: options.hubUrl });
-  const client = new WorkerClient({ hub, keys, now: () => Date.now() });
+  const client = new WorkerClient({ hub, keys, now: () => Date.now(), sign: nativeSigner(keys) });
   let token: string | undefined;
   if (options.account) {
     const login = readLogin(io.env, options.hubUrl);

@@ -17,6 +17,14 @@ export function keyPairFromSeed(seed: Uint8Array): KeyPair {
 }
 
 /**
+ * The bytes a signature of `value` in `domain` covers: the canonical encoding of `{domain, value}`. Exposed
+ * so that a platform's native Ed25519 (node:crypto) signs and verifies exactly what this module does.
+ */
+export function signingMessage({ domain, value }: { domain: string; value: CanonicalValue }): Uint8Array {
+  return encodeCanonical({ domain, value });
+}
+
+/**
  * Signs a value: Ed25519 over its canonical encoding, with `domain` bound into the message so a signature
  * made for one purpose (a submission) can never pass as another (a heartbeat).
  */
@@ -29,7 +37,7 @@ export function signCanonical({
   domain: string;
   value: CanonicalValue;
 }): Uint8Array {
-  return ed25519.sign(encodeCanonical({ domain, value }), secretKey);
+  return ed25519.sign(signingMessage({ domain, value }), secretKey);
 }
 
 /** Whether `signature` is `publicKey`'s signature of `value` in `domain`. Malformed inputs are just invalid. */
@@ -45,7 +53,7 @@ export function verifyCanonical({
   signature: Uint8Array;
 }): boolean {
   try {
-    return ed25519.verify(signature, encodeCanonical({ domain, value }), publicKey);
+    return ed25519.verify(signature, signingMessage({ domain, value }), publicKey);
   } catch {
     return false; // a wrong-length key or signature is simply not a valid signature
   }

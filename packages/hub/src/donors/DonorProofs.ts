@@ -10,7 +10,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import type { ProgramFact } from '../runtimes/HubRuntime.ts';
-import { applyCheck, type StoredCheck, storeCheck } from '../tasks/applyCheck.ts';
+import { applyChecks, type StoredCheck, storeCheck } from '../tasks/applyChecks.ts';
 import { checkSubmission, loadReplica, whyNotLive } from '../tasks/submitToReplica.ts';
 import { applyTransitions, lockTask, type TaskRow } from '../tasks/taskRecords.ts';
 
@@ -268,7 +268,9 @@ async function submitAnonymousResult(
        VALUES ($1, $2, NULL, $3, $3, 'leased', 'run', $4)`,
       [replica.replica_id, taskId, now(), locked.attempt],
     );
-    return applyCheck(tx, { task: locked, replica, program, stored, now: now() });
+    const [outcome] = await applyChecks(tx, [{ task: locked, replica, program, stored }], now());
+    if (outcome === undefined) throw new Error('one outcome for one item');
+    return outcome;
   });
   if (outcome.rejection !== null)
     throw new SubmissionRejectedError({

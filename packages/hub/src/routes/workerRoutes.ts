@@ -7,7 +7,7 @@ import type { Submission } from '../runtimes/HubRuntime.ts';
 import { type Lease, leaseReplicas } from '../tasks/leaseReplicas.ts';
 import { renewLease } from '../tasks/renewLease.ts';
 import { returnLease } from '../tasks/returnLease.ts';
-import { submitToReplica } from '../tasks/submitToReplica.ts';
+import { submitResults, submitToReplica } from '../tasks/submitToReplica.ts';
 import type { AuthenticatedWorker } from '../workers/authenticateWorker.ts';
 import { registerWorker } from '../workers/registerWorker.ts';
 import { workerStatus } from '../workers/workerStatus.ts';
@@ -46,6 +46,7 @@ export function workerRoutes(ctx: HubContext): RouteEntry[] {
         signature: body.signature,
         organizationId,
       });
+      ctx.workers.forget(registered.workerId);
       return { worker_id: registered.workerId, organization_id: registered.organizationId };
     }),
     handle(routes.workerMe, async ({ worker }) => {
@@ -90,6 +91,29 @@ export function workerRoutes(ctx: HubContext): RouteEntry[] {
         failure: body.failure ?? null,
       }),
     ),
+    handle(routes.submitOutputs, async ({ body, worker }) => {
+      const outcomes = await submitResults(ctx, {
+        worker,
+        items: body.runs.map((run) => ({
+          replicaId: run.replica_id,
+          submission: {
+            kind: 'output',
+            output: run.output,
+            fuelUsed: run.fuel_used,
+            exitCode: run.exit_code,
+            log: run.log,
+            failure: run.failure ?? null,
+          },
+        })),
+      });
+      return {
+        results: outcomes.map((outcome, index) => ({
+          replica_id: body.runs[index]?.replica_id ?? '',
+          verdict: outcome.ok ? outcome.verdict : null,
+          error: outcome.ok ? null : { code: outcome.error.code, message: outcome.error.message },
+        })),
+      };
+    }),
     handle(routes.submitProof, async ({ params, body, worker }) =>
       submit(worker, params.replica_id, {
         kind: 'proof',

@@ -1,12 +1,18 @@
-import { isProofGridError, isUuid } from '@proofgrid/core';
+import { isProofGridError, isUuid, type ProofGridError } from '@proofgrid/core';
 import type { HubContext } from '../context.ts';
 import { LeaseNotActiveError, SubmissionRejectedError } from '../errors.ts';
 import { readInputValues } from '../inputs/readInputValues.ts';
 import type { CheckContext, ProgramFact, Step, Submission, SubmissionCheck } from '../runtimes/HubRuntime.ts';
 import type { Queryable } from '../store/Store.ts';
 import type { AuthenticatedWorker } from '../workers/authenticateWorker.ts';
-import { applyCheck, type CheckOutcome, storeCheck } from './applyCheck.ts';
-import { lockTask, recordJudgements } from './taskRecords.ts';
+import {
+  applyChecks,
+  type CheckedItem,
+  type CheckOutcome,
+  type StoredCheck,
+  storeCheck,
+} from './applyChecks.ts';
+import { recordJudgements, type TaskRow } from './taskRecords.ts';
 
 /** A replica with what decides whether it may still take a submission. */
 export type ReplicaState = {
@@ -25,18 +31,29 @@ export type ReplicaState = {
 
 const REPLICA_STATE_SQL = `SELECT r.replica_id, r.task_id, t.program_id, r.worker_id, r.step, r.state, r.attempt, r.lease_expires_at,
        r.handoff_of, t.state AS task_state, t.attempt AS task_attempt
-  FROM replica r JOIN task t USING (task_id) WHERE r.replica_id = $1`;
+  FROM replica r JOIN task t USING (task_id) WHERE r.replica_id = ANY($1::uuid[])`;
 
 export async function loadReplica(
   db: Queryable,
   replicaId: string,
   { lock = false } = {},
 ): Promise<ReplicaState | undefined> {
-  if (!isUuid(replicaId)) return undefined;
-  const found = await db.query<ReplicaState>(`${REPLICA_STATE_SQL}${lock ? ' FOR UPDATE OF r' : ''}`, [
-    replicaId,
-  ]);
-  return found.rows[0];
+  return (await loadReplicas(db, [replicaId], { lock })).get(replicaId);
+}
+
+/** Replicas by id (ids that are not UUIDs are simply not found), locked in a stable order when asked. */
+export async function loadReplicas(
+  db: Queryable,
+  replicaIds: readonly string[],
+  { lock = false } = {},
+): Promise<Map<string, ReplicaState>> {
+  const ids = [...new Set(replicaIds.filter(isUuid))];
+  if (ids.length === 0) return new Map();
+  const found = await db.query<ReplicaState>(
+    `${REPLICA_STATE_SQL}${lock ? ' ORDER BY r.replica_id FOR UPDATE OF r' : ''}`,
+    [ids],
+  );
+  return new Map(found.rows.map((row) => [row.replica_id, row]));
 }
 
 const ENDED: Record<string, string> = {
@@ -153,10 +170,105 @@ export async function checkSubmission(
   }
 }
 
+/** A submission for one replica, and what became of it. */
+export type SubmissionItem = { replicaId: string; submission: Submission };
+export type SubmissionOutcome =
+  | { ok: true; verdict: CheckOutcome['verdict'] }
+  | { ok: false; error: ProofGridError };
+
 /**
- * Takes a worker's submission for its replica: checked by the program's runtime outside any transaction
- * (proofs are verified, reports re-run), then applied under the task's lock after the lease is checked
- * again. Invalid evidence is recorded against its worker before the 422 answer says why.
+ * Takes a worker's submissions for its replicas, one or a batch: each checked by its program's runtime
+ * outside any transaction (proofs verified, reports re-run), then all applied in one transaction under
+ * their tasks' locks, each lease checked again there. Invalid evidence is recorded against its worker
+ * before its 422 answer says why. One outcome per item, in order; an item's failure fails only that item.
+ */
+export async function submitResults(
+  ctx: HubContext,
+  { worker, items }: { worker: AuthenticatedWorker; items: readonly SubmissionItem[] },
+): Promise<SubmissionOutcome[]> {
+  const now = () => new Date(ctx.clock.nowMs());
+  const outcomes: (SubmissionOutcome | undefined)[] = items.map(() => undefined);
+  const refuse = (index: number, error: ProofGridError) => {
+    outcomes[index] = { ok: false, error };
+  };
+  const found = await loadReplicas(
+    ctx.store,
+    items.map((item) => item.replicaId),
+  );
+  const seen = new Set<string>();
+  const checked: { index: number; replica: ReplicaState; program: ProgramFact; stored: StoredCheck }[] = [];
+  for (const [index, { replicaId, submission }] of items.entries()) {
+    const replica = found.get(replicaId);
+    const why = seen.has(replicaId)
+      ? 'it was submitted for twice in one request'
+      : whyNotLive(replica, worker.workerId, now());
+    seen.add(replicaId);
+    const program = replica === undefined ? undefined : await ctx.programs.get(replica.program_id);
+    if (replica === undefined || why !== null || program === undefined) {
+      refuse(
+        index,
+        new LeaseNotActiveError({ leaseId: replicaId, reason: why ?? 'its program was deleted' }),
+      );
+      continue;
+    }
+    try {
+      const check = await checkSubmission(ctx, { program, replica, submission, now: now() });
+      checked.push({ index, replica, program, stored: await storeCheck(ctx, check) });
+    } catch (error) {
+      if (!isProofGridError(error)) throw error;
+      refuse(index, error);
+    }
+  }
+  if (checked.length > 0)
+    await ctx.store.transaction(async (tx) => {
+      const tasks = await lockTasks(
+        tx,
+        checked.map((item) => item.replica.task_id),
+      );
+      const locked = await loadReplicas(
+        tx,
+        checked.map((item) => item.replica.replica_id),
+        { lock: true },
+      );
+      const live: (CheckedItem & { index: number })[] = [];
+      for (const item of checked) {
+        const replica = locked.get(item.replica.replica_id);
+        const task = tasks.get(item.replica.task_id);
+        const why = whyNotLive(replica, worker.workerId, now());
+        if (task === undefined || replica === undefined || why !== null)
+          refuse(
+            item.index,
+            new LeaseNotActiveError({
+              leaseId: item.replica.replica_id,
+              reason: why ?? 'its task was deleted',
+            }),
+          );
+        else live.push({ index: item.index, task, replica, program: item.program, stored: item.stored });
+      }
+      const applied = await applyChecks(tx, live, now());
+      for (const [position, item] of live.entries()) {
+        const outcome = applied[position];
+        if (outcome === undefined) throw new Error('one outcome per applied item');
+        outcomes[item.index] =
+          outcome.rejection === null
+            ? { ok: true, verdict: outcome.verdict }
+            : {
+                ok: false,
+                error: new SubmissionRejectedError({
+                  code: outcome.rejection.errorCode,
+                  reason: outcome.rejection.reason,
+                }),
+              };
+      }
+    });
+  return outcomes.map((outcome) => {
+    if (outcome === undefined) throw new Error('every item has an outcome');
+    return outcome;
+  });
+}
+
+/**
+ * One submission, as the single-submission routes take it.
  *
  * @throws LEASE_NOT_ACTIVE, PROOF_REJECTED, SUBMISSION_REJECTED, VERIFIER_UNAVAILABLE
  */
@@ -168,28 +280,18 @@ export async function submitToReplica(
     submission,
   }: { worker: AuthenticatedWorker; replicaId: string; submission: Submission },
 ): Promise<{ verdict: CheckOutcome['verdict'] }> {
-  const now = () => new Date(ctx.clock.nowMs());
-  const replica = await loadReplica(ctx.store, replicaId);
-  const why = whyNotLive(replica, worker.workerId, now());
-  if (replica === undefined || why !== null)
-    throw new LeaseNotActiveError({ leaseId: replicaId, reason: why ?? 'unknown' });
-  const program = await ctx.programs.get(replica.program_id);
-  if (program === undefined)
-    throw new LeaseNotActiveError({ leaseId: replicaId, reason: 'its program was deleted' });
-  const check = await checkSubmission(ctx, { program, replica, submission, now: now() });
-  const stored = await storeCheck(ctx, check);
-  const outcome = await ctx.store.transaction(async (tx) => {
-    const task = await lockTask(tx, replica.task_id);
-    const locked = await loadReplica(tx, replicaId, { lock: true });
-    const stillWhy = whyNotLive(locked, worker.workerId, now());
-    if (task === undefined || locked === undefined || stillWhy !== null)
-      throw new LeaseNotActiveError({ leaseId: replicaId, reason: stillWhy ?? 'its task was deleted' });
-    return applyCheck(tx, { task, replica: locked, program, stored, now: now() });
-  });
-  if (outcome.rejection !== null)
-    throw new SubmissionRejectedError({
-      code: outcome.rejection.errorCode,
-      reason: outcome.rejection.reason,
-    });
+  const [outcome] = await submitResults(ctx, { worker, items: [{ replicaId, submission }] });
+  if (outcome === undefined) throw new Error('one outcome for one item');
+  if (!outcome.ok) throw outcome.error;
   return { verdict: outcome.verdict };
+}
+
+/** Locks tasks in a stable order (so two batches never wait on each other), returns them by id. */
+async function lockTasks(tx: Queryable, taskIds: readonly string[]): Promise<Map<string, TaskRow>> {
+  const locked = await tx.query<TaskRow>(
+    `SELECT task_id, program_id, runtime, state, attempt, replicas_wanted FROM task
+      WHERE task_id = ANY($1::uuid[]) ORDER BY task_id FOR UPDATE`,
+    [[...new Set(taskIds)]],
+  );
+  return new Map(locked.rows.map((row) => [row.task_id, row]));
 }

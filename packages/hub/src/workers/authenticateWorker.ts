@@ -2,11 +2,11 @@ import {
   type CanonicalValue,
   isUuid,
   ProofGridError,
-  verifyCanonical,
+  signingMessage,
   WORKER_REQUEST_DOMAIN,
   workerRequestMessage,
 } from '@proofgrid/core';
-import type { HubDeps } from '../deps.ts';
+import type { HubContext } from '../context.ts';
 import { checkSkew, decodeFixed, InvalidSignatureError } from './workerErrors.ts';
 
 const SIGNATURE_BYTES = 64;
@@ -22,7 +22,7 @@ export type AuthenticatedWorker = { workerId: string; organizationId: string | n
  * @throws WORKER_NOT_FOUND, INVALID_SIGNATURE, VALIDATION_FAILED
  */
 export async function authenticateWorker(
-  deps: Pick<HubDeps, 'store' | 'clock'>,
+  ctx: Pick<HubContext, 'clock' | 'workers'>,
   request: {
     workerId: string;
     timestampMs: number;
@@ -33,15 +33,9 @@ export async function authenticateWorker(
   },
 ): Promise<AuthenticatedWorker> {
   const signature = decodeFixed(request.signature, SIGNATURE_BYTES, 'signature');
-  const nowMs = deps.clock.nowMs();
+  const nowMs = ctx.clock.nowMs();
   checkSkew(request.timestampMs, nowMs);
-  const found = isUuid(request.workerId)
-    ? await deps.store.query<{ public_key: Uint8Array; organization_id: string | null; name: string }>(
-        'SELECT public_key, organization_id, name FROM worker WHERE worker_id = $1',
-        [request.workerId],
-      )
-    : { rows: [] };
-  const worker = found.rows[0];
+  const worker = isUuid(request.workerId) ? await ctx.workers.get(request.workerId, nowMs) : undefined;
   if (worker === undefined) {
     throw new ProofGridError('WORKER_NOT_FOUND', {
       shortMessage: `No worker ${request.workerId} is registered on this hub.`,
@@ -49,24 +43,17 @@ export async function authenticateWorker(
       action: 'register_worker',
     });
   }
-  const message = workerRequestMessage({
-    method: request.method,
-    path: request.path,
-    timestampMs: request.timestampMs,
-    body: request.body,
+  const message = signingMessage({
+    domain: WORKER_REQUEST_DOMAIN,
+    value: workerRequestMessage({
+      method: request.method,
+      path: request.path,
+      timestampMs: request.timestampMs,
+      body: request.body,
+    }),
   });
-  if (
-    !verifyCanonical({
-      publicKey: new Uint8Array(worker.public_key),
-      domain: WORKER_REQUEST_DOMAIN,
-      value: message,
-      signature,
-    })
-  )
+  if (!ctx.workers.verifies(worker.publicKey, message, signature))
     throw new InvalidSignatureError({ reason: 'it does not cover this request with this worker key' });
-  await deps.store.query('UPDATE worker SET last_seen_at = $2 WHERE worker_id = $1', [
-    request.workerId,
-    new Date(nowMs),
-  ]);
-  return { workerId: request.workerId, organizationId: worker.organization_id, name: worker.name };
+  await ctx.workers.seen(request.workerId, nowMs);
+  return { workerId: request.workerId, organizationId: worker.organizationId, name: worker.name };
 }

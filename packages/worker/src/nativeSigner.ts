@@ -1,0 +1,19 @@
+import { createPrivateKey, sign } from 'node:crypto';
+import type { Signer } from '@proofgrid/client';
+import { type KeyPair, signingMessage } from '@proofgrid/core';
+
+/** DER prefix of an Ed25519 private key in PKCS #8 form: the 32-byte seed follows it. */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * Signs with node:crypto's Ed25519, which is many times faster than the JavaScript one: a worker signs
+ * every request. The same bytes as core's `signCanonical`, so the hub cannot tell them apart.
+ */
+export function nativeSigner(keys: KeyPair): Signer {
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([ED25519_PKCS8_PREFIX, keys.secretKey]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  return (message) => new Uint8Array(sign(null, signingMessage(message), privateKey));
+}
