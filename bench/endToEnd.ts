@@ -84,8 +84,17 @@ try {
 
   const hubCpuBeforeMs = processCpuMs(hubProcess.pid);
   const startedMs = performance.now();
+  const firstDoneS: number[] = [];
   for (let i = 0; i < WORKERS; i++)
-    workers.push(launchCli(['worker', 'start', '--hub', hubUrl, '--data-dir', join(dataDir, `worker-${i}`)]));
+    workers.push(
+      launchCli(
+        ['worker', 'start', '--hub', hubUrl, '--data-dir', join(dataDir, `worker-${i}`)],
+        (output) => {
+          if (firstDoneS[i] === undefined && output.includes(' done in '))
+            firstDoneS[i] = (performance.now() - startedMs) / 1000;
+        },
+      ),
+    );
   let progress = { total: TASKS, verified: 0, failed: 0 };
   while (progress.verified + progress.failed < progress.total) {
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -121,6 +130,9 @@ try {
   );
   console.log(
     `per replica, a worker's ${perReplicaMs.toFixed(2)} ms: engine ${share(engine)}, sandbox IPC ${share(sandbox)}, hub + HTTP + scheduling ${share(rest)}`,
+  );
+  console.log(
+    `start-up: each worker's first replica done ${firstDoneS.map((s) => `${s.toFixed(2)} s`).join(', ')} after its launch`,
   );
   console.log(
     `CPU per replica: hub ${(hubCpuMs / replicas.length).toFixed(2)} ms, worker processes (lease loop, signing, HTTP) ${(workersCpuMs / replicas.length).toFixed(2)} ms — on ${availableParallelism()} cores shared by all`,

@@ -98,6 +98,7 @@ export async function runWorker(
   governor.start();
   const loop = async () => {
     const sandbox = new WasmSandbox();
+    sandbox.warmUp();
     governor.add(sandbox);
     let waitMs = options.idleWaitMsMin;
     let batch = 1;

@@ -1,7 +1,11 @@
 import type { Queryable } from './Store.ts';
 
-/** Rows changed since the last ANALYZE before a table's statistics count as stale (or 10 % of its rows). */
-const STALE_ROWS_MIN = 1_000;
+/**
+ * Rows changed since the last ANALYZE before a table's statistics count as stale (or 10 % of its rows).
+ * Low, because a table the planner believes empty is the costly case: it then reads every live lease
+ * for each task it counts, through the lease-deadline index.
+ */
+const STALE_ROWS_MIN = 100;
 
 /**
  * Refreshes the planner statistics of tables that changed a lot since they were last analyzed, and returns

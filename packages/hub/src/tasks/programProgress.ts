@@ -33,14 +33,18 @@ export async function programProgress(
             count(*) FILTER (WHERE state IN ('verified', 'confirmed'))::int AS verified,
             count(*) FILTER (WHERE state = 'failed')::int AS failed,
             count(*) FILTER (WHERE state = 'cancelled')::int AS cancelled
-       FROM (SELECT t.state, EXISTS (SELECT 1 FROM replica r WHERE r.task_id = t.task_id AND r.attempt = t.attempt
-                                       AND r.state = 'leased' AND r.lease_expires_at > $2) AS leased
+       FROM (SELECT t.state,
+                    -- Only an open task can be leased: decided tasks (most, in a long job) are not looked into.
+                    CASE WHEN t.state = 'open'
+                         THEN EXISTS (SELECT 1 FROM replica r WHERE r.task_id = t.task_id AND r.attempt = t.attempt
+                                         AND r.state = 'leased' AND r.lease_expires_at > $2)
+                         ELSE FALSE END AS leased
                FROM task t WHERE t.program_id = $1) AS tasks`,
     [programId, new Date(ctx.clock.nowMs())],
   );
   const counts = counted.rows[0];
   assert(counts !== undefined, 'an aggregate returns one row');
-  const waiting = await explainWaiting(ctx, { program });
+  const waiting = await explainWaiting(ctx, { program, waiting: counts.queued, proven: counts.proven });
   return {
     ...counts,
     done: counts.queued + counts.leased + counts.proven === 0,

@@ -137,9 +137,18 @@ export async function showTask(
     log: row.log,
   });
   const accepted = replicas.rows.find((row) => row.replica_id === task.accepted_replica_id);
+  const now = ctx.clock.nowMs();
+  const running = replicas.rows.some(
+    (row) => row.attempt === task.attempt && row.state === 'leased' && row.lease_expires_at.getTime() > now,
+  );
   const waiting =
     task.state === 'open' || task.state === 'proven'
-      ? await explainWaiting(ctx, { program, taskId: inputGroupId })
+      ? await explainWaiting(ctx, {
+          program,
+          taskId: inputGroupId,
+          waiting: task.state === 'open' && !running ? 1 : 0,
+          proven: task.state === 'proven' ? 1 : 0,
+        })
       : null;
   return {
     taskId: inputGroupId,

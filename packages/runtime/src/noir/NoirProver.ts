@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { BackendType, Barretenberg } from '@aztec/bb.js';
+import type { Barretenberg } from '@aztec/bb.js';
 import { WITNESS_UNZIPPED_BYTES_MAX } from '@proofgrid/core';
 import { compileNoir, NARGO_TOML } from './compileNoir.ts';
 import { CircuitTooLargeError, NoirVerifierUnavailableError } from './errors.ts';
@@ -190,7 +190,10 @@ export class NoirProver {
     // bb.js hands `crsPath` only to its WebAssembly backends; the native `bb` reads CRS_PATH from its
     // environment, which it inherits from this process.
     process.env.CRS_PATH = this.#options.crsPath;
-    this.#api ??= Barretenberg.new({ threads: this.#options.threads, backend: BackendType.NativeUnixSocket });
+    // Loaded on first use: bb.js takes a tenth of a second to import, which every CLI command would pay.
+    this.#api ??= import('@aztec/bb.js').then(({ BackendType, Barretenberg }) =>
+      Barretenberg.new({ threads: this.#options.threads, backend: BackendType.NativeUnixSocket }),
+    );
     return this.#api;
   }
 }

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { compile_program, createFileManager } from '@noir-lang/noir_wasm';
+import type { compile_program } from '@noir-lang/noir_wasm';
 import { parse as parseToml } from 'smol-toml';
 import { NoirCompileError, NoirProgramError } from './errors.ts';
 import { type Abi, checkAbi } from './noirAbi.ts';
@@ -37,6 +37,8 @@ export async function compileNoir(
       await mkdir(dirname(join(dir, file.path)), { recursive: true });
       await writeFile(join(dir, file.path), file.data);
     }
+    // Loaded on first use, as every engine is: importing it costs every command that never compiles.
+    const { compile_program, createFileManager } = await import('@noir-lang/noir_wasm');
     let compiled: Awaited<ReturnType<typeof compile_program>>;
     // noir_wasm prints the entry point it compiles with console.log, past the log functions it takes; a
     // hub's output (and a CLI's) has no use for temporary paths.

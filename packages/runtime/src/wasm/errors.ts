@@ -1,4 +1,4 @@
-import { ProofGridError } from '@proofgrid/core';
+import { ProofGridError } from '@proofgrid/core/errors';
 
 /** A module that cannot run here: malformed, too large, or using something the sandbox does not allow. */
 export class InvalidModuleError extends ProofGridError {

@@ -1,4 +1,4 @@
-import { assert, isProofGridError, type ProofGridError } from '@proofgrid/core';
+import { assert, isProofGridError, type ProofGridError } from '@proofgrid/core/errors';
 import { WASI_MODULE } from './allowedImports.ts';
 import { encodeStdin } from './encodeStdin.ts';
 import { FuelExhaustedError, MemoryExhaustedError, StackExhaustedError, WasmTrapError } from './errors.ts';

@@ -89,8 +89,10 @@ DROP INDEX replica_proof;
 CREATE UNIQUE INDEX replica_evidence_accepted ON replica (evidence_sha256)
   WHERE evidence_sha256 IS NOT NULL AND state = 'submitted';
 DROP INDEX replica_group;
-CREATE INDEX replica_task ON replica (task_id, attempt);
+-- With the state: the place counts and lease checks find a task's live replicas without reading the others.
+CREATE INDEX replica_task ON replica (task_id, attempt, state);
 CREATE INDEX replica_leased ON replica (lease_expires_at) WHERE state = 'leased';
+CREATE INDEX replica_handed_off ON replica (submitted_at, replica_id) WHERE state = 'handed_off';
 CREATE INDEX replica_output_blob ON replica (output_blob_hash) WHERE output_blob_hash IS NOT NULL;
 CREATE INDEX replica_evidence_blob ON replica (evidence_blob_hash) WHERE evidence_blob_hash IS NOT NULL;
 

@@ -35,6 +35,15 @@ export class WasmSandbox {
     | { remainingMs: number; since: number; timer: NodeJS.Timeout | undefined; fire: () => void }
     | undefined;
 
+  /**
+   * Starts the sandbox process ahead of the first run, so that its start (a Node process and a thread,
+   * a good part of a second on a busy machine) overlaps the worker's first request for work. A process
+   * that fails to start is started again by the next run, which reports the failure.
+   */
+  warmUp(): void {
+    this.#ensureProcess().ready.catch(() => undefined);
+  }
+
   async run(task: SandboxTask): Promise<SandboxResult> {
     assert(!this.#busy, 'a sandbox runs one task at a time');
     this.#busy = true;

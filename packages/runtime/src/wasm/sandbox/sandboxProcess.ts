@@ -2,7 +2,7 @@
 // way BOINC throttles its apps) and kill it without touching its own event loop. The run itself happens
 // in a worker thread of this process, whose heap and stack limits the engine enforces.
 import { Worker } from 'node:worker_threads';
-import { type ErrorCode, ProofGridError } from '@proofgrid/core';
+import { type ErrorCode, ProofGridError } from '@proofgrid/core/errors';
 import { WasmTrapError } from '../errors.ts';
 import type { ExecuteWasmParameters, ExecuteWasmResult } from '../executeWasm.ts';
 

@@ -1,6 +1,6 @@
 // The worker thread inside a sandbox process: runs one task at a time and answers with its result or error.
 import { parentPort } from 'node:worker_threads';
-import { isProofGridError } from '@proofgrid/core';
+import { isProofGridError } from '@proofgrid/core/errors';
 import { type ExecuteWasmParameters, executeWasm } from '../executeWasm.ts';
 
 const port = parentPort;

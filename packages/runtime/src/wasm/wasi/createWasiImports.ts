@@ -1,4 +1,4 @@
-import { assert } from '@proofgrid/core';
+import { assert } from '@proofgrid/core/errors';
 import type { WasiFunctionName } from '../allowedImports.ts';
 import { OutputTooLargeError } from '../errors.ts';
 import { SeededRandom } from './SeededRandom.ts';
