@@ -45,7 +45,9 @@ for (const driver of DRIVERS) {
       }
       const outcome = await upload;
       assert.ok(answered > 10, `the compile took a while (${answered} health checks answered meanwhile)`);
-      assert.ok(slowestMs < 500, `/health took ${Math.round(slowestMs)} ms at worst during the compile`);
+      // On the event loop this compile froze /health for its whole length (14 s and more); beside it, the
+      // worst answer is a scheduling hiccup on a busy machine, well under this bound.
+      assert.ok(slowestMs < 2_000, `/health took ${Math.round(slowestMs)} ms at worst during the compile`);
       // 60,000 squarings are far past the CRS shipped for tests: the upload is refused, after the work.
       assert.match(outcome, /CIRCUIT_TOO_LARGE.*needs 65537 CRS points/);
     });
