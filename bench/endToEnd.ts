@@ -2,6 +2,7 @@
 //
 //   npm run bench:e2e                                   # 1000 tasks, replicated twice, PGlite
 //   npm run bench:e2e -- --tasks 2000 --policy none     # one replica per task
+//   npm run bench:e2e -- --driver postgres              # the hub on a PostgreSQL server (a throwaway database)
 //
 // Uploads the primality example with `--tasks` input groups of one small number each, starts two
 // `proofgrid worker start` processes, and measures from their start until every task is verified. Prints
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { HubClient } from '@proofgrid/client';
 import { encodeInputCsv, inputValue, writeTar } from '@proofgrid/core';
 import { processCpuMs } from '@proofgrid/worker';
+import { createTestPostgresDatabase } from '../test/support/postgres.ts';
 import { type CliProcess, launchCli, startHub } from './support/cliProcess.ts';
 
 const { values: flags } = parseArgs({
@@ -23,6 +25,7 @@ const { values: flags } = parseArgs({
     tasks: { type: 'string', default: '1000' },
     policy: { type: 'string', default: 'replicate' },
     workers: { type: 'string', default: '2' },
+    driver: { type: 'string', default: 'pglite' },
   },
 });
 const TASKS = Number(flags.tasks);
@@ -30,6 +33,8 @@ const WORKERS = Number(flags.workers);
 if (!Number.isInteger(TASKS) || TASKS < 1 || TASKS > 100_000) throw new Error('--tasks must be 1..100000');
 if (!Number.isInteger(WORKERS) || WORKERS < 1 || WORKERS > 16) throw new Error('--workers must be 1..16');
 if (flags.policy !== 'replicate' && flags.policy !== 'none') throw new Error('--policy is replicate or none');
+if (flags.driver !== 'pglite' && flags.driver !== 'postgres')
+  throw new Error('--driver is pglite or postgres');
 const ROOT = new URL('..', import.meta.url).pathname;
 const CLI = join(ROOT, 'packages/cli/bin/proofgrid.js');
 const PRIMALITY = join(ROOT, 'examples/primality');
@@ -38,8 +43,9 @@ const built = spawnSync(process.execPath, [CLI, 'program', 'build', PRIMALITY], 
 if (built.status !== 0) throw new Error(`building the primality example failed: ${built.stderr}`);
 const dataDir = await mkdtemp(join(tmpdir(), 'proofgrid-bench-e2e-'));
 // For profiling, e.g. BENCH_HUB_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+const database = flags.driver === 'postgres' ? await createTestPostgresDatabase() : undefined;
 const hubProcess = await startHub(
-  ['--data-dir', join(dataDir, 'hub')],
+  ['--data-dir', join(dataDir, 'hub'), ...(database === undefined ? [] : ['--database-url', database.url])],
   process.env.BENCH_HUB_NODE_OPTIONS?.split(' ') ?? [],
 );
 const hubUrl = hubProcess.url;
@@ -123,7 +129,7 @@ try {
   const rest = perReplicaMs - engine - sandbox;
   const share = (ms: number) => `${ms.toFixed(2)} ms (${((100 * ms) / perReplicaMs).toFixed(1)}%)`;
   console.log(
-    `${TASKS} tasks (policy ${flags.policy}), ${replicas.length} replica runs, ${WORKERS} workers, PGlite hub: ${progress.verified} verified, ${progress.failed} failed in ${elapsedS.toFixed(2)} s`,
+    `${TASKS} tasks (policy ${flags.policy}), ${replicas.length} replica runs, ${WORKERS} workers, ${database === undefined ? 'PGlite' : 'PostgreSQL'} hub: ${progress.verified} verified, ${progress.failed} failed in ${elapsedS.toFixed(2)} s`,
   );
   console.log(
     `throughput: ${(TASKS / elapsedS).toFixed(1)} tasks/s, ${(replicas.length / elapsedS).toFixed(1)} replica runs/s`,
@@ -140,5 +146,6 @@ try {
 } finally {
   await Promise.all(workers.map((worker) => worker.stop()));
   await hubProcess.stop();
+  await database?.drop();
   await rm(dataDir, { recursive: true, force: true });
 }

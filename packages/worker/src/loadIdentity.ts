@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeBase64, encodeBase64, type KeyPair, keyPairFromSeed } from '@proofgrid/core';
+import { decodeBase64, encodeBase64, type KeyPair } from '@proofgrid/core';
+import { nativeKeyPair } from './nativeSigner.ts';
 
 const SEED_BYTES = 32;
 
@@ -18,12 +19,12 @@ export function loadIdentity(dataDir: string): KeyPair {
     const seed = typeof seedText === 'string' ? decodeBase64(seedText) : undefined;
     if (seed === undefined || seed.length !== SEED_BYTES)
       throw new Error(`${path} does not hold a 32-byte seed; move it away to create a new identity`);
-    return keyPairFromSeed(seed);
+    return nativeKeyPair(seed);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const seed = new Uint8Array(randomBytes(SEED_BYTES));
   writeFileSync(path, `${JSON.stringify({ seed: encodeBase64(seed) })}\n`, { mode: 0o600, flag: 'wx' });
-  return keyPairFromSeed(seed);
+  return nativeKeyPair(seed);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { keyPairFromSeed, signCanonical, verifyCanonical } from '@proofgrid/core';
-import { nativeSigner } from './nativeSigner.ts';
+import { nativeKeyPair, nativeSigner } from './nativeSigner.ts';
 
 describe('nativeSigner', () => {
   it("signs exactly what core's signCanonical signs", () => {
@@ -17,5 +17,12 @@ describe('nativeSigner', () => {
       'Ed25519 signatures are deterministic',
     );
     assert.ok(verifyCanonical({ publicKey: keys.publicKey, ...message, signature: native }));
+  });
+
+  it("derives exactly core's key pair from a seed", () => {
+    for (const fill of [0, 7, 255]) {
+      const seed = new Uint8Array(32).fill(fill);
+      assert.deepEqual(nativeKeyPair(seed), keyPairFromSeed(seed));
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { createPrivateKey, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import type { Signer } from '@proofgrid/client';
 import { type KeyPair, signingMessage } from '@proofgrid/core';
 
@@ -16,4 +16,18 @@ export function nativeSigner(keys: KeyPair): Signer {
     type: 'pkcs8',
   });
   return (message) => new Uint8Array(sign(null, signingMessage(message), privateKey));
+}
+
+/**
+ * The key pair of a 32-byte seed, derived by node:crypto: the same keys as core's `keyPairFromSeed`,
+ * without loading JavaScript Ed25519's tables at every start.
+ */
+export function nativeKeyPair(seed: Uint8Array): KeyPair {
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return { secretKey: seed, publicKey: new Uint8Array(spki.subarray(spki.length - 32)) };
 }

@@ -1,9 +1,7 @@
-import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { assert } from '@proofgrid/core';
 import type { Queryable } from '../store/Store.ts';
-
-/** DER prefix of an Ed25519 public key in SubjectPublicKeyInfo form: the raw 32 bytes follow it. */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+import { ed25519PublicKey, verifiesEd25519 } from './ed25519.ts';
 
 type Entry = {
   publicKey: KeyObject;
@@ -53,11 +51,7 @@ export class WorkerDirectory {
     const row = found.rows[0];
     if (row === undefined) return undefined;
     const entry: Entry = {
-      publicKey: createPublicKey({
-        key: Buffer.concat([ED25519_SPKI_PREFIX, row.public_key]),
-        format: 'der',
-        type: 'spki',
-      }),
+      publicKey: ed25519PublicKey(row.public_key),
       organizationId: row.organization_id,
       name: row.name,
       seenWrittenMs: cached?.seenWrittenMs ?? 0,
@@ -71,7 +65,7 @@ export class WorkerDirectory {
 
   /** Whether `signature` is the worker's signature of `message`. */
   verifies(publicKey: KeyObject, message: Uint8Array, signature: Uint8Array): boolean {
-    return verify(null, message, publicKey, signature);
+    return verifiesEd25519(publicKey, message, signature);
   }
 
   /** Notes that the worker was seen now, writing it when the last write is older than `seenWriteMs`. */

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   assert,
-  verifyCanonical,
+  signingMessage,
   WORKER_REGISTRATION_DOMAIN,
   workerRegistrationMessage,
 } from '@proofgrid/core';
 import type { HubDeps } from '../deps.ts';
+import { ed25519PublicKey, verifiesEd25519 } from './ed25519.ts';
 import { checkSkew, decodeFixed, InvalidSignatureError } from './workerErrors.ts';
 
 const PUBLIC_KEY_BYTES = 32;
@@ -36,7 +37,8 @@ export async function registerWorker(
     name: parameters.name,
     timestampMs: parameters.timestampMs,
   });
-  if (!verifyCanonical({ publicKey, domain: WORKER_REGISTRATION_DOMAIN, value: message, signature }))
+  const signed = signingMessage({ domain: WORKER_REGISTRATION_DOMAIN, value: message });
+  if (!verifiesEd25519(ed25519PublicKey(publicKey), signed, signature))
     throw new InvalidSignatureError({ reason: 'it does not match the public key' });
   const now = new Date(nowMs);
   const result = await deps.store.query<{ worker_id: string; organization_id: string | null }>(
