@@ -66,6 +66,9 @@ export const RESERVATIONS_QUEUED_MAX = 10_000;
 export const PROOF_BATCH_SIZE_MAX = 64;
 export const PROOFS_QUEUED_MAX = 10_000;
 
+/** Blob writes waiting for their garbage mark at most (then 429); they are marked together, in one statement. */
+export const BLOB_WRITES_QUEUED_MAX = 1_000;
+
 /** How often a PGlite hub checks for tables whose planner statistics went stale (see analyzeStaleTables). */
 export const STATISTICS_CHECK_INTERVAL_MS = 2_000;
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { type BatchOutcome, MicroBatcher } from './MicroBatcher.ts';
 
 describe('MicroBatcher', () => {
-  it('runs a lone item at once and batches the items that arrive meanwhile', async () => {
+  it('batches the items of one turn of the event loop, and those that arrive while a batch runs', async () => {
     const batches: number[][] = [];
     const batcher = new MicroBatcher<number, number>(
       { batchSizeMax: 3, queuedMax: 10 },
@@ -15,7 +15,9 @@ describe('MicroBatcher', () => {
         },
       },
     );
-    const results = await Promise.all([1, 2, 3, 4, 5, 6].map((item) => batcher.submit(item)));
+    const first = batcher.submit(1);
+    await new Promise((resolve) => setImmediate(resolve)); // the first batch starts: [1]
+    const results = await Promise.all([first, ...[2, 3, 4, 5, 6].map((item) => batcher.submit(item))]);
     assert.deepEqual(results, [10, 20, 30, 40, 50, 60]);
     assert.deepEqual(batches, [[1], [2, 3, 4], [5, 6]]);
   });
@@ -51,12 +53,14 @@ describe('MicroBatcher', () => {
           }),
       },
     );
-    const first = batcher.submit(1); // running
+    const first = batcher.submit(1);
+    await new Promise((resolve) => setImmediate(resolve)); // running
     const queued = [batcher.submit(2), batcher.submit(3)];
     await assert.rejects(batcher.submit(4), /more than 2 requests of this kind are waiting/);
     for (let i = 0; i < 3; i++) {
       release();
-      await new Promise((resolve) => setImmediate(resolve));
+      // The batch settles, then the next one starts after its turn of the event loop.
+      for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
     }
     assert.deepEqual(await Promise.all([first, ...queued]), [1, 2, 3]);
   });

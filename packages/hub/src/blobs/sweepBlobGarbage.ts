@@ -13,7 +13,7 @@ const UNREFERENCED_SQL = `SELECT h AS blob_hash FROM unnest($1::text[]) AS h
 /**
  * Deletes released blobs that nothing references any more and nobody has written for the grace period
  * (an upload of the same bytes may be between writing the blob and recording its row). A blob is released
- * when a row stops referencing it (triggers, in the same transaction) and when it is written (`putBlob`),
+ * when a row stops referencing it (triggers, in the same transaction) and when it is written (`BlobWrites`),
  * so a blob whose row never came is deleted too. Returns how many blobs were deleted; bounded per call.
  */
 export async function sweepBlobGarbage(

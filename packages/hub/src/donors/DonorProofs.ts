@@ -157,20 +157,22 @@ export class DonorProofs {
   async #recordRound(round: LeasedProof[]): Promise<LeasedProof[]> {
     const now = new Date(this.#ctx.clock.nowMs());
     return this.#ctx.store.transaction(async (tx) => {
-      const locked = await tx.query<TaskRow>(
-        `SELECT task_id, program_id, runtime, state, attempt, replicas_wanted FROM task
-          WHERE task_id = ANY($1::uuid[]) AND state = 'open' ORDER BY task_id FOR UPDATE`,
-        [round.map((record) => record.taskId)],
-      );
-      const tasks = new Map(locked.rows.map((row) => [row.task_id, row]));
-      const recorded = await tx.query<{ replica_id: string; task_id: string }>(
-        `UPDATE replica r SET state = 'submitted', submitted_at = $1, result_hash = u.result_hash, output_blob_hash = u.blob_hash,
-                evidence_blob_hash = u.blob_hash, output_size = u.size
-           FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[]) AS u(replica_id, task_id, result_hash, blob_hash, size),
-                task t
-          WHERE r.replica_id = u.replica_id AND r.task_id = u.task_id AND r.worker_id IS NULL AND r.state = 'leased'
-            AND r.lease_expires_at > $1 AND t.task_id = r.task_id AND t.state = 'open' AND t.attempt = r.attempt
-          RETURNING r.replica_id, r.task_id`,
+      // One statement locks the open tasks (in id order, as every path does) and records the proofs whose
+      // lease is live on them.
+      const recorded = await tx.query<TaskRow & { replica_id: string }>(
+        `WITH locked AS (
+           SELECT task_id, program_id, runtime, state, attempt, replicas_wanted FROM task
+            WHERE task_id = ANY($3::uuid[]) AND state = 'open' ORDER BY task_id FOR UPDATE),
+         recorded AS (
+           UPDATE replica r SET state = 'submitted', submitted_at = $1, result_hash = u.result_hash,
+                  output_blob_hash = u.blob_hash, evidence_blob_hash = u.blob_hash, output_size = u.size
+             FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[]) AS u(replica_id, task_id, result_hash, blob_hash, size),
+                  locked t
+            WHERE r.replica_id = u.replica_id AND r.task_id = u.task_id AND r.worker_id IS NULL AND r.state = 'leased'
+              AND r.lease_expires_at > $1 AND t.task_id = r.task_id AND t.attempt = r.attempt
+            RETURNING r.replica_id, r.task_id)
+         SELECT l.task_id, l.program_id, l.runtime, l.state, l.attempt, l.replicas_wanted, rec.replica_id
+           FROM recorded rec JOIN locked l ON l.task_id = rec.task_id`,
         [
           now,
           round.map((record) => record.leaseId),
@@ -182,6 +184,7 @@ export class DonorProofs {
           ),
         ],
       );
+      const tasks = new Map(recorded.rows.map((row) => [row.task_id, row]));
       const took = round.filter((record) => recorded.rows.some((row) => row.replica_id === record.leaseId));
       await applyTransitions(
         tx,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { assert, isUuid, ProofGridError } from '@proofgrid/core';
 import { type BatchOutcome, MicroBatcher } from '../batching/MicroBatcher.ts';
 import type { HubContext } from '../context.ts';
@@ -77,7 +76,7 @@ export class Reservations {
     const now = new Date(nowMs);
     const expiresAt = new Date(nowMs + program.leaseSeconds * 1000);
     const claimed = await this.#ctx.store.transaction((tx) =>
-      claimTasks(tx, { programId, count, now, expiresAt }),
+      claimTasks(tx, { programId, count, now, expiresAt, driver: this.#ctx.store.driver }),
     );
     let unavailable: Error | undefined;
     if (claimed.length < count) {
@@ -108,53 +107,69 @@ export class Reservations {
   }
 }
 
+/** The order donors get a program's tasks in: never-reserved first, then the longest-expired. */
+const ORDER_SQL = 't.last_leased_at NULLS FIRST, t.created_at, t.task_id';
+
 /**
- * Locks up to `count` reservable tasks, asks again which are still reservable now that they are locked
- * (a statement of its own sees every replica committed meanwhile: two hubs never fill one place twice),
- * and leases those.
+ * Leases the tasks `chosen` (a query naming `task_id, attempt` of locked rows), marks when, and reads
+ * their values: one statement, with the replicas' ids drawn by the database.
  */
+function leaseChosenSql(chosen: string): string {
+  return `WITH chosen AS (${chosen}),
+     leased AS (
+       INSERT INTO replica (replica_id, task_id, worker_id, leased_at, lease_expires_at, state, step, attempt)
+       SELECT gen_random_uuid(), c.task_id, NULL, $2, $3, 'leased', 'run', c.attempt FROM chosen c
+       RETURNING replica_id, task_id),
+     marked AS (UPDATE task SET last_leased_at = $2 WHERE task_id IN (SELECT task_id FROM leased))
+     SELECT l.replica_id, l.task_id,
+            coalesce((SELECT array_agg(v.value ORDER BY v.position) FROM input_value v
+                       WHERE v.input_group_id = l.task_id), '{}') AS values
+       FROM leased l`;
+}
+
+/** PGlite: candidates locked and leased in one statement (it runs one transaction at a time). */
+const LEASE_NEXT_SQL = leaseChosenSql(
+  `SELECT t.task_id, t.attempt FROM task t WHERE t.program_id = $1 AND ${RESERVABLE_SQL}
+    ORDER BY ${ORDER_SQL} LIMIT $4 FOR UPDATE SKIP LOCKED`,
+);
+
+/** PostgreSQL: the candidates, locked by a statement of their own... */
+const CANDIDATES_SQL = `SELECT t.task_id FROM task t WHERE t.program_id = $1 AND ${RESERVABLE_SQL}
+  ORDER BY ${ORDER_SQL} LIMIT $3 FOR UPDATE SKIP LOCKED`;
+
+/**
+ * ...then asked again, now that they are locked, and leased: this statement sees every replica committed
+ * meanwhile, so two hubs never fill one place twice.
+ */
+const LEASE_STILL_RESERVABLE_SQL = leaseChosenSql(
+  `SELECT t.task_id, t.attempt FROM task t WHERE t.task_id = ANY($1::uuid[]) AND ${RESERVABLE_SQL}`,
+);
+
+/** Locks up to `count` reservable tasks and leases them (see the statements above for each driver). */
 async function claimTasks(
   tx: Queryable,
-  { programId, count, now, expiresAt }: { programId: string; count: number; now: Date; expiresAt: Date },
-): Promise<Omit<DonorReservation, 'program' | 'expiresAt'>[]> {
-  const candidates = await tx.query<{ task_id: string }>(
-    `SELECT t.task_id FROM task t WHERE t.program_id = $1 AND ${RESERVABLE_SQL}
-      ORDER BY t.last_leased_at NULLS FIRST, t.created_at, t.task_id LIMIT $3 FOR UPDATE SKIP LOCKED`,
-    [programId, now, count],
-  );
-  if (candidates.rows.length === 0) return [];
-  const still = await tx.query<{ task_id: string; attempt: number }>(
-    `SELECT t.task_id, t.attempt FROM task t WHERE t.task_id = ANY($1::uuid[]) AND ${RESERVABLE_SQL}
-      ORDER BY t.last_leased_at NULLS FIRST, t.created_at, t.task_id`,
-    [candidates.rows.map((row) => row.task_id), now],
-  );
-  const leases = still.rows.map((row) => ({ ...row, leaseId: randomUUID() }));
-  if (leases.length === 0) return [];
-  await tx.query(
-    `INSERT INTO replica (replica_id, task_id, worker_id, leased_at, lease_expires_at, state, step, attempt)
-     SELECT u.replica_id, u.task_id, NULL, $1, $2, 'leased', 'run', u.attempt
-       FROM unnest($3::uuid[], $4::uuid[], $5::int[]) AS u(replica_id, task_id, attempt)`,
-    [
-      now,
-      expiresAt,
-      leases.map((lease) => lease.leaseId),
-      leases.map((lease) => lease.task_id),
-      leases.map((lease) => lease.attempt),
-    ],
-  );
-  await tx.query('UPDATE task SET last_leased_at = $2 WHERE task_id = ANY($1::uuid[])', [
-    leases.map((lease) => lease.task_id),
+  {
+    programId,
+    count,
     now,
-  ]);
-  const values = await tx.query<{ input_group_id: string; values: Uint8Array[] }>(
-    `SELECT input_group_id, array_agg(value ORDER BY position) AS values FROM input_value
-      WHERE input_group_id = ANY($1::uuid[]) GROUP BY input_group_id`,
-    [leases.map((lease) => lease.task_id)],
-  );
-  const byTask = new Map(values.rows.map((row) => [row.input_group_id, row.values]));
-  return leases.map((lease) => ({
-    leaseId: lease.leaseId,
-    taskId: lease.task_id,
-    values: byTask.get(lease.task_id) ?? [],
-  }));
+    expiresAt,
+    driver,
+  }: { programId: string; count: number; now: Date; expiresAt: Date; driver: 'pglite' | 'postgres' },
+): Promise<Omit<DonorReservation, 'program' | 'expiresAt'>[]> {
+  let leased: { replica_id: string; task_id: string; values: Uint8Array[] }[];
+  if (driver === 'pglite') {
+    leased = (await tx.query<(typeof leased)[number]>(LEASE_NEXT_SQL, [programId, now, expiresAt, count]))
+      .rows;
+  } else {
+    const candidates = await tx.query<{ task_id: string }>(CANDIDATES_SQL, [programId, now, count]);
+    if (candidates.rows.length === 0) return [];
+    leased = (
+      await tx.query<(typeof leased)[number]>(LEASE_STILL_RESERVABLE_SQL, [
+        candidates.rows.map((row) => row.task_id),
+        now,
+        expiresAt,
+      ])
+    ).rows;
+  }
+  return leased.map((row) => ({ leaseId: row.replica_id, taskId: row.task_id, values: row.values }));
 }

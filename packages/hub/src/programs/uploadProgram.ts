@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidTarError, ProofGridError, readTar } from '@proofgrid/core';
-import { putBlob } from '../blobs/putBlob.ts';
 import type { HubContext } from '../context.ts';
 import { isUniqueViolation } from '../store/isUniqueViolation.ts';
 
@@ -29,7 +28,7 @@ export async function uploadProgram(
   if (files.length === 0) throw new InvalidTarError({ reason: 'it holds no file' });
   const { runtime, archive } = ctx.runtimes.resolve(files);
   const validated = await runtime.validateUpload(archive);
-  const blob = await putBlob(ctx, parameters.archive);
+  const blob = await ctx.blobWrites.put(parameters.archive);
   const programId = randomUUID();
   try {
     await ctx.store.query(

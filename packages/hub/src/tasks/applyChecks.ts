@@ -1,5 +1,4 @@
 import type { ReplicaVerdict } from '@proofgrid/core';
-import { putBlob } from '../blobs/putBlob.ts';
 import { OUTPUT_INLINE_BYTES_MAX } from '../constants.ts';
 import type { HubContext } from '../context.ts';
 import type { ProgramFact, SubmissionCheck } from '../runtimes/HubRuntime.ts';
@@ -34,7 +33,7 @@ export type CheckedItem = {
 
 /**
  * Writes a check's bytes to the blob store before its transaction: outputs past the inline size, proofs
- * and handed-off artifacts. `putBlob` marks them as garbage until a row references them, so a transaction
+ * and handed-off artifacts. `ctx.blobWrites` marks them as garbage until a row references them, so a transaction
  * that then fails leaves nothing behind.
  */
 export async function storeCheck(ctx: HubContext, check: SubmissionCheck): Promise<StoredCheck> {
@@ -43,14 +42,14 @@ export async function storeCheck(ctx: HubContext, check: SubmissionCheck): Promi
       check,
       outputInline: null,
       outputBlobHash: null,
-      evidenceBlobHash: (await putBlob(ctx, check.artifact)).hash,
+      evidenceBlobHash: (await ctx.blobWrites.put(check.artifact)).hash,
     };
   if (check.kind !== 'result')
     return { check, outputInline: null, outputBlobHash: null, evidenceBlobHash: null };
   const { output, evidence } = check.result;
   const inline = output.length <= OUTPUT_INLINE_BYTES_MAX;
-  const evidenceBlobHash = evidence === null ? null : (await putBlob(ctx, evidence.bytes)).hash;
-  const outputBlobHash = inline ? null : (await putBlob(ctx, output)).hash;
+  const evidenceBlobHash = evidence === null ? null : (await ctx.blobWrites.put(evidence.bytes)).hash;
+  const outputBlobHash = inline ? null : (await ctx.blobWrites.put(output)).hash;
   return { check, outputInline: inline ? output : null, outputBlobHash, evidenceBlobHash };
 }
 

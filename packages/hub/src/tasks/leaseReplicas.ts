@@ -143,12 +143,16 @@ export async function leaseReplicas(
       (row) => !seen.has(row.task_id) && seen.add(row.task_id),
     );
     if (candidates.length === 0) return [];
-    const still = await tx.query<{ task_id: string }>(RECHECK_SQL, [
-      worker.workerId,
-      worker.organizationId,
-      now,
-      candidates.map((row) => row.task_id),
-    ]);
+    // PGlite runs one transaction at a time: nothing can have committed since the candidates were read.
+    const still =
+      ctx.store.driver === 'postgres'
+        ? await tx.query<{ task_id: string }>(RECHECK_SQL, [
+            worker.workerId,
+            worker.organizationId,
+            now,
+            candidates.map((row) => row.task_id),
+          ])
+        : { rows: candidates };
     const free = new Set(still.rows.map((row) => row.task_id));
     const chosen = candidates.filter((row) => free.has(row.task_id)).slice(0, offer.replicasMax);
     return insertLeases(ctx, tx, { worker, chosen, steps, now });
@@ -188,11 +192,17 @@ async function insertLeases(
       };
     }),
   );
-  await tx.query(
-    `INSERT INTO replica (replica_id, task_id, worker_id, leased_at, lease_expires_at, state, step, attempt, handoff_of)
-     SELECT u.replica_id, u.task_id, $1, $2, u.expires_at, 'leased', u.step, u.attempt, u.handoff_of
-       FROM unnest($3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::int[], $8::uuid[])
-            AS u(replica_id, task_id, expires_at, step, attempt, handoff_of)`,
+  // One statement leases them, marks when, and reads their values.
+  const values = await tx.query<{ input_group_id: string; value: Uint8Array }>(
+    `WITH leased AS (
+       INSERT INTO replica (replica_id, task_id, worker_id, leased_at, lease_expires_at, state, step, attempt, handoff_of)
+       SELECT u.replica_id, u.task_id, $1, $2, u.expires_at, 'leased', u.step, u.attempt, u.handoff_of
+         FROM unnest($3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::int[], $8::uuid[])
+              AS u(replica_id, task_id, expires_at, step, attempt, handoff_of)
+       RETURNING task_id),
+     marked AS (UPDATE task SET last_leased_at = $2 WHERE task_id IN (SELECT task_id FROM leased))
+     SELECT input_group_id, value FROM input_value WHERE input_group_id = ANY($4::uuid[])
+      ORDER BY input_group_id, position`,
     [
       worker.workerId,
       now,
@@ -203,14 +213,6 @@ async function insertLeases(
       leases.map((lease) => lease.candidate.attempt),
       leases.map((lease) => lease.candidate.handoff_id),
     ],
-  );
-  await tx.query('UPDATE task SET last_leased_at = $2 WHERE task_id = ANY($1::uuid[])', [
-    leases.map((lease) => lease.candidate.task_id),
-    now,
-  ]);
-  const values = await tx.query<{ input_group_id: string; value: Uint8Array }>(
-    'SELECT input_group_id, value FROM input_value WHERE input_group_id = ANY($1::uuid[]) ORDER BY input_group_id, position',
-    [leases.map((lease) => lease.candidate.task_id)],
   );
   const inputs = new Map<string, Uint8Array[]>();
   for (const row of values.rows) {

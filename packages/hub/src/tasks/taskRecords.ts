@@ -73,18 +73,26 @@ export async function applyTransitions(
     attempt: changes.attempt ?? task.attempt,
     replicasWanted: changes.replicasWanted ?? null,
   }));
-  const updated = await tx.query(
-    `UPDATE task t SET state = u.state, updated_at = $1,
-            decided_at = CASE WHEN u.state = 'open' THEN NULL WHEN u.state = 'confirmed' THEN t.decided_at ELSE $1 END,
-            confirmed_at = CASE WHEN u.state = 'confirmed' THEN coalesce(t.confirmed_at, $1) ELSE NULL END,
-            accepted_replica_id = CASE WHEN u.accepted_mode = 'set' THEN u.accepted_replica ELSE t.accepted_replica_id END,
-            result_hash = CASE WHEN u.accepted_mode = 'set' THEN u.result_hash ELSE t.result_hash END,
-            failure_reason = CASE WHEN u.failure_mode = 'set' THEN u.failure_reason ELSE t.failure_reason END,
-            attempt = u.attempt,
-            replicas_wanted = coalesce(u.replicas_wanted, t.replicas_wanted)
-       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[])
-            AS u(task_id, state, accepted_mode, accepted_replica, result_hash, failure_mode, failure_reason, attempt, replicas_wanted)
-      WHERE t.task_id = u.task_id`,
+  // One statement moves the tasks and records the moves: the events are written for the tasks moved.
+  const recorded = await tx.query(
+    `WITH moved AS (
+       UPDATE task t SET state = u.state, updated_at = $1,
+              decided_at = CASE WHEN u.state = 'open' THEN NULL WHEN u.state = 'confirmed' THEN t.decided_at ELSE $1 END,
+              confirmed_at = CASE WHEN u.state = 'confirmed' THEN coalesce(t.confirmed_at, $1) ELSE NULL END,
+              accepted_replica_id = CASE WHEN u.accepted_mode = 'set' THEN u.accepted_replica ELSE t.accepted_replica_id END,
+              result_hash = CASE WHEN u.accepted_mode = 'set' THEN u.result_hash ELSE t.result_hash END,
+              failure_reason = CASE WHEN u.failure_mode = 'set' THEN u.failure_reason ELSE t.failure_reason END,
+              attempt = u.attempt,
+              replicas_wanted = coalesce(u.replicas_wanted, t.replicas_wanted)
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[])
+              AS u(task_id, state, accepted_mode, accepted_replica, result_hash, failure_mode, failure_reason, attempt, replicas_wanted)
+        WHERE t.task_id = u.task_id
+        RETURNING t.task_id)
+     INSERT INTO task_event (task_id, program_id, attempt, event, from_state, to_state, reason, created_at)
+     SELECT e.task_id, e.program_id, e.attempt, e.event, e.from_state, e.to_state, e.reason, $1
+       FROM unnest($2::uuid[], $11::uuid[], $9::int[], $12::text[], $13::text[], $3::text[], $14::text[])
+            AS e(task_id, program_id, attempt, event, from_state, to_state, reason)
+       JOIN moved ON moved.task_id = e.task_id`,
     [
       now,
       rows.map((row) => row.id),
@@ -96,25 +104,15 @@ export async function applyTransitions(
       rows.map((row) => row.failureReason),
       rows.map((row) => row.attempt),
       rows.map((row) => row.replicasWanted),
+      transitions.map(({ task }) => task.program_id),
+      transitions.map(({ event }) => event),
+      transitions.map(({ task }) => task.state),
+      transitions.map(({ reason }) => reason),
     ],
   );
   assert(
-    updated.rowCount === transitions.length,
-    'a transition moves a task that exists (its row is locked)',
-  );
-  await tx.query(
-    `INSERT INTO task_event (task_id, program_id, attempt, event, from_state, to_state, reason, created_at)
-     SELECT * , $1::timestamptz FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])`,
-    [
-      now,
-      transitions.map(({ task }) => task.task_id),
-      transitions.map(({ task }) => task.program_id),
-      rows.map((row) => row.attempt),
-      transitions.map(({ event }) => event),
-      transitions.map(({ task }) => task.state),
-      next,
-      transitions.map(({ reason }) => reason),
-    ],
+    recorded.rowCount === transitions.length,
+    'a transition moves a task that exists (its row is locked), once',
   );
   return next;
 }

@@ -195,8 +195,10 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$;
+-- Only rows that held a blob release one: a lease getting its first result (the common update) calls nothing.
 CREATE TRIGGER replica_releases_blobs AFTER DELETE OR UPDATE OF output_blob_hash, evidence_blob_hash ON replica
-  FOR EACH ROW EXECUTE FUNCTION release_replica_blobs();
+  FOR EACH ROW WHEN (OLD.output_blob_hash IS NOT NULL OR OLD.evidence_blob_hash IS NOT NULL)
+  EXECUTE FUNCTION release_replica_blobs();
 
 CREATE FUNCTION release_program_blobs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
