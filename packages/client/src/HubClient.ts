@@ -9,6 +9,7 @@ import {
 } from '@proofgrid/api';
 import { ERROR_ACTIONS, ERROR_CODES, type ErrorAction, type ErrorCode } from '@proofgrid/core';
 import { HubApiError } from './HubApiError.ts';
+import { encodeMultipart, fetchTransport, type HubResponse, type Transport } from './transport.ts';
 
 /** Milliseconds a request may take before the client gives up (uploads included). */
 const REQUEST_TIMEOUT_MS = 120_000;
@@ -36,8 +37,12 @@ export class HubClient {
   /** Each route as a method: `hub.api.listMyPrograms({ query: { page: 2 } }, { token })`. */
   readonly api: HubApi;
 
-  constructor({ url }: { url: string }) {
+  readonly #transport: Transport;
+
+  /** `transport` defaults to `fetch`; in Node, `nodeTransport` from `@proofgrid/client/node` starts faster. */
+  constructor({ url, transport = fetchTransport }: { url: string; transport?: Transport }) {
     this.url = url.replace(/\/+$/, '');
+    this.#transport = transport;
     this.api = Object.fromEntries(
       Object.entries(routes).map(([id, route]) => [
         id,
@@ -68,12 +73,12 @@ export class HubClient {
       return unwrap(await readJson(response, route, this.url), response.status) as RouteOutput<R>;
     const headers: Record<string, unknown> = {};
     for (const [name, schema] of Object.entries(route.reply.headers?.properties ?? {})) {
-      const value = response.headers.get(name);
+      const value = response.header(name);
       headers[name] =
         value === null || (schema as { type?: string }).type !== 'object' ? value : JSON.parse(value);
     }
     const file: FileOutput<unknown> = {
-      bytes: new Uint8Array(await response.arrayBuffer()),
+      bytes: await response.bytes(),
       headers: headers as never,
     };
     return file as RouteOutput<R>;
@@ -96,29 +101,32 @@ export class HubClient {
       };
       options: CallOptions;
     },
-  ): Promise<Response> {
+  ): Promise<HubResponse> {
     const url = new URL(this.url + path);
     for (const [key, value] of Object.entries(input.query ?? {}))
       if (value !== undefined) url.searchParams.set(key, String(value));
     const headers: Record<string, string> = { ...options.headers };
     if (options.token !== undefined) headers.token = options.token;
-    let body: string | FormData | null = null;
+    let body: string | Uint8Array | null = null;
     if (route.multipart !== undefined && input.file !== undefined) {
-      const form = new FormData();
-      form.append('file', new Blob([new Uint8Array(input.file.bytes)]), input.file.name);
-      if (input.data !== undefined) form.append('data', JSON.stringify(input.data));
-      body = form;
+      const form = encodeMultipart([
+        { name: 'file', filename: input.file.name, bytes: input.file.bytes },
+        ...(input.data === undefined ? [] : [{ name: 'data', value: JSON.stringify(input.data) }]),
+      ]);
+      headers['content-type'] = form.contentType;
+      body = form.body;
     } else if (route.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(input.body);
     }
-    let response: Response;
+    let response: HubResponse;
     try {
-      response = await fetch(url, {
+      response = await this.#transport({
+        url: url.toString(),
         method: route.method,
         headers,
         body,
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        timeoutMs: REQUEST_TIMEOUT_MS,
       });
     } catch (error) {
       const cause =
@@ -133,8 +141,8 @@ export class HubClient {
         message: `Cannot reach the hub at ${this.url} (${cause}). Check the hub's URL and that the hub is running.`,
       });
     }
-    if (response.ok) return response;
-    if ((response.headers.get('content-type') ?? '').includes('application/json'))
+    if (response.status >= 200 && response.status < 300) return response;
+    if ((response.header('content-type') ?? '').includes('application/json'))
       unwrap(await readJson(response, route, this.url), response.status);
     throw new HubApiError({
       code: 'BAD_RESPONSE',
@@ -144,8 +152,8 @@ export class HubClient {
   }
 }
 
-async function readJson(response: Response, route: RouteDefinition, url: string): Promise<unknown> {
-  const text = await response.text();
+async function readJson(response: HubResponse, route: RouteDefinition, url: string): Promise<unknown> {
+  const text = new TextDecoder().decode(await response.bytes());
   try {
     return JSON.parse(text);
   } catch {

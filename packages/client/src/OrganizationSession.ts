@@ -1,6 +1,7 @@
 import type { RouteDefinition, RouteInput, RouteOutput } from '@proofgrid/api';
 import { HubApiError } from './HubApiError.ts';
 import { HubClient } from './HubClient.ts';
+import type { Transport } from './transport.ts';
 
 /** An organization's tokens: the short-lived basic token and the refresh token that renews it. */
 export type SessionTokens = {
@@ -58,13 +59,16 @@ export class OrganizationSession {
     username,
     password,
     store = memoryTokenStore(),
+    transport,
   }: {
     url: string;
     username: string;
     password: string;
     store?: TokenStore;
+    /** How requests reach the hub (see {@link HubClient}). */
+    transport?: Transport;
   }): Promise<OrganizationSession> {
-    const hub = new HubClient({ url });
+    const hub = new HubClient({ url, ...(transport === undefined ? {} : { transport }) });
     const tokens = await hub.api.login({ body: { username, password } });
     store.write({
       username,

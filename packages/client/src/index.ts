@@ -25,6 +25,13 @@ export {
 } from './OrganizationSession.ts';
 export { Program, type TaskResult } from './Program.ts';
 export {
+  encodeMultipart,
+  fetchTransport,
+  type HubRequest,
+  type HubResponse,
+  type Transport,
+} from './transport.ts';
+export {
   type ReplicaLease,
   type RunSubmission,
   type Signer,

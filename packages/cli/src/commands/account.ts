@@ -1,4 +1,5 @@
 import { HubClient, OrganizationSession, routes } from '@proofgrid/client';
+import { nodeTransport } from '@proofgrid/client/node';
 import { type CommandIo, readPassword } from '../cli/io.ts';
 import type { Arguments } from '../cli/parseArguments.ts';
 import { resolveHubUrl } from '../config/resolveHubUrl.ts';
@@ -11,7 +12,7 @@ export async function accountRegister(args: Arguments, io: CommandIo): Promise<n
   const username = args.required('username');
   const name = args.required('name');
   const password = await readPassword(args.string('password'), io, 'Password: ');
-  await new HubClient({ url: hubUrl }).call(routes.register, {
+  await new HubClient({ url: hubUrl, transport: nodeTransport }).call(routes.register, {
     body: { username, password, name, description: args.string('description') ?? '' },
   });
   printResult(io, args, { hub: hubUrl, username, name }, () => [

@@ -10,7 +10,7 @@ import {
   routes,
   WorkerClient,
 } from '@proofgrid/client';
-import { packProgramFolder } from '@proofgrid/client/node';
+import { nodeTransport, packProgramFolder } from '@proofgrid/client/node';
 import { encodeBase64, inputValue, REPLICAS_PER_LEASE_MAX } from '@proofgrid/core';
 import { BLOB_GARBAGE_GRACE_MS, buildHub, openHubDeps } from '@proofgrid/hub';
 import { Governor, loadIdentity, runWorker } from '@proofgrid/worker';
@@ -120,7 +120,7 @@ async function startLocalWorker({
   io: CommandIo;
 }): Promise<unknown> {
   const client = new WorkerClient({
-    hub: new HubClient({ url }),
+    hub: new HubClient({ url, transport: nodeTransport }),
     keys: loadIdentity(join(dataDir, `worker-${slot}`)),
     now: () => Date.now(),
   });
@@ -153,7 +153,7 @@ async function demoSession(url: string, dataDir: string): Promise<OrganizationSe
     await writeFile(path, `${JSON.stringify(account)}\n`, { mode: 0o600 });
   }
   try {
-    await new HubClient({ url }).call(routes.register, {
+    await new HubClient({ url, transport: nodeTransport }).call(routes.register, {
       body: { ...account, name: 'Demo organization', description: 'created by proofgrid demo' },
     });
   } catch (error) {

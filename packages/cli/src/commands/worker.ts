@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { HubClient, WorkerClient } from '@proofgrid/client';
+import { nodeTransport } from '@proofgrid/client/node';
 import { loadIdentity, readRegistration } from '@proofgrid/worker';
 import type { CommandIo } from '../cli/io.ts';
 import type { Arguments } from '../cli/parseArguments.ts';
@@ -16,7 +17,7 @@ export async function workerStatus(args: Arguments, io: CommandIo): Promise<numb
       `The worker of ${dataDir} has not registered with ${hubUrl} yet. Start it once: proofgrid worker start --data-dir ${dataDir} --hub ${hubUrl}`,
     );
   const client = new WorkerClient({
-    hub: new HubClient({ url: hubUrl }),
+    hub: new HubClient({ url: hubUrl, transport: nodeTransport }),
     keys: loadIdentity(dataDir),
     now: () => Date.now(),
   });

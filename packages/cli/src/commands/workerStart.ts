@@ -1,6 +1,7 @@
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { HubClient, WorkerClient } from '@proofgrid/client';
+import { nodeTransport } from '@proofgrid/client/node';
 import { MEMORY_PAGES_MAX, REPLICAS_PER_LEASE_MAX } from '@proofgrid/core';
 import {
   CPUS_MIN,
@@ -105,7 +106,7 @@ export async function workerStart(args: Arguments, io: CommandIo): Promise<numbe
   const options = parseOptions(args, io);
   const dataDir = resolve(options.dataDir);
   const keys = loadIdentity(dataDir);
-  const hub = new HubClient({ url: options.hubUrl });
+  const hub = new HubClient({ url: options.hubUrl, transport: nodeTransport });
   const client = new WorkerClient({ hub, keys, now: () => Date.now(), sign: nativeSigner(keys) });
   let token: string | undefined;
   if (options.account) {

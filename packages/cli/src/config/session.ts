@@ -1,4 +1,5 @@
 import { HubClient, OrganizationSession, type SessionTokens, type TokenStore } from '@proofgrid/client';
+import { nodeTransport } from '@proofgrid/client/node';
 import { readLogin, writeLogin } from './credentials.ts';
 
 /** The login kept for a hub URL (`credentials.json`), as a session's token store. */
@@ -35,7 +36,7 @@ export function fileTokenStore(env: NodeJS.ProcessEnv, hubUrl: string): TokenSto
 /** The hub as the organization logged in to it with `proofgrid account login`. */
 export function organizationSession(env: NodeJS.ProcessEnv, hubUrl: string): OrganizationSession {
   return new OrganizationSession({
-    hub: new HubClient({ url: hubUrl }),
+    hub: new HubClient({ url: hubUrl, transport: nodeTransport }),
     tokens: fileTokenStore(env, hubUrl),
   });
 }
