@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type HubProcess, runCli, startHubProcess } from './support/hubProcess.ts';
+import { type HubProcess, runCli, runNode, startHubProcess } from './support/hubProcess.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -18,24 +16,6 @@ async function readmeExample(): Promise<string> {
   const block = /```js\n([\s\S]*?)```/.exec(section)?.[1];
   assert.ok(block !== undefined, 'the README has a js block under "## The SDK"');
   return block;
-}
-
-/** Runs a script as a reader would (`node primes.mjs`, from their folder), with the built packages. */
-async function runNode(
-  script: string,
-  cwd: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [script], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const [code] = await once(child, 'exit');
-  return { code, stdout, stderr };
 }
 
 describe("the README's SDK example (real hub and worker processes)", () => {
@@ -76,7 +56,7 @@ describe("the README's SDK example (real hub and worker processes)", () => {
     assert.ok(example.includes(README_URL), `the example talks to ${README_URL}`);
     const script = join(workDir, 'primes.mjs');
     await writeFile(script, example.replace(README_URL, hub.url));
-    const run = await runNode(script, workDir);
+    const run = await runNode([script], { cwd: workDir }); // as a reader runs it: `node primes.mjs`
     assert.equal(
       run.code,
       0,

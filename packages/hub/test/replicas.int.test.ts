@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  type CanonicalValue,
-  encodeBase64,
-  keyPairFromSeed,
-  signCanonical,
-  WORKER_HEADERS,
-  WORKER_REGISTRATION_DOMAIN,
-  WORKER_REQUEST_DOMAIN,
-  workerRegistrationMessage,
-  workerRequestMessage,
-} from '@proofgrid/core';
 import { body, manifestArchive, reserve, signUp, u32, uploadInputs, uploadProgram } from './support/api.ts';
 import { openTestHub, type TestHub } from './support/testHub.ts';
 import { DRIVERS } from './support/testStores.ts';
-
-const OFFER = { memory_pages_max: 256, fuel_per_second: 1_000_000_000, seconds_available: 3600 };
+import { testWorker } from './support/testWorker.ts';
 
 for (const driver of DRIVERS) {
   describe(`replicated tasks on workers (${driver})`, () => {
@@ -25,67 +13,7 @@ for (const driver of DRIVERS) {
     });
     after(() => hub.close());
 
-    async function worker(seed: number) {
-      const keys = keyPairFromSeed(new Uint8Array(32).fill(seed));
-      const publicKey = encodeBase64(keys.publicKey);
-      const timestampMs = hub.clock.nowMs();
-      const name = `worker-${seed}`;
-      const signature = signCanonical({
-        secretKey: keys.secretKey,
-        domain: WORKER_REGISTRATION_DOMAIN,
-        value: workerRegistrationMessage({ publicKey, name, timestampMs }),
-      });
-      const registered = await hub.app.inject({
-        method: 'POST',
-        url: '/worker/register',
-        payload: {
-          public_key: publicKey,
-          name,
-          timestamp_ms: timestampMs,
-          signature: encodeBase64(signature),
-        },
-      });
-      const { worker_id: workerId } = body(registered).data as { worker_id: string };
-      const signed = (method: 'GET' | 'POST', url: string, payload: CanonicalValue = null) => {
-        const now = hub.clock.nowMs();
-        const sig = signCanonical({
-          secretKey: keys.secretKey,
-          domain: WORKER_REQUEST_DOMAIN,
-          value: workerRequestMessage({ method, path: url, timestampMs: now, body: payload }),
-        });
-        return hub.app.inject({
-          method,
-          url,
-          headers: {
-            [WORKER_HEADERS.workerId]: workerId,
-            [WORKER_HEADERS.timestampMs]: String(now),
-            [WORKER_HEADERS.signature]: encodeBase64(sig),
-          },
-          ...(payload === null ? {} : { payload: payload as object }),
-        });
-      };
-      return {
-        workerId,
-        lease: async () =>
-          body(await signed('POST', '/worker/lease', OFFER)).data as {
-            lease: { replica_id: string; input_group_id: string; input: string[]; seed: string } | null;
-            reason: string | null;
-          },
-        submit: async (replicaId: string, output: string, fuel = 100) =>
-          signed('POST', `/worker/replicas/${replicaId}/submit`, {
-            output: encodeBase64(new TextEncoder().encode(output)),
-            fuel_used: fuel,
-            exit_code: 0,
-            log: '',
-          }),
-        heartbeat: async (replicaId: string) => signed('POST', `/worker/replicas/${replicaId}/heartbeat`),
-        giveBack: async (replicaId: string) => signed('POST', `/worker/replicas/${replicaId}/return`),
-        me: async () =>
-          body(await signed('GET', '/worker/me')).data as {
-            reputation: { consecutive_valid: number; results_valid: number; results_invalid: number };
-          },
-      };
-    }
+    const worker = (seed: number) => testWorker(hub, seed);
 
     it('leases replicas to distinct workers, accepts the agreed result, and outvotes a wrong worker', async () => {
       const org = await signUp(hub.app);

@@ -13,14 +13,23 @@ export type HubProcess = {
 };
 
 /** Runs the `proofgrid` CLI to completion and returns its exit code and output. */
-export async function runCli(
+export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   input?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  return runNode([CLI, ...args], { env, input });
+}
+
+/** Runs `node <args>` to completion (from `cwd`, with `env` added) and returns its exit code and output. */
+export async function runNode(
+  args: string[],
+  { env = {}, input, cwd }: { env?: NodeJS.ProcessEnv; input?: string | undefined; cwd?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
+    ...(cwd === undefined ? {} : { cwd }),
   });
   let stdout = '';
   let stderr = '';

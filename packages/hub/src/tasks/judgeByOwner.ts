@@ -35,7 +35,21 @@ export async function judgeByOwner(
           AND r.result_hash = (SELECT result_hash FROM task WHERE task_id = $1)`,
       [task.task_id, task.attempt],
     );
-    const base = { taskId: task.task_id, programId, attempt: task.attempt, reasonCode: null };
+    const judgeAccepted = (code: 'owner_confirmed' | 'owner_rejected', reason: string) =>
+      recordJudgements(
+        tx,
+        accepted.rows.map((row) => ({
+          taskId: task.task_id,
+          programId,
+          attempt: task.attempt,
+          reasonCode: null,
+          replicaId: row.replica_id,
+          workerId: row.worker_id,
+          code,
+          reason,
+        })),
+        now,
+      );
     if (decision === 'confirm') {
       const wasConfirmed = task.state === 'confirmed';
       await applyTransitions(
@@ -43,18 +57,7 @@ export async function judgeByOwner(
         [{ task, event: 'owner_confirmed', reason: 'confirmed by its organization' }],
         now,
       );
-      if (!wasConfirmed)
-        await recordJudgements(
-          tx,
-          accepted.rows.map((row) => ({
-            ...base,
-            replicaId: row.replica_id,
-            workerId: row.worker_id,
-            code: 'owner_confirmed' as const,
-            reason: 'its organization confirmed its result',
-          })),
-          now,
-        );
+      if (!wasConfirmed) await judgeAccepted('owner_confirmed', 'its organization confirmed its result');
       return;
     }
     await applyTransitions(
@@ -74,16 +77,6 @@ export async function judgeByOwner(
         WHERE replica_id = ANY($1::uuid[])`,
       [accepted.rows.map((row) => row.replica_id)],
     );
-    await recordJudgements(
-      tx,
-      accepted.rows.map((row) => ({
-        ...base,
-        replicaId: row.replica_id,
-        workerId: row.worker_id,
-        code: 'owner_rejected' as const,
-        reason: 'its organization rejected its result',
-      })),
-      now,
-    );
+    await judgeAccepted('owner_rejected', 'its organization rejected its result');
   });
 }
