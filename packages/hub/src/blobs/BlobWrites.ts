@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MicroBatcher } from '../batching/MicroBatcher.ts';
-import type { Queryable, Store } from '../store/Store.ts';
+import type { Queryable } from '../store/Store.ts';
 import type { BlobStore } from './BlobStore.ts';
 
 /**
@@ -15,21 +15,19 @@ export class BlobWrites {
 
   constructor(
     options: { batchSizeMax: number; queuedMax: number },
-    deps: { store: Store; blobs: BlobStore },
+    deps: { store: Queryable; blobs: BlobStore },
   ) {
     this.#blobs = deps.blobs;
     this.#marks = new MicroBatcher(options, {
       execute: async (hashes) => {
-        const mark = (db: Queryable) => db.query('SELECT release_blobs($1::text[])', [hashes]);
-        // A PostgreSQL server need not wait for its log to reach the disk for a mark: the commit of the
-        // row that references the blob flushes the mark with it, and if that never comes, a crash of the
-        // database at that moment costs a stray blob file, not a record. PGlite has no such wait to skip.
-        if (deps.store.driver === 'pglite') await mark(deps.store);
-        else
-          await deps.store.transaction(async (tx) => {
-            await tx.query('SET LOCAL synchronous_commit = off');
-            await mark(tx);
-          });
+        // The mark's commit need not wait for a PostgreSQL server's log to reach the disk: the commit of
+        // the row that references the blob flushes the mark with it, and if that never comes, a crash of
+        // the database at that moment costs a stray blob file, not a record. (`set_config(…, true)` holds
+        // for this statement's own transaction; PGlite accepts it and has no such wait.)
+        await deps.store.query(
+          "SELECT set_config('synchronous_commit', 'off', true), release_blobs($1::text[])",
+          [hashes],
+        );
         return hashes.map(() => ({ ok: true, value: null }));
       },
     });
