@@ -6,13 +6,12 @@ export {
   NoirInputError,
   NoirProgramError,
   NoirVerifierUnavailableError,
-  ProofRejectedError,
 } from './noir/errors.ts';
 export { executeNoir } from './noir/executeNoir.ts';
 export { IsolatedNoir, type IsolatedNoirOptions } from './noir/IsolatedNoir.ts';
 export {
+  FIELD_HEX,
   inflateWitness,
-  NOIR_PROOF_FIELDS,
   NOIR_PROOF_SIZE_BYTES,
   type NoirProof,
   NoirProver,

@@ -117,6 +117,28 @@ describe('runtime noir', () => {
     }
   });
 
+  it('never refuses an honest proof because bb died under it, even with verifications in flight', async () => {
+    const values = valuesFromRows(primality.abi, [u32(13)]);
+    const proof = await prover.prove(
+      primality.bytecode,
+      await executeNoir(primality, values),
+      verificationKey,
+    );
+    for (let round = 0; round < 2; round++) {
+      const checks = Array.from({ length: 4 }, () => prover.verify(verificationKey, proof));
+      // SIGKILL every bb this process runs, as a crash or the OOM killer would.
+      const children = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], {
+        encoding: 'utf8',
+      })
+        .stdout.split('\n')
+        .filter((line) => /\bbb$/.test(line.trim()))
+        .map((line) => Number(line.trim().split(/\s+/)[0]));
+      assert.ok(children.length > 0, 'bb runs as a child process');
+      for (const pid of children) process.kill(pid, 'SIGKILL');
+      assert.deepEqual(await Promise.all(checks), [true, true, true, true], `round ${round}`);
+    }
+  });
+
   it('answers composite numbers too, and fails (with the assertion) outside its range', async () => {
     const values = valuesFromRows(primality.abi, [u32(65535)]);
     const proof = await prover.prove(

@@ -17,12 +17,12 @@ const FIELD_BYTES = 32;
 const G1_POINT_BYTES = 64;
 /**
  * Fields of every UltraHonk zero-knowledge proof bb.js 5.0.0 makes, whatever the circuit: proofs are padded
- * to a constant size. A proof of another size is malformed, not something to ask `bb` about; so when `bb`
- * fails on a proof of the right shape, the verifier failed, not the proof.
+ * to a constant size. A proof of another size is malformed and never reaches `bb`.
  */
-export const NOIR_PROOF_FIELDS = 458;
+const NOIR_PROOF_FIELDS = 458;
 export const NOIR_PROOF_SIZE_BYTES = NOIR_PROOF_FIELDS * FIELD_BYTES;
-const FIELD_HEX = /^0x[0-9a-fA-F]{64}$/;
+/** A public input as bb.js writes it: one field element, 0x-prefixed 32-byte hex. */
+export const FIELD_HEX = /^0x[0-9a-fA-F]{64}$/;
 
 export type NoirProverOptions = {
   /** The directory holding `bn254_g1.dat` and `bn254_g2.dat` (Aztec Ignition points). */
@@ -38,14 +38,17 @@ export type NoirProof = {
   publicInputs: string[];
 };
 
+/** One `bb` process and the calls using it: it is stopped once retired and no call uses it any more. */
+type BbProcess = { api: Promise<Barretenberg>; users: number; retired: boolean };
+
 /**
  * Proves and verifies Noir circuits with bb.js's native backend (a `bb` process). One instance serves
- * many circuits; `close` stops its process.
+ * many circuits and concurrent calls; `close` stops its process once the calls using it are done.
  */
 export class NoirProver {
   readonly #options: NoirProverOptions;
   readonly #pointsAvailable: number;
-  #api: Promise<Barretenberg> | undefined;
+  #shared: BbProcess | undefined;
   #probe: Promise<{ verificationKey: Uint8Array; proof: NoirProof }> | undefined;
 
   constructor(options: NoirProverOptions) {
@@ -60,12 +63,13 @@ export class NoirProver {
 
   /** Gates of the circuit and the CRS points proving it needs; refuses a circuit the CRS cannot serve. */
   async checkSize(bytecode: string): Promise<{ gates: number; pointsNeeded: number }> {
-    const api = await this.#barretenberg();
-    const stats = await api.circuitStats({
-      circuit: { name: 'circuit', bytecode: acirBytes(bytecode), verificationKey: new Uint8Array(0) },
-      includeGatesPerOpcode: false,
-      settings: SETTINGS,
-    });
+    const stats = await this.#withShared((api) =>
+      api.circuitStats({
+        circuit: { name: 'circuit', bytecode: acirBytes(bytecode), verificationKey: new Uint8Array(0) },
+        includeGatesPerOpcode: false,
+        settings: SETTINGS,
+      }),
+    );
     const pointsNeeded = stats.numGatesDyadic + 1;
     if (pointsNeeded > this.#pointsAvailable)
       throw new CircuitTooLargeError({
@@ -78,11 +82,12 @@ export class NoirProver {
 
   async verificationKey(bytecode: string): Promise<Uint8Array> {
     await this.checkSize(bytecode);
-    const api = await this.#barretenberg();
-    const { bytes } = await api.circuitComputeVk({
-      circuit: { name: 'circuit', bytecode: acirBytes(bytecode) },
-      settings: SETTINGS,
-    });
+    const { bytes } = await this.#withShared((api) =>
+      api.circuitComputeVk({
+        circuit: { name: 'circuit', bytecode: acirBytes(bytecode) },
+        settings: SETTINGS,
+      }),
+    );
     return bytes;
   }
 
@@ -91,12 +96,14 @@ export class NoirProver {
    * that inflates past `WITNESS_UNZIPPED_BYTES_MAX` is refused, not inflated.
    */
   async prove(bytecode: string, witness: Uint8Array, verificationKey: Uint8Array): Promise<NoirProof> {
-    const api = await this.#barretenberg();
-    const { proof, publicInputs } = await api.circuitProve({
-      witness: inflateWitness(witness),
-      circuit: { name: 'circuit', bytecode: acirBytes(bytecode), verificationKey },
-      settings: SETTINGS,
-    });
+    const inflated = inflateWitness(witness);
+    const { proof, publicInputs } = await this.#withShared((api) =>
+      api.circuitProve({
+        witness: inflated,
+        circuit: { name: 'circuit', bytecode: acirBytes(bytecode), verificationKey },
+        settings: SETTINGS,
+      }),
+    );
     const flat = new Uint8Array(proof.length * FIELD_BYTES);
     proof.forEach((field, i) => {
       flat.set(field, i * FIELD_BYTES);
@@ -109,8 +116,9 @@ export class NoirProver {
    * is wrong (malformed, altered, for other inputs or another circuit).
    *
    * `bb` refuses some malformed proofs by failing rather than answering false, and it can also fail for
-   * reasons of its own (a crash, a missing file). To tell them apart, a failure is tried once more on a
-   * fresh `bb`; if it fails again while `bb` verifies a known-good proof, the proof is what it refuses.
+   * reasons of its own (a crash, a corrupt CRS). So anything but `true` is tried once more on a `bb` of its
+   * own (a failing shared one is retired, never stopped under the calls still using it), and the proof is
+   * refused only if that `bb` verifies a known-good proof.
    *
    * @throws {NoirVerifierUnavailableError} when it cannot tell: no CRS here, or `bb` does not work.
    *   Nothing may be rejected for that.
@@ -126,46 +134,48 @@ export class NoirProver {
         reason: `there is no CRS at ${this.#options.crsPath} (bn254_g1.dat and bn254_g2.dat)`,
         fix: 'Point --crs-path (or PROOFGRID_CRS_PATH) at a directory of Aztec Ignition points, then check again.',
       });
+    let answer: boolean | undefined;
     let failure: unknown;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        return await this.#verifyOnce(verificationKey, proof);
-      } catch (error) {
-        failure = error;
-        // The next call starts a fresh `bb`: this one may be gone.
-        await this.close().catch(() => undefined);
-      }
+    try {
+      answer = await this.#withShared((api) => verifyOn(api, verificationKey, proof));
+    } catch (error) {
+      failure = error;
     }
-    if (await this.#works()) return false;
+    if (answer === true) return true;
+    // A refusal is trusted only from a `bb` that accepts a known-good proof: one with a corrupt CRS
+    // answers false to everything. Checked on a `bb` of its own, as the shared one may be gone.
+    const own = this.#spawn();
+    try {
+      if (answer === undefined) {
+        try {
+          answer = await verifyOn(await own, verificationKey, proof);
+        } catch (error) {
+          failure = error;
+        }
+      }
+      if (answer === true) return true;
+      if (await this.#works(own)) return false;
+    } finally {
+      await stop(own);
+    }
     throw new NoirVerifierUnavailableError({
-      reason: `the verifier (bb) fails, on a known-good proof too: ${failure instanceof Error ? failure.message : String(failure)}`,
-      fix: 'Check that bb.js is installed whole and the CRS files are readable, then try again.',
+      reason:
+        failure === undefined
+          ? 'the verifier (bb) refuses a known-good proof too'
+          : `the verifier (bb) fails, and refuses a known-good proof too: ${failure instanceof Error ? failure.message : String(failure)}`,
+      fix: 'Check that bb.js is installed whole and the CRS files (bn254_g1.dat, bn254_g2.dat) are the Aztec Ignition points, then try again.',
       cause: failure,
     });
   }
 
-  async #verifyOnce(verificationKey: Uint8Array, { proof, publicInputs }: NoirProof): Promise<boolean> {
-    const fields: Uint8Array[] = [];
-    for (let i = 0; i < proof.length; i += FIELD_BYTES) fields.push(proof.subarray(i, i + FIELD_BYTES));
-    const api = await this.#barretenberg();
-    const { verified } = await api.circuitVerify({
-      verificationKey,
-      publicInputs: publicInputs.map(fromHex),
-      proof: fields,
-      settings: SETTINGS,
-    });
-    return verified;
-  }
-
   /** Whether `bb` verifies a proof known to be good (made once, on first need, of a one-gate program). */
-  async #works(): Promise<boolean> {
+  async #works(bb: Promise<Barretenberg>): Promise<boolean> {
     try {
       this.#probe ??= this.#makeProbe();
       const probe = await this.#probe;
-      return await this.#verifyOnce(probe.verificationKey, probe.proof);
+      return await verifyOn(await bb, probe.verificationKey, probe.proof);
     } catch {
       this.#probe = undefined;
-      await this.close().catch(() => undefined);
       return false;
     }
   }
@@ -180,22 +190,64 @@ export class NoirProver {
     return { verificationKey, proof: await this.prove(circuit.bytecode, witness, verificationKey) };
   }
 
+  /** Stops the `bb` process once the calls using it are done; the next call starts another. */
   async close(): Promise<void> {
-    const api = this.#api;
-    this.#api = undefined;
-    await (await api?.catch(() => undefined))?.destroy();
+    const shared = this.#shared;
+    if (shared) await this.#retire(shared);
   }
 
-  #barretenberg(): Promise<Barretenberg> {
+  /** Runs one call on the shared `bb`; a failure retires it, so the next call gets a fresh one. */
+  async #withShared<T>(call: (api: Barretenberg) => Promise<T>): Promise<T> {
+    this.#shared ??= { api: this.#spawn(), users: 0, retired: false };
+    const bb = this.#shared;
+    bb.users += 1;
+    try {
+      return await call(await bb.api);
+    } catch (error) {
+      void this.#retire(bb);
+      throw error;
+    } finally {
+      bb.users -= 1;
+      if (bb.retired && bb.users === 0) await stop(bb.api);
+    }
+  }
+
+  async #retire(bb: BbProcess): Promise<void> {
+    if (this.#shared === bb) this.#shared = undefined;
+    bb.retired = true;
+    if (bb.users === 0) await stop(bb.api);
+  }
+
+  #spawn(): Promise<Barretenberg> {
     // bb.js hands `crsPath` only to its WebAssembly backends; the native `bb` reads CRS_PATH from its
     // environment, which it inherits from this process.
     process.env.CRS_PATH = this.#options.crsPath;
     // Loaded on first use: bb.js takes a tenth of a second to import, which every CLI command would pay.
-    this.#api ??= import('@aztec/bb.js').then(({ BackendType, Barretenberg }) =>
+    return import('@aztec/bb.js').then(({ BackendType, Barretenberg }) =>
       Barretenberg.new({ threads: this.#options.threads, backend: BackendType.NativeUnixSocket }),
     );
-    return this.#api;
   }
+}
+
+async function verifyOn(
+  api: Barretenberg,
+  verificationKey: Uint8Array,
+  { proof, publicInputs }: NoirProof,
+): Promise<boolean> {
+  const fields: Uint8Array[] = [];
+  for (let i = 0; i < proof.length; i += FIELD_BYTES) fields.push(proof.subarray(i, i + FIELD_BYTES));
+  const { verified } = await api.circuitVerify({
+    verificationKey,
+    publicInputs: publicInputs.map(fromHex),
+    proof: fields,
+    settings: SETTINGS,
+  });
+  return verified;
+}
+
+/** Stops a `bb` process; one that never started or already died needs nothing. */
+async function stop(bb: Promise<Barretenberg>): Promise<void> {
+  await (await bb.catch(() => undefined))?.destroy().catch(() => undefined);
 }
 
 /** Inflates a gzipped witness, refusing one that inflates past the limit (a compression bomb). */

@@ -67,18 +67,6 @@ export class NoirExecutionError extends ProofGridError {
   }
 }
 
-/** A submitted proof that does not verify, or proves something else than the task. */
-export class ProofRejectedError extends ProofGridError {
-  override name = 'ProofRejectedError';
-  constructor({ reason }: { reason: string }) {
-    super('PROOF_REJECTED', {
-      shortMessage: `The proof is rejected: ${reason}.`,
-      details:
-        "Run the task again with the program as uploaded and the task's own inputs, and submit the proof it produces.",
-    });
-  }
-}
-
 /**
  * A proof that could not be checked: no CRS here, or the verifier (the `bb` process) failed. This says
  * nothing about the proof, so nothing may be rejected for it.

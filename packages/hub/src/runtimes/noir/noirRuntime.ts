@@ -11,6 +11,7 @@ import {
 import {
   type Abi,
   decodeReturn,
+  FIELD_HEX,
   fieldCount,
   type IsolatedNoir,
   inflateWitness,
@@ -40,8 +41,6 @@ import { resultHash, sha256Hex } from '../resultHash.ts';
 /** What the hub keeps of a Noir program: its circuit and verification key, computed once on upload. */
 type NoirArtifact = { circuit: NoirCircuit; verification_key: string };
 type Compiled = { circuit: NoirCircuit; key: Uint8Array; parameterFields: number; returnFields: number };
-
-const FIELD_HEX = /^0x[0-9a-fA-F]{64}$/;
 
 /**
  * Noir programs: a worker executes `main` on the task's input and proves it (or one worker executes and
