@@ -40,3 +40,17 @@ export class HubApiError extends Error {
 export function isHubError(error: unknown, code: ErrorCode | TransportErrorCode): error is HubApiError {
   return error instanceof HubApiError && error.code === code;
 }
+
+/**
+ * True when the hub answered and refused the request for good (a 4xx other than 408 and 429): asking
+ * again cannot help. An unreachable, failing (5xx) or busy hub is worth asking again.
+ */
+export function isRefusal(error: unknown): error is HubApiError {
+  return (
+    error instanceof HubApiError &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 408 &&
+    error.status !== 429
+  );
+}

@@ -14,7 +14,7 @@ export {
 } from '@proofgrid/api';
 // The SDK's value encoders, so that adding inputs needs nothing from the other packages.
 export { inputValue } from '@proofgrid/core';
-export { HubApiError, isHubError, type TransportErrorCode } from './HubApiError.ts';
+export { HubApiError, isHubError, isRefusal, type TransportErrorCode } from './HubApiError.ts';
 export { type CallOptions, type HubApi, HubClient } from './HubClient.ts';
 export {
   memoryTokenStore,

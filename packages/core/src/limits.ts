@@ -67,3 +67,6 @@ export const PUBLIC_INPUTS_MAX = 2 * 65_536;
 
 /** Replicas one lease request may take at once (tiny tasks go faster in batches). */
 export const REPLICAS_PER_LEASE_MAX = 32;
+
+/** A batch of submissions: its JSON body at most this large (a worker splits a larger batch). */
+export const SUBMISSIONS_BODY_BYTES_MAX = 8 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HubApiError, type ReplicaLease, type WorkerClient } from '@proofgrid/client';
+import { isRefusal, type ReplicaLease, type WorkerClient } from '@proofgrid/client';
 import type { Governor } from './governor/Governor.ts';
 
 /** Heartbeats come at least this often, and at most every third of the lease. */
@@ -21,6 +21,8 @@ export class LeaseKeeper {
   readonly #timer: NodeJS.Timeout;
   #deadlineMs: number;
   #lostReason: string | undefined;
+  /** A heartbeat is on its way: a slow hub gets one at a time, not a pile. */
+  #beating = false;
 
   constructor({
     client,
@@ -32,7 +34,7 @@ export class LeaseKeeper {
     this.#deadlineMs = Date.parse(lease.lease_expires_at);
     const periodMs = Math.max(HEARTBEAT_MS_MIN, (this.#deadlineMs - Date.now()) / 3);
     this.#timer = setInterval(() => {
-      if (!governor.state().paused) void this.#beat();
+      if (!governor.state().paused && !this.#beating) void this.#beat();
     }, periodMs);
   }
 
@@ -56,34 +58,49 @@ export class LeaseKeeper {
   }
 
   /**
-   * Submits a result, retrying while the hub is unreachable, failing, or could not check it (5xx), until
-   * the lease's renewed deadline: past it another worker has the task. A refusal (4xx) is final.
+   * Submits a result, retrying while the hub is unreachable, failing or busy, until the lease's renewed
+   * deadline: past it another worker has the task. A refusal is final.
    */
-  async submit<T>(signal: AbortSignal, send: () => Promise<T>): Promise<T> {
-    let waitMs = SUBMIT_RETRY_MS_MIN;
-    for (;;) {
-      try {
-        return await send();
-      } catch (error) {
-        const final = error instanceof HubApiError && error.status >= 400 && error.status < 500;
-        if (final || signal.aborted || Date.now() + waitMs > this.#deadlineMs) throw error;
-        await sleep(waitMs, undefined, { signal }).catch(() => undefined);
-        waitMs = Math.min(waitMs * 2, SUBMIT_RETRY_MS_MAX);
-      }
-    }
+  submit<T>(signal: AbortSignal, send: () => Promise<T>): Promise<T> {
+    return retryUntil(() => this.#deadlineMs, signal, send);
   }
 
   async #beat(): Promise<void> {
+    this.#beating = true;
     try {
       const { lease_expires_at } = await this.#client.heartbeat(this.#lease.replica_id);
       this.#deadlineMs = Math.max(this.#deadlineMs, Date.parse(lease_expires_at));
     } catch (error) {
-      if (error instanceof HubApiError && error.status >= 400 && error.status < 500) {
+      if (isRefusal(error)) {
         this.#lostReason = error.detail;
         this.stop();
         this.#lost.abort();
       }
-      // Otherwise the hub is unreachable or failing for a moment: the next heartbeat tries again.
+      // Otherwise the hub is unreachable, failing or busy for a moment: the next heartbeat tries again.
+    } finally {
+      this.#beating = false;
+    }
+  }
+}
+
+/**
+ * Calls `send` until it succeeds, retrying while the hub is unreachable, failing or busy, with waits that
+ * double from SUBMIT_RETRY_MS_MIN to SUBMIT_RETRY_MS_MAX. Gives up on a refusal, when `signal` aborts,
+ * or when the next try would come after `deadlineMs()` (read afresh each time: heartbeats move it).
+ */
+export async function retryUntil<T>(
+  deadlineMs: () => number,
+  signal: AbortSignal,
+  send: () => Promise<T>,
+): Promise<T> {
+  let waitMs = SUBMIT_RETRY_MS_MIN;
+  for (;;) {
+    try {
+      return await send();
+    } catch (error) {
+      if (isRefusal(error) || signal.aborted || Date.now() + waitMs > deadlineMs()) throw error;
+      await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+      waitMs = Math.min(waitMs * 2, SUBMIT_RETRY_MS_MAX);
     }
   }
 }

@@ -1,11 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  HubApiError,
-  type ReplicaLease,
-  type RunSubmission,
-  type WorkerClient,
-  type WorkerOffer,
-} from '@proofgrid/client';
+import type { ReplicaLease, RunSubmission, WorkerClient, WorkerOffer } from '@proofgrid/client';
 import {
   assert,
   decodeBase64,
@@ -17,9 +11,10 @@ import {
 } from '@proofgrid/core';
 import { instrumentModule, WasmSandbox } from '@proofgrid/runtime';
 import type { Governor } from './governor/Governor.ts';
-import { LeaseKeeper } from './LeaseKeeper.ts';
+import { LeaseKeeper, retryUntil } from './LeaseKeeper.ts';
 import type { NoirTasks } from './NoirTasks.ts';
 import { ProgramArchives } from './programArchive.ts';
+import { requestsOf } from './submissionRequests.ts';
 
 export type RunWorkerOptions = {
   dataDir: string;
@@ -63,9 +58,6 @@ const QUICK_TASK_MS = 200;
 const SLOW_TASK_MS = 2_000;
 /** Outputs up to this size go in a batch of submissions; larger ones alone. */
 const BATCHED_OUTPUT_BYTES_MAX = 128 * 1024;
-/** Waits between attempts to submit a batch while the hub is unreachable or failing. */
-const SUBMIT_RETRY_MS_MIN = 250;
-const SUBMIT_RETRY_MS_MAX = 5_000;
 
 /** The outcome of one task, for the worker's report. */
 type TaskDone = { verdict: string; fuelUsed: number; runMs: number; engineMs: number };
@@ -96,9 +88,9 @@ export async function runWorker(
     return Math.max(0, granted);
   };
   governor.start();
+  const runsWasm = options.offer.runtimes?.includes('wasm') ?? true;
   const loop = async () => {
     const sandbox = new WasmSandbox();
-    sandbox.warmUp();
     governor.add(sandbox);
     let waitMs = options.idleWaitMsMin;
     let batch = 1;
@@ -109,6 +101,8 @@ export async function runWorker(
     try {
       while (!signal.aborted) {
         await governor.whenRunnable(signal);
+        // The sandbox starts while the first request for work is on its way.
+        if (runsWasm) sandbox.warmUp();
         const wanted = signal.aborted ? 0 : claim(batch);
         if (wanted === 0) break;
         const leases = await askForWork(client, { ...options.offer, replicas_max: wanted }, events);
@@ -265,54 +259,50 @@ function dropped({ lease, events }: LeaseContext, outcome: TaskDropped): 'droppe
 }
 
 /**
- * Submits a batch of runs in one request, retrying while the hub is unreachable or failing (5xx) until the
- * earliest of their renewed deadlines. Each run gets its own verdict or error. Returns how many took.
+ * Submits runs in as few requests as the batch route takes (by count and bytes), each retried while the
+ * hub is unreachable, failing or busy, until the earliest renewed deadline of its runs. Each run gets its
+ * own verdict or error; the lease of a run the hub did not take is given back, so its task need not wait
+ * for the lease to lapse. Returns how many took.
  */
 async function submitRuns(
   { client, signal, events }: { client: WorkerClient; signal: AbortSignal; events: WorkerEvents },
   runs: PendingRun[],
 ): Promise<number> {
-  if (runs.length === 0) return 0;
-  let waitMs = SUBMIT_RETRY_MS_MIN;
-  let answer: Awaited<ReturnType<WorkerClient['submitMany']>> | undefined;
-  try {
-    for (;;) {
-      try {
-        answer = await client.submitMany(
-          runs.map(({ lease, run }) => ({ replicaId: lease.replica_id, run })),
-        );
-        break;
-      } catch (error) {
-        const deadlineMs = Math.min(...runs.map((pending) => pending.keeper.deadlineMs));
-        const final = error instanceof HubApiError && error.status >= 400 && error.status < 500;
-        if (final || signal.aborted || Date.now() + waitMs > deadlineMs) throw error;
-        await sleep(waitMs, undefined, { signal }).catch(() => undefined);
-        waitMs = Math.min(waitMs * 2, SUBMIT_RETRY_MS_MAX);
-      }
-    }
-  } catch (error) {
-    for (const { lease } of runs) events.onError?.(error, `submitting task ${lease.input_group_id}`);
-  }
   let took = 0;
-  for (const [index, pending] of runs.entries()) {
-    const result = answer?.results[index];
-    pending.keeper.stop();
-    if (result?.verdict) {
-      took += 1;
-      events.onTask?.({
-        lease: pending.lease,
-        verdict: result.verdict,
-        fuelUsed: pending.run.fuelUsed,
-        runMs: pending.runMs,
-        engineMs: pending.engineMs,
-        ms: performance.now() - pending.startedMs,
-      });
-    } else if (result?.error)
-      events.onError?.(
-        new Error(`${result.error.message} [${result.error.code}]`),
-        `submitting task ${pending.lease.input_group_id}`,
+  for (const chunk of requestsOf(runs)) {
+    let answer: Awaited<ReturnType<WorkerClient['submitMany']>> | undefined;
+    try {
+      answer = await retryUntil(
+        () => Math.min(...chunk.map((pending) => pending.keeper.deadlineMs)),
+        signal,
+        () => client.submitMany(chunk.map(({ lease, run }) => ({ replicaId: lease.replica_id, run }))),
       );
-    events.onLeaseEnd?.(pending.lease);
+    } catch (error) {
+      for (const { lease } of chunk) events.onError?.(error, `submitting task ${lease.input_group_id}`);
+    }
+    for (const [index, pending] of chunk.entries()) {
+      const result = answer?.results[index];
+      pending.keeper.stop();
+      if (result?.verdict) {
+        took += 1;
+        events.onTask?.({
+          lease: pending.lease,
+          verdict: result.verdict,
+          fuelUsed: pending.run.fuelUsed,
+          runMs: pending.runMs,
+          engineMs: pending.engineMs,
+          ms: performance.now() - pending.startedMs,
+        });
+      } else {
+        if (result?.error)
+          events.onError?.(
+            new Error(`${result.error.message} [${result.error.code}]`),
+            `submitting task ${pending.lease.input_group_id}`,
+          );
+        await client.giveBack(pending.lease.replica_id).catch(() => undefined);
+      }
+      events.onLeaseEnd?.(pending.lease);
+    }
   }
   return took;
 }

@@ -5,6 +5,7 @@ import {
   OUTPUT_SIZE_BYTES_MAX,
   PUBLIC_INPUTS_MAX,
   REPLICAS_PER_LEASE_MAX,
+  SUBMISSIONS_BODY_BYTES_MAX,
   WITNESS_SIZE_BYTES_MAX,
   ZK_PROOF_SIZE_BYTES_MAX,
 } from '@proofgrid/core';
@@ -16,6 +17,8 @@ import { ReplicaLease, Worker } from '../schemas/entities.ts';
 /** The worker protocol: donors' machines register their key, then sign every request with it. */
 
 const base64Length = (bytes: number) => Math.ceil(bytes / 3) * 4;
+/** JSON writes a control character or a lone surrogate of a string as `\uXXXX`: six bytes for one. */
+const JSON_BYTES_PER_CHAR_MAX = 6;
 const Verdict = Type.Union([
   Type.Literal('accept'),
   Type.Literal('wait'),
@@ -129,12 +132,9 @@ export const submitOutput = defineRoute({
   summary: "Submit a replica's run: its output, fuel, exit code and log, or its deterministic failure",
   params: ReplicaParams,
   body: OutputSubmission,
-  bodySizeBytesMax: base64Length(OUTPUT_SIZE_BYTES_MAX) + 2 * LOG_SIZE_BYTES_MAX + 4096,
+  bodySizeBytesMax: base64Length(OUTPUT_SIZE_BYTES_MAX) + JSON_BYTES_PER_CHAR_MAX * LOG_SIZE_BYTES_MAX + 4096,
   reply: SubmissionReply,
 });
-
-/** A batch of submissions: the JSON body at most this large (larger outputs go one by one). */
-const SUBMISSIONS_BODY_BYTES_MAX = 8 * 1024 * 1024;
 
 export const submitOutputs = defineRoute({
   id: 'submitOutputs',
