@@ -102,4 +102,22 @@ describe('IsolatedNoir', () => {
       isolated.close();
     }
   });
+
+  it('on close, stops the running job and refuses the waiting ones and any later', async () => {
+    const isolated = new IsolatedNoir({
+      crsPath: CRS_PATH,
+      jobTimeMsMax: 120_000,
+      memoryBytesMax: 2 ** 31,
+      concurrency: 1,
+      queuedMax: 2,
+    });
+    const running = isolated.compile(slowProgram(20_000));
+    const waiting = isolated.compile(slowProgram(10));
+    isolated.close();
+    await Promise.all([
+      assert.rejects(running, { code: 'NOIR_COMPILE_FAILED', message: /its process stopped/ }),
+      assert.rejects(waiting, { code: 'VERIFIER_UNAVAILABLE', message: /stopping/ }),
+    ]);
+    await assert.rejects(isolated.compile(slowProgram(10)), { code: 'VERIFIER_UNAVAILABLE' });
+  });
 });

@@ -1,7 +1,7 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { assert, decodeBase64, type ErrorCode, ProofGridError } from '@proofgrid/core';
+import { forkSibling } from '../forkSibling.ts';
 import type { NoirCircuit } from './compileNoir.ts';
 import { NoirCompileError } from './errors.ts';
 import type { NoirValue } from './noirAbi.ts';
@@ -39,7 +39,8 @@ const MEMORY_POLL_MS = 100;
 export class IsolatedNoir {
   readonly #options: IsolatedNoirOptions;
   #running = 0;
-  readonly #waiting: (() => void)[] = [];
+  #closed = false;
+  readonly #waiting: { start: () => void; refuse: (error: Error) => void }[] = [];
   readonly #children = new Set<ChildProcess>();
 
   constructor(options: IsolatedNoirOptions) {
@@ -77,13 +78,16 @@ export class IsolatedNoir {
     return witness;
   }
 
-  /** Kills the jobs that run and refuses those that wait. */
+  /** Kills the jobs that run and refuses those that wait, and any asked for later. */
   close(): void {
+    this.#closed = true;
     for (const child of this.#children) killGroup(child);
     this.#children.clear();
+    for (const waiting of this.#waiting.splice(0)) waiting.refuse(stopping());
   }
 
   async #run(request: NoirJobRequest): Promise<Exclude<NoirJobReply, { ok: false } | { kind: 'ready' }>> {
+    if (this.#closed) throw stopping();
     if (this.#running >= this.#options.concurrency) {
       if (this.#waiting.length >= this.#options.queuedMax)
         throw new ProofGridError('TOO_MANY_REQUESTS', {
@@ -91,30 +95,24 @@ export class IsolatedNoir {
           details: 'Try again in a minute.',
           action: 'retry_later',
         });
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+      await new Promise<void>((start, refuse) => this.#waiting.push({ start, refuse }));
     }
     this.#running += 1;
     try {
       return await this.#inChild(request);
     } finally {
       this.#running -= 1;
-      this.#waiting.shift()?.();
+      this.#waiting.shift()?.start();
     }
   }
 
   #inChild(request: NoirJobRequest): Promise<Exclude<NoirJobReply, { ok: false } | { kind: 'ready' }>> {
-    const source = import.meta.url.endsWith('.ts');
-    const child = fork(
-      fileURLToPath(new URL(`./noirJobProcess.${source ? 'ts' : 'js'}`, import.meta.url)),
-      [],
-      {
-        execArgv: source ? ['--conditions=proofgrid-source', '--import', import.meta.resolve('tsx')] : [],
-        serialization: 'advanced',
-        stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-        // Its own process group, so that killing it also kills the `bb` it may have started.
-        detached: true,
-      },
-    );
+    const child = forkSibling(import.meta.url, 'noirJobProcess', {
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      // Its own process group, so that killing it also kills the `bb` it may have started.
+      detached: true,
+    });
     this.#children.add(child);
     const { jobTimeMsMax, memoryBytesMax } = this.#options;
     return new Promise((resolve, reject) => {
@@ -165,6 +163,14 @@ export class IsolatedNoir {
       child.on('exit', onExit);
     });
   }
+}
+
+function stopping(): Error {
+  return new ProofGridError('VERIFIER_UNAVAILABLE', {
+    shortMessage: 'The hub is stopping: this Noir job did not run.',
+    details: 'Try again once the hub is back.',
+    action: 'retry_later',
+  });
 }
 
 /**

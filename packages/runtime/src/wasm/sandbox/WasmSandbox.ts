@@ -1,7 +1,7 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { assert, ProofGridError } from '@proofgrid/core';
+import { forkSibling } from '../../forkSibling.ts';
 import { WallTimeExceededError, WasmTrapError } from '../errors.ts';
 import type { ExecuteWasmParameters } from '../executeWasm.ts';
 import type { SandboxReply, SandboxRequest, SandboxResult } from './sandboxProcess.ts';
@@ -163,20 +163,13 @@ export class WasmSandbox {
 
   #ensureProcess(): Running {
     if (this.#running !== undefined) return this.#running;
-    // From the sources (tests) the child needs tsx as this process does; built, it is plain JavaScript.
-    const source = import.meta.url.endsWith('.ts');
-    const child = fork(
-      fileURLToPath(new URL(`./sandboxProcess.${source ? 'ts' : 'js'}`, import.meta.url)),
-      [],
-      {
-        execArgv: source ? ['--conditions=proofgrid-source', '--import', import.meta.resolve('tsx')] : [],
-        serialization: 'advanced',
-        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-        // Its own process group: if this process dies while the child is stopped, the kernel wakes the
-        // orphaned group with SIGHUP and SIGCONT, and the child exits instead of lingering stopped.
-        detached: true,
-      },
-    );
+    const child = forkSibling(import.meta.url, 'sandboxProcess', {
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      // Its own process group: if this process dies while the child is stopped, the kernel wakes the
+      // orphaned group with SIGHUP and SIGCONT, and the child exits instead of lingering stopped.
+      detached: true,
+    });
     child.unref();
     child.channel?.unref();
     const ready = new Promise<void>((resolve, reject) => {
