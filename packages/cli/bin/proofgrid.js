@@ -12,8 +12,9 @@ try {
   process.exit(1);
 }
 const code = await main(process.argv.slice(2));
-// The command is done: leave now rather than when Node's fetch lets go of its connection (a sixth of a
-// second later, which every command would pay). What was written to stdout and stderr goes first.
+// The command is done: leave now rather than when the last handle lets go (kept-alive connections, a
+// sandbox or bb process being stopped), which every command would wait for. What was written to stdout
+// and stderr goes first.
 await Promise.all(
   [process.stdout, process.stderr].map(
     (stream) =>

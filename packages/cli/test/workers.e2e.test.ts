@@ -5,11 +5,10 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HubClient, WorkerClient } from '@proofgrid/client';
 import { keyPairFromSeed, parseInputCsv } from '@proofgrid/core';
 import { EXAMPLES, isPrime, uploadExample } from './support/examples.ts';
-import { signUp, uploadInputs } from './support/hubApi.ts';
+import { signUp, uploadInputs, waitForProgress } from './support/hubApi.ts';
 import { type HubProcess, runCli, startHubProcess } from './support/hubProcess.ts';
 
 const CLI = new URL('../bin/proofgrid.js', import.meta.url).pathname;
@@ -83,13 +82,15 @@ describe('workers run a replicated job end to end (real processes)', () => {
       workers.push({ child, output: () => output });
     }
 
-    const deadline = Date.now() + PROGRESS_WAIT_MS_MAX;
-    let progress = { total: 0, verified: 0, failed: 0 };
-    while (Date.now() < deadline) {
-      progress = await hub.api.programProgress({ params: { program_id: programId } }, { token: org.token });
-      if (progress.verified + progress.failed === progress.total) break;
-      await sleep(250);
-    }
+    const progress = await waitForProgress(
+      hub,
+      org.token,
+      programId,
+      (p) => p.verified + p.failed === p.total,
+      PROGRESS_WAIT_MS_MAX,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${workers.map((w) => w.output()).join('\n')}`);
+    });
     assert.deepEqual(
       { total: progress.total, verified: progress.verified, failed: progress.failed },
       { total: 4, verified: 4, failed: 0 },

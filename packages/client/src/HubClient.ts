@@ -75,7 +75,9 @@ export class HubClient {
     for (const [name, schema] of Object.entries(route.reply.headers?.properties ?? {})) {
       const value = response.header(name);
       headers[name] =
-        value === null || (schema as { type?: string }).type !== 'object' ? value : JSON.parse(value);
+        value === null || (schema as { type?: string }).type !== 'object'
+          ? value
+          : parseHeader(value, name, route, this.url);
     }
     const file: FileOutput<unknown> = {
       bytes: await response.bytes(),
@@ -161,6 +163,18 @@ async function readJson(response: HubResponse, route: RouteDefinition, url: stri
       code: 'BAD_RESPONSE',
       status: response.status,
       message: `The hub at ${url} answered ${route.id} with something that is not JSON (HTTP ${response.status}). Is this URL a ProofGrid hub?`,
+    });
+  }
+}
+
+function parseHeader(value: string, name: string, route: RouteDefinition, url: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new HubApiError({
+      code: 'BAD_RESPONSE',
+      status: 200,
+      message: `The hub at ${url} answered ${route.id} with a ${name} header that is not JSON. Is this URL a ProofGrid hub?`,
     });
   }
 }

@@ -1,5 +1,5 @@
 import type { RouteDefinition, RouteInput, RouteOutput } from '@proofgrid/api';
-import { HubApiError } from './HubApiError.ts';
+import { type HubApiError, isHubError } from './HubApiError.ts';
 import { HubClient } from './HubClient.ts';
 import type { Transport } from './transport.ts';
 
@@ -95,10 +95,7 @@ export class OrganizationSession {
     try {
       return await this.hub.call(route, input, { token: tokens.basicToken });
     } catch (error) {
-      if (
-        !(error instanceof HubApiError && error.code === 'INVALID_TOKEN' && error.action === 'refresh_token')
-      )
-        throw error;
+      if (!(isHubError(error, 'INVALID_TOKEN') && error.action === 'refresh_token')) throw error;
       const fresh = await this.hub.api.refreshToken({ body: { refresh_token: tokens.refreshToken } });
       this.#tokens.write({
         username: tokens.username,

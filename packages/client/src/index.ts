@@ -2,7 +2,6 @@ export {
   type InputGroup,
   type ProgramSummary,
   type Progress,
-  type ReplicaLease as LeaseOnWire,
   type RouteId,
   type RouteInput,
   type RouteOutput,
@@ -25,7 +24,6 @@ export {
 } from './OrganizationSession.ts';
 export { Program, type TaskResult } from './Program.ts';
 export {
-  encodeMultipart,
   fetchTransport,
   type HubRequest,
   type HubResponse,

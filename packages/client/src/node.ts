@@ -76,6 +76,12 @@ export const nodeTransport: Transport = ({ url, method, headers, body, timeoutMs
         });
       },
     );
-    request.on('error', reject);
+    request.on('error', (error) =>
+      reject(
+        error.name === 'AbortError' || error.name === 'TimeoutError'
+          ? new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)
+          : error,
+      ),
+    );
     request.end(body ?? undefined);
   });

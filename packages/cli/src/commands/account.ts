@@ -26,7 +26,13 @@ export async function accountLogin(args: Arguments, io: CommandIo): Promise<numb
   const hubUrl = resolveHubUrl(args.string('hub'), io.env);
   const username = args.required('username');
   const password = await readPassword(args.string('password'), io, 'Password: ');
-  await OrganizationSession.login({ url: hubUrl, username, password, store: fileTokenStore(io.env, hubUrl) });
+  await OrganizationSession.login({
+    url: hubUrl,
+    username,
+    password,
+    store: fileTokenStore(io.env, hubUrl),
+    transport: nodeTransport,
+  });
   printResult(io, args, { hub: hubUrl, username }, () => [`Logged in to ${hubUrl} as "${username}".`]);
   return 0;
 }

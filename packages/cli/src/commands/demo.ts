@@ -2,14 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  HubApiError,
-  HubClient,
-  OrganizationSession,
-  Program,
-  routes,
-  WorkerClient,
-} from '@proofgrid/client';
+import { HubClient, isHubError, OrganizationSession, Program, routes, WorkerClient } from '@proofgrid/client';
 import { nodeTransport, packProgramFolder } from '@proofgrid/client/node';
 import { encodeBase64, inputValue, REPLICAS_PER_LEASE_MAX } from '@proofgrid/core';
 import { BLOB_GARBAGE_GRACE_MS, buildHub, openHubDeps } from '@proofgrid/hub';
@@ -157,7 +150,7 @@ async function demoSession(url: string, dataDir: string): Promise<OrganizationSe
       body: { ...account, name: 'Demo organization', description: 'created by proofgrid demo' },
     });
   } catch (error) {
-    if (!(error instanceof HubApiError && error.code === 'USERNAME_ALREADY_EXISTS')) throw error;
+    if (!isHubError(error, 'USERNAME_ALREADY_EXISTS')) throw error;
   }
-  return OrganizationSession.login({ url, ...account });
+  return OrganizationSession.login({ url, ...account, transport: nodeTransport });
 }

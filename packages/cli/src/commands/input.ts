@@ -1,13 +1,13 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { type InputGroup, routes } from '@proofgrid/client';
+import { type InputGroup, Program, routes } from '@proofgrid/client';
 import { INPUT_CSV_SIZE_BYTES_MAX, inputValue, PAGE_LIMIT_MAX } from '@proofgrid/core';
 import type { CommandIo } from '../cli/io.ts';
 import type { Arguments } from '../cli/parseArguments.ts';
 import { resolveHubUrl } from '../config/resolveHubUrl.ts';
 import { organizationSession } from '../config/session.ts';
 import { plural, printResult, table } from './output.ts';
-import { resolveGroup, resolveProgram } from './resolve.ts';
+import { resolveGroup } from './resolve.ts';
 
 /** Files an input folder may hold that are uploaded; others are left alone. */
 const INPUT_FILE = /\.(csv|toml|json)$/i;
@@ -20,7 +20,7 @@ function sessionOf(args: Arguments, io: CommandIo) {
 /** `proofgrid input upload <program> <file|folder>`: one input group per file, named after it. */
 export async function inputUpload(args: Arguments, io: CommandIo): Promise<number> {
   const [programName = '', source = ''] = args.exactly(['a program', 'a CSV file or a folder of them']);
-  const program = await resolveProgram(sessionOf(args, io), programName);
+  const program = await Program.find(sessionOf(args, io), programName);
   const files = (await stat(source)).isDirectory()
     ? (await readdir(source))
         .filter((file) => INPUT_FILE.test(file))
@@ -102,7 +102,7 @@ export async function inputAdd(args: Arguments, io: CommandIo): Promise<number> 
     throw args.usage(
       'give at least one value (--u32, --u64, --text, --hex, --json-value, --file or --lines).',
     );
-  const program = await resolveProgram(sessionOf(args, io), programName);
+  const program = await Program.find(sessionOf(args, io), programName);
   const id = await program.addInputs(name, values);
   printResult(
     io,
@@ -117,7 +117,7 @@ export async function inputAdd(args: Arguments, io: CommandIo): Promise<number> 
 
 /** `proofgrid input list <program>`: the program's input groups and their tasks' states. */
 export async function inputList(args: Arguments, io: CommandIo): Promise<number> {
-  const program = await resolveProgram(sessionOf(args, io), args.one('a program id or name'));
+  const program = await Program.find(sessionOf(args, io), args.one('a program id or name'));
   const groups: InputGroup[] = [];
   for (let page = 1; page <= GROUP_PAGES_MAX; page++) {
     const listed = await program.session.call(routes.listInputGroups, {
@@ -140,7 +140,7 @@ export async function inputList(args: Arguments, io: CommandIo): Promise<number>
 /** `proofgrid input delete <program> <group>`: deletes a group with its task and results. */
 export async function inputDelete(args: Arguments, io: CommandIo): Promise<number> {
   const [programName = '', groupName = ''] = args.exactly(['a program', 'an input group (id or name)']);
-  const program = await resolveProgram(sessionOf(args, io), programName);
+  const program = await Program.find(sessionOf(args, io), programName);
   const group = await resolveGroup(program, groupName);
   await program.session.call(routes.deleteInputGroup, {
     params: { program_id: program.id, input_group_id: group.id },

@@ -1,11 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Progress } from '@proofgrid/client';
+import { HubApiError, Program, type Progress } from '@proofgrid/client';
 import type { CommandIo } from '../cli/io.ts';
 import type { Arguments } from '../cli/parseArguments.ts';
 import { resolveHubUrl } from '../config/resolveHubUrl.ts';
 import { organizationSession } from '../config/session.ts';
 import { plural, printResult } from './output.ts';
-import { resolveProgram } from './resolve.ts';
 
 const WATCH_INTERVAL_MS = 1000;
 const BAR_WIDTH = 30;
@@ -33,32 +31,38 @@ export function describeProgress(p: Progress): string {
 export async function jobWatch(args: Arguments, io: CommandIo): Promise<number> {
   const timeoutSeconds = args.integer('timeout', { min: 1, max: 30 * 24 * 3600 }) ?? 3600;
   const session = organizationSession(io.env, resolveHubUrl(args.string('hub'), io.env));
-  const program = await resolveProgram(session, args.one('a program id or name'));
-  const deadline = Date.now() + timeoutSeconds * 1000;
+  const program = await Program.find(session, args.one('a program id or name'));
   let shown = '';
-  for (;;) {
-    const progress = await program.progress();
-    const line = `${describeProgress(progress)}${progress.waiting_reason === null ? '' : ` — ${progress.waiting_reason}`}`;
-    if (args.flag('json')) {
-      const json = JSON.stringify(progress);
-      if (json !== shown) io.out(json);
-      shown = json;
-    } else if (io.status !== undefined) io.status(line);
-    else if (line !== shown) io.out(line);
-    if (!args.flag('json')) shown = line;
-    if (progress.done) {
-      if (io.status !== undefined && !args.flag('json')) io.out(line);
-      if (!args.flag('json')) io.out(conclusion(progress, program.summary.name));
-      return progress.failed + progress.cancelled > 0 ? 1 : 0;
-    }
-    if (Date.now() > deadline) {
-      if (io.status !== undefined) io.out(line);
-      throw new Error(
-        `The job of ${program.summary.name} is not done after ${timeoutSeconds} s${progress.waiting_reason === null ? '. Is a worker running? (proofgrid worker start)' : `: ${progress.waiting_reason}`}`,
-      );
-    }
-    await sleep(WATCH_INTERVAL_MS);
+  let line = '';
+  const show = (progress: Progress) => {
+    line = `${describeProgress(progress)}${progress.waiting_reason === null ? '' : ` — ${progress.waiting_reason}`}`;
+    const next = args.flag('json') ? JSON.stringify(progress) : line;
+    if (io.status !== undefined && !args.flag('json')) io.status(line);
+    else if (next !== shown) io.out(next);
+    shown = next;
+  };
+  let progress: Progress | undefined;
+  try {
+    progress = await program.waitUntilDone({
+      pollMs: WATCH_INTERVAL_MS,
+      timeoutMs: timeoutSeconds * 1000,
+      onProgress: (latest) => {
+        progress = latest;
+        show(latest);
+      },
+    });
+  } catch (error) {
+    if (io.status !== undefined && line !== '') io.out(line);
+    if (error instanceof HubApiError || progress === undefined) throw error;
+    throw new Error(
+      `The job of ${program.summary.name} is not done after ${timeoutSeconds} s${progress.waiting_reason === null ? '. Is a worker running? (proofgrid worker start)' : `: ${progress.waiting_reason}`}`,
+    );
   }
+  if (!args.flag('json')) {
+    if (io.status !== undefined) io.out(line);
+    io.out(conclusion(progress, program.summary.name));
+  }
+  return progress.failed + progress.cancelled > 0 ? 1 : 0;
 }
 
 function conclusion(p: Progress, name: string): string {
@@ -72,7 +76,7 @@ function conclusion(p: Progress, name: string): string {
 /** `proofgrid job cancel <program>`: cancels every unfinished task. */
 export async function jobCancel(args: Arguments, io: CommandIo): Promise<number> {
   const session = organizationSession(io.env, resolveHubUrl(args.string('hub'), io.env));
-  const program = await resolveProgram(session, args.one('a program id or name'));
+  const program = await Program.find(session, args.one('a program id or name'));
   const cancelled = await program.cancel();
   printResult(io, args, { program_id: program.id, cancelled }, () => [
     `Cancelled ${plural(cancelled, 'task')} of ${program.summary.name}; running workers stop at their next heartbeat.`,

@@ -8,7 +8,6 @@ import { resolveHubUrl } from '../config/resolveHubUrl.ts';
 import { organizationSession } from '../config/session.ts';
 import { describeProgress } from './job.ts';
 import { printResult, table } from './output.ts';
-import { resolveProgram } from './resolve.ts';
 
 /** Pages of programs listed at most (50 each). */
 const PAGES_MAX = 10_000;
@@ -53,7 +52,7 @@ export async function programList(args: Arguments, io: CommandIo): Promise<numbe
 /** `proofgrid program show <program>`: the program and how its tasks stand. */
 export async function programShow(args: Arguments, io: CommandIo): Promise<number> {
   const session = organizationSession(io.env, resolveHubUrl(args.string('hub'), io.env));
-  const program = await resolveProgram(session, args.one('a program id or name'));
+  const program = await Program.find(session, args.one('a program id or name'));
   const progress = await program.progress();
   printResult(io, args, { ...program.summary, progress }, () => [
     `${program.summary.name} (${program.id})${program.summary.description ? ` — ${program.summary.description}` : ''}`,
@@ -67,7 +66,7 @@ export async function programShow(args: Arguments, io: CommandIo): Promise<numbe
 /** `proofgrid program delete <program>`. */
 export async function programDelete(args: Arguments, io: CommandIo): Promise<number> {
   const session = organizationSession(io.env, resolveHubUrl(args.string('hub'), io.env));
-  const program = await resolveProgram(session, args.one('a program id or name'));
+  const program = await Program.find(session, args.one('a program id or name'));
   await program.delete();
   printResult(io, args, { deleted: program.summary }, () => [
     `Deleted program ${program.summary.name} (${program.id}) with its inputs and results.`,

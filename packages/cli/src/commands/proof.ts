@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HubApiError, routes } from '@proofgrid/client';
+import { isHubError, Program, routes } from '@proofgrid/client';
 import { decodeBase64, isProofGridError } from '@proofgrid/core';
 import { NoirProver } from '@proofgrid/runtime';
 import type { CommandIo } from '../cli/io.ts';
@@ -9,7 +9,7 @@ import { resolveCrsPath } from '../config/resolveCrsPath.ts';
 import { resolveHubUrl } from '../config/resolveHubUrl.ts';
 import { organizationSession } from '../config/session.ts';
 import { plural, printResult } from './output.ts';
-import { resolveGroup, resolveProgram } from './resolve.ts';
+import { resolveGroup } from './resolve.ts';
 
 type Outcome = {
   name: string;
@@ -32,7 +32,7 @@ export async function proofVerify(args: Arguments, io: CommandIo): Promise<numbe
   const out = args.string('out');
   const crsPath = resolveCrsPath(args.string('crs-path'), io.env);
   const session = organizationSession(io.env, resolveHubUrl(args.string('hub'), io.env));
-  const program = await resolveProgram(session, args.one('a program id or name'));
+  const program = await Program.find(session, args.one('a program id or name'));
   const groups: { id: string; name: string; state: string | undefined }[] = [];
   if (group !== undefined) groups.push({ ...(await resolveGroup(program, group)), state: undefined });
   else
@@ -88,7 +88,7 @@ async function verifyOne({
   out,
   verified,
 }: {
-  program: Awaited<ReturnType<typeof resolveProgram>>;
+  program: Program;
   id: string;
   name: string;
   prover: NoirProver;
@@ -101,7 +101,7 @@ async function verifyOne({
   try {
     task = await program.session.call(routes.taskProof, { params });
   } catch (error) {
-    if (!(error instanceof HubApiError && error.code === 'PROOF_NOT_FOUND')) throw error;
+    if (!isHubError(error, 'PROOF_NOT_FOUND')) throw error;
     return { name, input_group_id: id, outcome: verified ? 'missing' : 'no_proof', detail: error.detail };
   }
   const proof = decodeBase64(task.proof) ?? new Uint8Array(0);

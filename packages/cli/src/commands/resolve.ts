@@ -1,17 +1,8 @@
-import { type OrganizationSession, Program, routes } from '@proofgrid/client';
+import { type Program, routes } from '@proofgrid/client';
 import { PAGE_LIMIT_MAX } from '@proofgrid/core';
 
 /** Pages walked at most (50 groups each) to find a group by name. */
 const PAGES_MAX = 100_000;
-
-/** One of the caller's programs, by id or name. */
-export async function resolveProgram(session: OrganizationSession, program: string): Promise<Program> {
-  return Program.find(session, program).catch((error: unknown) => {
-    if (error instanceof Error && 'code' in error && error.code === 'PROGRAM_NOT_FOUND')
-      throw new Error(`You have no program "${program}". Your programs: proofgrid program list`);
-    throw error;
-  });
-}
 
 /** An input group of a program, by id or name: its id. */
 export async function resolveGroup(program: Program, group: string): Promise<{ id: string; name: string }> {

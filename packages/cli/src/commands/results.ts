@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Program } from '@proofgrid/client';
 import type { CommandIo } from '../cli/io.ts';
 import type { Arguments } from '../cli/parseArguments.ts';
 import { resolveHubUrl } from '../config/resolveHubUrl.ts';
 import { organizationSession } from '../config/session.ts';
 import { plural, printResult } from './output.ts';
-import { resolveProgram } from './resolve.ts';
 
 /**
  * `proofgrid results download <program> --out <dir>`: `<dir>/<group>/output` and `verdict.json` for each
@@ -15,7 +15,7 @@ import { resolveProgram } from './resolve.ts';
 export async function resultsDownload(args: Arguments, io: CommandIo): Promise<number> {
   const out = args.required('out');
   const session = organizationSession(io.env, resolveHubUrl(args.string('hub'), io.env));
-  const program = await resolveProgram(session, args.one('a program id or name'));
+  const program = await Program.find(session, args.one('a program id or name'));
   const saved: string[] = [];
   const failed: { name: string; state: string; reason: string | null }[] = [];
   let open = 0;

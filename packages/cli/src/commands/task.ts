@@ -1,14 +1,14 @@
-import { type Program, routes, type TaskDetails, type TaskSummary } from '@proofgrid/client';
+import { Program, routes, type TaskDetails, type TaskSummary } from '@proofgrid/client';
 import { TASK_STATES, type TaskState } from '@proofgrid/core';
 import type { CommandIo } from '../cli/io.ts';
 import type { Arguments } from '../cli/parseArguments.ts';
 import { resolveHubUrl } from '../config/resolveHubUrl.ts';
 import { organizationSession } from '../config/session.ts';
 import { plural, printResult, table } from './output.ts';
-import { resolveGroup, resolveProgram } from './resolve.ts';
+import { resolveGroup } from './resolve.ts';
 
 async function programOf(args: Arguments, io: CommandIo, first: string): Promise<Program> {
-  return resolveProgram(organizationSession(io.env, resolveHubUrl(args.string('hub'), io.env)), first);
+  return Program.find(organizationSession(io.env, resolveHubUrl(args.string('hub'), io.env)), first);
 }
 
 function stateFlag(args: Arguments): TaskState | undefined {

@@ -1,3 +1,4 @@
+import type { ReplicaLease } from '@proofgrid/api';
 import {
   type CanonicalValue,
   encodeBase64,
@@ -14,16 +15,6 @@ import { body } from './api.ts';
 import type { TestHub } from './testHub.ts';
 
 export const OFFER = { memory_pages_max: 256, fuel_per_second: 1_000_000_000, seconds_available: 3600 };
-
-export type LeaseOnWire = {
-  replica_id: string;
-  input_group_id: string;
-  input: string[];
-  seed: string;
-  step: string;
-  handoff: string | null;
-  lease_expires_at: string;
-};
 
 /** A registered worker (Ed25519 key from `seed`) that signs its requests to the test hub. */
 export async function testWorker(hub: TestHub, seed: number, { token }: { token?: string } = {}) {
@@ -76,8 +67,8 @@ export async function testWorker(hub: TestHub, seed: number, { token }: { token?
     signedOn,
     lease: async (offer: Record<string, CanonicalValue> = {}) =>
       body(await signed('POST', '/worker/lease', { ...OFFER, ...offer })).data as {
-        lease: LeaseOnWire | null;
-        leases: LeaseOnWire[];
+        lease: ReplicaLease | null;
+        leases: ReplicaLease[];
         reason: string | null;
       },
     submit: (
