@@ -10,7 +10,6 @@ export {
 export { executeNoir } from './noir/executeNoir.ts';
 export { IsolatedNoir, type IsolatedNoirOptions } from './noir/IsolatedNoir.ts';
 export {
-  FIELD_HEX,
   inflateWitness,
   NOIR_PROOF_SIZE_BYTES,
   type NoirProof,
@@ -21,8 +20,10 @@ export {
   type Abi,
   type AbiType,
   decodeReturn,
+  FIELD_MODULUS,
   fieldCount,
   inputMap,
+  isFieldHex,
   NOIR_FIELDS_MAX,
   type NoirValue,
   publicInputsOf,

@@ -9,6 +9,7 @@ import {
   compileNoir,
   decodeReturn,
   executeNoir,
+  FIELD_MODULUS,
   NOIR_PROOF_SIZE_BYTES,
   type NoirCircuit,
   NoirProver,
@@ -73,6 +74,11 @@ describe('runtime noir', () => {
       false,
       'a false answer',
     );
+    // The same element past the modulus would decode to another result: never a valid public input.
+    const shifted = proof.publicInputs.map((field, i) =>
+      i === bound.length ? `0x${(BigInt(field) + FIELD_MODULUS).toString(16).padStart(64, '0')}` : field,
+    );
+    assert.equal(await prover.verify(verificationKey, { ...proof, publicInputs: shifted }), false);
     const tampered = new Uint8Array(proof.proof);
     tampered[100] = (tampered[100] ?? 0) ^ 1;
     assert.equal(await prover.verify(verificationKey, { ...proof, proof: tampered }), false);

@@ -186,6 +186,7 @@ export class DonorProofs {
       );
       const tasks = new Map(recorded.rows.map((row) => [row.task_id, row]));
       const took = round.filter((record) => recorded.rows.some((row) => row.replica_id === record.leaseId));
+      assert(took.length === recorded.rows.length, 'every recorded proof is moved with its task');
       await applyTransitions(
         tx,
         took.map((record) => {

@@ -5,6 +5,7 @@ import { WITNESS_UNZIPPED_BYTES_MAX } from '@proofgrid/core';
 import { compileNoir, NARGO_TOML } from './compileNoir.ts';
 import { CircuitTooLargeError, NoirVerifierUnavailableError } from './errors.ts';
 import { executeNoir } from './executeNoir.ts';
+import { isFieldHex } from './noirAbi.ts';
 
 /** Proofs are UltraHonk with zero knowledge and Poseidon2 transcripts (bb.js's default target). */
 const SETTINGS = {
@@ -21,8 +22,6 @@ const G1_POINT_BYTES = 64;
  */
 const NOIR_PROOF_FIELDS = 458;
 export const NOIR_PROOF_SIZE_BYTES = NOIR_PROOF_FIELDS * FIELD_BYTES;
-/** A public input as bb.js writes it: one field element, 0x-prefixed 32-byte hex. */
-export const FIELD_HEX = /^0x[0-9a-fA-F]{64}$/;
 
 export type NoirProverOptions = {
   /** The directory holding `bn254_g1.dat` and `bn254_g2.dat` (Aztec Ignition points). */
@@ -124,11 +123,7 @@ export class NoirProver {
    *   Nothing may be rejected for that.
    */
   async verify(verificationKey: Uint8Array, proof: NoirProof): Promise<boolean> {
-    if (
-      proof.proof.length !== NOIR_PROOF_SIZE_BYTES ||
-      !proof.publicInputs.every((field) => FIELD_HEX.test(field))
-    )
-      return false;
+    if (proof.proof.length !== NOIR_PROOF_SIZE_BYTES || !proof.publicInputs.every(isFieldHex)) return false;
     if (!hasCrs(this.#options.crsPath))
       throw new NoirVerifierUnavailableError({
         reason: `there is no CRS at ${this.#options.crsPath} (bn254_g1.dat and bn254_g2.dat)`,

@@ -20,6 +20,15 @@ export type NoirValue = bigint | boolean | string | NoirValue[] | { [name: strin
 
 /** The BN254 scalar field's modulus: every Noir value is a vector of elements below it. */
 export const FIELD_MODULUS = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001n;
+/**
+ * Whether a public input is a field element as bb.js writes it: 0x and 64 hex digits, below the modulus.
+ * A value at or past the modulus could name the same element to a verifier that reduces it, yet decode
+ * to another result; it is refused before any verifier sees it.
+ */
+export function isFieldHex(text: string): boolean {
+  return /^0x[0-9a-fA-F]{64}$/.test(text) && BigInt(text) < FIELD_MODULUS;
+}
+
 /** The most field elements a task's parameters may flatten to: bounds the work of encoding and checking. */
 export const NOIR_FIELDS_MAX = 65_536;
 

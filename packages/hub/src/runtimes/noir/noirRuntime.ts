@@ -11,10 +11,10 @@ import {
 import {
   type Abi,
   decodeReturn,
-  FIELD_HEX,
   fieldCount,
   type IsolatedNoir,
   inflateWitness,
+  isFieldHex,
   NARGO_TOML,
   NOIR_PROOF_SIZE_BYTES,
   type NoirCircuit,
@@ -105,11 +105,11 @@ export function createNoirRuntime({
       );
     if (
       publicInputs.length !== program.parameterFields + program.returnFields ||
-      !publicInputs.every((field) => FIELD_HEX.test(field))
+      !publicInputs.every(isFieldHex)
     )
       return invalid(
         'PROOF_MALFORMED',
-        `its public inputs must be ${program.parameterFields + program.returnFields} fields of 0x and 64 hex digits (the parameters, then the return value)`,
+        `its public inputs must be ${program.parameterFields + program.returnFields} field elements (0x and 64 hex digits, below the BN254 modulus: the parameters, then the return value)`,
       );
     const expected = publicInputsOf(
       program.circuit.abi,
