@@ -118,6 +118,48 @@ for (const driver of DRIVERS) {
       assert.equal((await state(groupId)).state, 'verified');
     });
 
+    it('counts a proof once, ever: not again after its organization rejected it, nor twice at once', async () => {
+      const { groupId, worker, replicaId } = await leased(13);
+      const proof = await proofOf(13);
+      const first = await worker.submitProof(replicaId, encodeBase64(proof.proof), proof.publicInputs);
+      assert.equal(body(first).status, 'success', first.body);
+      const rejected = await hub.app.inject({
+        method: 'PATCH',
+        url: `/program/proof/${programId}/${groupId}`,
+        headers: { token: org.token },
+      });
+      assert.equal(rejected.statusCode, 200, rejected.body);
+      const again = await testWorker(hub, seed++);
+      const { lease } = await again.lease({ runtimes: ['noir'] });
+      assert.equal(lease?.input_group_id, groupId);
+      const replayed = await again.submitProof(
+        lease?.replica_id ?? '',
+        encodeBase64(proof.proof),
+        proof.publicInputs,
+      );
+      assert.equal(body(replayed).error_code, 'PROOF_REJECTED', replayed.body);
+      assert.match(body(replayed).error_message ?? '', /replay/);
+
+      // Two tasks with the same input, one proof sent for both at once: one takes it, the other is a replay.
+      await hub.app.inject({
+        method: 'POST',
+        url: `/program/${programId}/cancel`,
+        headers: { token: org.token },
+      });
+      const twins = [await leased(17), await leased(17)];
+      const twinProof = await proofOf(17);
+      const answers = await Promise.all(
+        twins.map((twin) =>
+          twin.worker.submitProof(twin.replicaId, encodeBase64(twinProof.proof), twinProof.publicInputs),
+        ),
+      );
+      assert.deepEqual(
+        answers.map((answer) => body(answer).error_code ?? 'accepted').sort(),
+        ['PROOF_REJECTED', 'accepted'],
+        answers.map((answer) => answer.body).join('\n'),
+      );
+    });
+
     it('records a truncated proof against its worker before answering', async () => {
       const { groupId, worker, replicaId } = await leased(7);
       const proof = await proofOf(7);

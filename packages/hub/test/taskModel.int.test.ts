@@ -141,6 +141,36 @@ for (const driver of DRIVERS) {
       assert.equal((await liar.me()).reputation.results_invalid, 1);
     });
 
+    it('judges each replica once: after its organization rejects a result, the outvoted replica does not vote again', async () => {
+      const { programId, groupId, workers } = await job();
+      const [liar, honest, third] = workers;
+      assert.ok(liar && honest && third);
+      const leases = [(await liar.lease()).lease, (await honest.lease()).lease];
+      await liar.submit(leases[0]?.replica_id ?? '', 'a lie');
+      await honest.submit(leases[1]?.replica_id ?? '', 'the answer');
+      await third.submit((await third.lease()).lease?.replica_id ?? '', 'the answer');
+      assert.equal((await task(programId, groupId)).state, 'verified');
+      const rejected = await send('PATCH', `/program/proof/${programId}/${groupId}`);
+      assert.equal(rejected.statusCode, 200, rejected.body);
+
+      const [d, e] = await Promise.all([seed++, seed++].map((s) => testWorker(hub, s)));
+      assert.ok(d && e);
+      for (const worker of [d, e]) {
+        const { lease } = await worker.lease();
+        assert.equal(lease?.input_group_id, groupId);
+        await worker.submit(lease?.replica_id ?? '', 'the answer, again');
+      }
+      const detail = await task(programId, groupId);
+      assert.equal(detail.state, 'verified');
+      const liarReplica = detail.replicas.find((replica) => replica.worker_id === liar.workerId);
+      assert.deepEqual(
+        liarReplica?.judgements.map((judgement) => judgement.code),
+        ['outvoted'],
+        'judged once, when its vote was counted',
+      );
+      assert.equal((await liar.me()).reputation.results_invalid, 1);
+    });
+
     it('fails a task whose run exits non-zero on every replica, keeping its exit code and log', async () => {
       const { programId, groupId, workers } = await job();
       for (const worker of workers.slice(0, 2)) {

@@ -10,6 +10,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import type { ProgramFact } from '../runtimes/HubRuntime.ts';
+import { isUniqueViolation } from '../store/isUniqueViolation.ts';
 import { applyChecks, type StoredCheck, storeCheck } from '../tasks/applyChecks.ts';
 import { checkSubmission, loadReplica, whyNotLive } from '../tasks/submitToReplica.ts';
 import { applyTransitions, lockTask, type TaskRow } from '../tasks/taskRecords.ts';
@@ -71,12 +72,14 @@ export class DonorProofs {
     if (program === undefined) throw new ProgramNotFoundError({ programId: parameters.programId });
     if (program.organizationId !== parameters.organizationId) throw new DonorGroupNotFoundError(parameters);
     const runtime = this.#ctx.runtimes.get(program.runtime);
-    if (runtime.anonymousResults)
-      return submitAnonymousResult(this.#ctx, {
-        program,
-        taskId: parameters.inputGroupId,
-        file: parameters.file,
+    if (runtime.anonymousResults) {
+      const request = { program, taskId: parameters.inputGroupId, file: parameters.file };
+      return submitAnonymousResult(this.#ctx, request).catch((error: unknown) => {
+        // The same proof sent twice at once: checked again after its twin committed, it is a replay.
+        if (!isUniqueViolation(error)) throw error;
+        return submitAnonymousResult(this.#ctx, request);
       });
+    }
     if (!runtime.donorReservations)
       throw new ValidationError({
         message: `Program ${parameters.programId} runs on registered workers: its results come from them.`,

@@ -8,8 +8,8 @@ import { applyTransitions, lockTask, recordJudgements } from './taskRecords.ts';
 /**
  * An organization's word on its task's result (seed 004's `DELETE` and `PATCH /program/proof/...`, for every
  * kind of program). Confirming keeps the result for good. Rejecting a result that is not confirmed drops it
- * (its blobs are released) and opens the task again at once, for any worker but the ones whose result it
- * was: their replicas stay, rejected, and keep their place.
+ * (its blobs are released) and opens the task again at once, for any worker but the ones that submitted a
+ * result in this attempt: their replicas stay, rejected, and keep their place.
  *
  * @throws PROGRAM_NOT_FOUND, INPUT_GROUP_NOT_FOUND, PROOF_NOT_FOUND (no result), PROOF_ALREADY_CONFIRMED
  */
@@ -72,10 +72,12 @@ export async function judgeByOwner(
       ],
       now,
     );
+    // Every result of the attempt stops counting, the outvoted ones too: they were judged when the vote
+    // was counted, and a replica is judged once. Fresh replicas decide the task again.
     await tx.query(
       `UPDATE replica SET state = 'rejected', output = NULL, output_blob_hash = NULL, evidence_blob_hash = NULL
-        WHERE replica_id = ANY($1::uuid[])`,
-      [accepted.rows.map((row) => row.replica_id)],
+        WHERE task_id = $1 AND attempt = $2 AND state = 'submitted'`,
+      [task.task_id, task.attempt],
     );
     await judgeAccepted('owner_rejected', 'its organization rejected its result');
   });

@@ -3,6 +3,7 @@ import type { HubContext } from '../context.ts';
 import { LeaseNotActiveError, SubmissionRejectedError } from '../errors.ts';
 import { readInputValues } from '../inputs/readInputValues.ts';
 import type { CheckContext, ProgramFact, Step, Submission, SubmissionCheck } from '../runtimes/HubRuntime.ts';
+import { isUniqueViolation } from '../store/isUniqueViolation.ts';
 import type { Queryable } from '../store/Store.ts';
 import type { AuthenticatedWorker } from '../workers/authenticateWorker.ts';
 import {
@@ -108,7 +109,7 @@ export function checkContext(
     },
     acceptedBefore: async (sha256) => {
       const found = await ctx.store.query<{ task_id: string }>(
-        "SELECT task_id FROM replica WHERE evidence_sha256 = $1 AND state = 'submitted' LIMIT 1",
+        'SELECT task_id FROM replica WHERE evidence_sha256 = $1 LIMIT 1',
         [sha256],
       );
       return found.rows[0]?.task_id ?? null;
@@ -183,6 +184,20 @@ export type SubmissionOutcome =
  * before its 422 answer says why. One outcome per item, in order; an item's failure fails only that item.
  */
 export async function submitResults(
+  ctx: HubContext,
+  request: { worker: AuthenticatedWorker; items: readonly SubmissionItem[] },
+): Promise<SubmissionOutcome[]> {
+  try {
+    return await submitOnce(ctx, request);
+  } catch (error) {
+    // The same proof sent twice at once: its twin committed first. Checked again, it is found a replay
+    // and recorded as one.
+    if (!isUniqueViolation(error)) throw error;
+    return submitOnce(ctx, request);
+  }
+}
+
+async function submitOnce(
   ctx: HubContext,
   { worker, items }: { worker: AuthenticatedWorker; items: readonly SubmissionItem[] },
 ): Promise<SubmissionOutcome[]> {
