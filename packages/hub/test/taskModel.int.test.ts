@@ -208,6 +208,12 @@ for (const driver of DRIVERS) {
       const first = (await a.lease()).lease;
       assert.equal(first?.input_group_id, groupId);
       hub.clock.advanceMs(61_000);
+      const late = await a.giveBack(first?.replica_id ?? '');
+      assert.equal(
+        body(late).error_code,
+        'LEASE_NOT_ACTIVE',
+        'a lease past its time lapses, it is not given back',
+      );
       assert.equal(await sweepLapsedLeases(hub.deps), 1);
       const again = (await a.lease()).lease;
       assert.equal(again?.input_group_id, groupId, 'the same worker may take the task again');

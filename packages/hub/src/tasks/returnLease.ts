@@ -22,6 +22,12 @@ export async function returnLease(
         leaseId: replicaId,
         reason: 'this worker holds no such leased replica',
       });
+    // A lease that already ran out is not given back but lapsed: the sweep records it so.
+    if (replica.lease_expires_at.getTime() <= now.getTime())
+      throw new LeaseNotActiveError({
+        leaseId: replicaId,
+        reason: `it expired at ${replica.lease_expires_at.toISOString()} and lapses`,
+      });
     await tx.query(
       `UPDATE replica SET state = 'returned', lease_expires_at = least(lease_expires_at, $2) WHERE replica_id = $1`,
       [replicaId, now],
