@@ -16,7 +16,7 @@ describe('migrations on a shared PostgreSQL server', () => {
       try {
         const applied = await Promise.all(stores.map((store) => migrate(store)));
         assert.deepEqual(
-          applied.flat().sort(),
+          applied.flat().sort((a, b) => a - b),
           listMigrations().map((migration) => migration.version),
         );
         const rows = await stores[0]?.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migration');

@@ -370,7 +370,8 @@ for (const driver of DRIVERS) {
       ];
       const lease = await reserve(hub.app, programId);
       const leasedGroup = String(lease.headers['proofgrid-input-group-id']);
-      const proofBytes = new TextEncoder().encode(`unique proof ${programId}`);
+      // Larger than a row keeps inline, so that it is a blob.
+      const proofBytes = new TextEncoder().encode(`unique proof ${programId} `.repeat(2000));
       await uploadProof(
         hub.app,
         {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { assert, decideReplicaVerdict, isUuid, ProofGridError } from '@proofgrid/core';
+import { assert, decideReplicaVerdict, isUuid, ProofGridError, transitionTask } from '@proofgrid/core';
 import { type BatchOutcome, MicroBatcher } from '../batching/MicroBatcher.ts';
 import type { HubContext } from '../context.ts';
 import {
@@ -13,7 +13,7 @@ import type { ProgramFact } from '../runtimes/HubRuntime.ts';
 import { isUniqueViolation } from '../store/isUniqueViolation.ts';
 import { applyChecks, type StoredCheck, storeCheck } from '../tasks/applyChecks.ts';
 import { checkSubmission, loadReplica, whyNotLive } from '../tasks/submitToReplica.ts';
-import { applyTransitions, lockTask, type TaskRow } from '../tasks/taskRecords.ts';
+import { lockTask } from '../tasks/taskRecords.ts';
 
 export type DonorProofParameters = {
   organizationId: string;
@@ -156,65 +156,67 @@ export class DonorProofs {
     return records.map((record) => ({ ok: true, value: accepted.has(record) }));
   }
 
-  /** Records one proof per task under its live lease, in one transaction; returns those that took. */
+  /**
+   * Records one proof per task under its live lease and proposes each task to its organization: one
+   * statement, so one round trip and its own transaction. It locks the open tasks (in id order, as every
+   * path does), records the proofs whose lease is live on them, moves those tasks as core's state machine
+   * says (`applyTransitions` for one fixed move) and appends their events. Returns those that took.
+   */
   async #recordRound(round: LeasedProof[]): Promise<LeasedProof[]> {
     const now = new Date(this.#ctx.clock.nowMs());
-    return this.#ctx.store.transaction(async (tx) => {
-      // One statement locks the open tasks (in id order, as every path does) and records the proofs whose
-      // lease is live on them.
-      const recorded = await tx.query<TaskRow & { replica_id: string }>(
-        `WITH locked AS (
-           SELECT task_id, program_id, runtime, state, attempt, replicas_wanted FROM task
-            WHERE task_id = ANY($3::uuid[]) AND state = 'open' ORDER BY task_id FOR UPDATE),
-         recorded AS (
-           UPDATE replica r SET state = 'submitted', submitted_at = $1, result_hash = u.result_hash,
-                  output_blob_hash = u.blob_hash, evidence_blob_hash = u.blob_hash, output_size = u.size
-             FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[]) AS u(replica_id, task_id, result_hash, blob_hash, size),
-                  locked t
-            WHERE r.replica_id = u.replica_id AND r.task_id = u.task_id AND r.worker_id IS NULL AND r.state = 'leased'
-              AND r.lease_expires_at > $1 AND t.task_id = r.task_id AND t.attempt = r.attempt
-            RETURNING r.replica_id, r.task_id)
-         SELECT l.task_id, l.program_id, l.runtime, l.state, l.attempt, l.replicas_wanted, rec.replica_id
-           FROM recorded rec JOIN locked l ON l.task_id = rec.task_id`,
-        [
-          now,
-          round.map((record) => record.leaseId),
-          round.map((record) => record.taskId),
-          round.map((record) => record.resultHash),
-          round.map((record) => record.stored.evidenceBlobHash),
-          round.map((record) =>
-            record.stored.check.kind === 'result' ? record.stored.check.result.output.length : 0,
-          ),
-        ],
+    for (const record of round) {
+      // The policy decides, as for every result: under `owner` the one result is proposed to the organization.
+      const verdict = decideReplicaVerdict(record.program.policy, {
+        results: [{ workerId: record.leaseId, resultHash: record.resultHash }],
+        inFlight: 0,
+      });
+      assert(
+        verdict.decision === 'accept' && record.program.policy.policy === 'owner',
+        'a donor proof is proposed at once',
       );
-      const tasks = new Map(recorded.rows.map((row) => [row.task_id, row]));
-      const took = round.filter((record) => recorded.rows.some((row) => row.replica_id === record.leaseId));
-      assert(took.length === recorded.rows.length, 'every recorded proof is moved with its task');
-      await applyTransitions(
-        tx,
-        took.map((record) => {
-          const task = tasks.get(record.taskId);
-          assert(task !== undefined, 'a recorded proof belongs to a locked open task');
-          // The policy decides, as for every result: under `owner` the one result is proposed to the organization.
-          const verdict = decideReplicaVerdict(record.program.policy, {
-            results: [{ workerId: record.leaseId, resultHash: record.resultHash }],
-            inFlight: 0,
-          });
-          assert(
-            verdict.decision === 'accept' && record.program.policy.policy === 'owner',
-            'a donor proof is proposed at once',
-          );
-          return {
-            task,
-            event: 'result_proposed' as const,
-            reason: 'a donor uploaded a proof under its lease',
-            changes: { accepted: { replicaId: record.leaseId, resultHash: record.resultHash } },
-          };
-        }),
+    }
+    const moved = transitionTask('open', 'result_proposed');
+    assert(moved.ok, 'an open task takes a proposed result');
+    const recorded = await this.#ctx.store.query<{ replica_id: string }>(
+      `WITH locked AS (
+         SELECT task_id, attempt FROM task
+          WHERE task_id = ANY($3::uuid[]) AND state = 'open' ORDER BY task_id FOR UPDATE),
+       recorded AS (
+         UPDATE replica r SET state = 'submitted', submitted_at = $1, result_hash = u.result_hash,
+                output = u.output, output_blob_hash = u.blob_hash, output_size = u.size
+           FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::bytea[], $6::text[], $7::int[])
+                AS u(replica_id, task_id, result_hash, output, blob_hash, size),
+                locked t
+          WHERE r.replica_id = u.replica_id AND r.task_id = u.task_id AND r.worker_id IS NULL AND r.state = 'leased'
+            AND r.lease_expires_at > $1 AND t.task_id = r.task_id AND t.attempt = r.attempt
+          RETURNING r.replica_id, r.task_id, r.result_hash),
+       moved AS (
+         UPDATE task t SET state = $8, updated_at = $1, decided_at = $1, confirmed_at = NULL,
+                accepted_replica_id = rec.replica_id, result_hash = rec.result_hash
+           FROM recorded rec WHERE t.task_id = rec.task_id
+          RETURNING t.task_id, t.program_id, t.attempt),
+       logged AS (
+         INSERT INTO task_event (task_id, program_id, attempt, event, from_state, to_state, reason, created_at)
+         SELECT m.task_id, m.program_id, m.attempt, 'result_proposed', 'open', $8,
+                'a donor uploaded a proof under its lease', $1
+           FROM moved m)
+       SELECT rec.replica_id FROM recorded rec`,
+      [
         now,
-      );
-      return took;
-    });
+        round.map((record) => record.leaseId),
+        round.map((record) => record.taskId),
+        round.map((record) => record.resultHash),
+        round.map((record) => record.stored.outputInline),
+        round.map((record) => record.stored.outputBlobHash),
+        round.map((record) =>
+          record.stored.check.kind === 'result' ? record.stored.check.result.output.length : 0,
+        ),
+        moved.state,
+      ],
+    );
+    const took = round.filter((record) => recorded.rows.some((row) => row.replica_id === record.leaseId));
+    assert(took.length === recorded.rows.length, 'every recorded proof is one of the round');
+    return took;
   }
 }
 

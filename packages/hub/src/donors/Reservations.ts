@@ -75,9 +75,7 @@ export class Reservations {
     const nowMs = this.#ctx.clock.nowMs();
     const now = new Date(nowMs);
     const expiresAt = new Date(nowMs + program.leaseSeconds * 1000);
-    const claimed = await this.#ctx.store.transaction((tx) =>
-      claimTasks(tx, { programId, count, now, expiresAt, driver: this.#ctx.store.driver }),
-    );
+    const claimed = await claimTasks(this.#ctx.store, { programId, count, now, expiresAt });
     let unavailable: Error | undefined;
     if (claimed.length < count) {
       // Deleted since it was cached, or simply nothing left: say which.
@@ -107,69 +105,18 @@ export class Reservations {
   }
 }
 
-/** The order donors get a program's tasks in: never-reserved first, then the longest-expired. */
-const ORDER_SQL = 't.last_leased_at NULLS FIRST, t.created_at, t.task_id';
-
 /**
- * Leases the tasks `chosen` (a query naming `task_id, attempt` of locked rows), marks when, and reads
- * their values: one statement, with the replicas' ids drawn by the database.
+ * Locks up to `count` reservable tasks and leases them, in one call of its own transaction (see the
+ * `lease_donor_tasks` function in the migrations).
  */
-function leaseChosenSql(chosen: string): string {
-  return `WITH chosen AS (${chosen}),
-     leased AS (
-       INSERT INTO replica (replica_id, task_id, worker_id, leased_at, lease_expires_at, state, step, attempt)
-       SELECT gen_random_uuid(), c.task_id, NULL, $2, $3, 'leased', 'run', c.attempt FROM chosen c
-       RETURNING replica_id, task_id),
-     marked AS (UPDATE task SET last_leased_at = $2 WHERE task_id IN (SELECT task_id FROM leased))
-     SELECT l.replica_id, l.task_id,
-            coalesce((SELECT array_agg(v.value ORDER BY v.position) FROM input_value v
-                       WHERE v.input_group_id = l.task_id), '{}') AS values
-       FROM leased l`;
-}
-
-/** PGlite: candidates locked and leased in one statement (it runs one transaction at a time). */
-const LEASE_NEXT_SQL = leaseChosenSql(
-  `SELECT t.task_id, t.attempt FROM task t WHERE t.program_id = $1 AND ${RESERVABLE_SQL}
-    ORDER BY ${ORDER_SQL} LIMIT $4 FOR UPDATE SKIP LOCKED`,
-);
-
-/** PostgreSQL: the candidates, locked by a statement of their own... */
-const CANDIDATES_SQL = `SELECT t.task_id FROM task t WHERE t.program_id = $1 AND ${RESERVABLE_SQL}
-  ORDER BY ${ORDER_SQL} LIMIT $3 FOR UPDATE SKIP LOCKED`;
-
-/**
- * ...then asked again, now that they are locked, and leased: this statement sees every replica committed
- * meanwhile, so two hubs never fill one place twice.
- */
-const LEASE_STILL_RESERVABLE_SQL = leaseChosenSql(
-  `SELECT t.task_id, t.attempt FROM task t WHERE t.task_id = ANY($1::uuid[]) AND ${RESERVABLE_SQL}`,
-);
-
-/** Locks up to `count` reservable tasks and leases them (see the statements above for each driver). */
 async function claimTasks(
-  tx: Queryable,
-  {
-    programId,
-    count,
-    now,
-    expiresAt,
-    driver,
-  }: { programId: string; count: number; now: Date; expiresAt: Date; driver: 'pglite' | 'postgres' },
+  db: Queryable,
+  { programId, count, now, expiresAt }: { programId: string; count: number; now: Date; expiresAt: Date },
 ): Promise<Omit<DonorReservation, 'program' | 'expiresAt'>[]> {
-  let leased: { replica_id: string; task_id: string; values: Uint8Array[] }[];
-  if (driver === 'pglite') {
-    leased = (await tx.query<(typeof leased)[number]>(LEASE_NEXT_SQL, [programId, now, expiresAt, count]))
-      .rows;
-  } else {
-    const candidates = await tx.query<{ task_id: string }>(CANDIDATES_SQL, [programId, now, count]);
-    if (candidates.rows.length === 0) return [];
-    leased = (
-      await tx.query<(typeof leased)[number]>(LEASE_STILL_RESERVABLE_SQL, [
-        candidates.rows.map((row) => row.task_id),
-        now,
-        expiresAt,
-      ])
-    ).rows;
-  }
-  return leased.map((row) => ({ leaseId: row.replica_id, taskId: row.task_id, values: row.values }));
+  const leased = await db.query<{ replica_id: string; task_id: string; values: Uint8Array[] }>(
+    `SELECT leased_replica AS replica_id, leased_task AS task_id, input_values AS values
+       FROM lease_donor_tasks($1, $2, $3, $4)`,
+    [programId, now, expiresAt, count],
+  );
+  return leased.rows.map((row) => ({ leaseId: row.replica_id, taskId: row.task_id, values: row.values }));
 }

@@ -13,7 +13,10 @@ export interface HubRuntime {
    * runtime without any is not leased to workers (seed 004's donors reserve its tasks).
    */
   readonly steps: { direct: Step | null; handoff: Step | null; followUp: Step | null };
-  /** Whether anonymous donors may reserve its tasks through seed 004's reservation routes. */
+  /**
+   * Whether anonymous donors may reserve its tasks through seed 004's reservation routes. The file a donor
+   * uploads is then the task's result and its proof at once.
+   */
   readonly donorReservations: boolean;
   /** Whether a result needs no lease because it proves itself (a zero-knowledge proof of the task). */
   readonly anonymousResults: boolean;

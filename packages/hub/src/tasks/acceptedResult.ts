@@ -158,7 +158,12 @@ export async function resultProofFile(
   ctx: HubContext,
   key: { organizationId: string; programId: string; inputGroupId: string },
 ): Promise<Uint8Array> {
-  const { row } = await loadAccepted(ctx, key);
+  const { program, row } = await loadAccepted(ctx, key);
+  if (row.evidence_blob_hash === null && ctx.runtimes.get(program.runtime).donorReservations)
+    // A donor's file is the result and its own proof (older rows also named it as evidence).
+    return (
+      row.output ?? (row.output_blob_hash === null ? new Uint8Array(0) : ctx.blobs.get(row.output_blob_hash))
+    );
   if (row.evidence_blob_hash === null)
     throw new ProofNotFoundError({
       inputGroupId: key.inputGroupId,
