@@ -49,6 +49,10 @@ export const ERROR_CODES = [
   'VERIFIER_UNAVAILABLE',
   'STORAGE_UNAVAILABLE',
   'TASK_STATE_CONFLICT',
+  // Runtime train: training stages and their checkpoints.
+  'INVALID_TRAINING_SPEC',
+  'INVALID_CHECKPOINT',
+  'TRAIN_ENVIRONMENT_MISMATCH',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

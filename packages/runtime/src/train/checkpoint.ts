@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { ProofGridError } from '@proofgrid/core';
+import type { TrainEnvironment } from './trainBackend.ts';
+import type { TrainingSpec } from './trainingSpec.ts';
+
+/**
+ * A model and its optimizer after some stages: every dense layer's kernel and bias, Adam's first and second
+ * moments for each, and Adam's running powers of beta1 and beta2 kept as the float32 values the steps made
+ * (recomputing them by `pow` is not bit-exact). Enough to continue training exactly where it stopped.
+ */
+export type Checkpoint = {
+  /** sha256 of the job's spec, canonical JSON: a checkpoint belongs to one job. */
+  specSha256: string;
+  environment: TrainEnvironment;
+  /** Stages trained so far (the next stage to train is this one). */
+  stagesDone: number;
+  /** Kernels and biases, layer by layer, then Adam's moments in the same order. */
+  weights: Float32Array[];
+  firstMoments: Float32Array[];
+  secondMoments: Float32Array[];
+  beta1Power: number;
+  beta2Power: number;
+};
+
+const FORMAT = 'proofgrid-checkpoint/1';
+/** A checkpoint's JSON header at most: its shapes and environment, never its numbers. */
+const HEADER_BYTES_MAX = 64 * 1024;
+
+/** sha256 of a spec's canonical JSON (keys sorted). */
+export function specSha256(spec: TrainingSpec): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : typeof value === 'object' && value !== null
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+          )
+        : value;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(spec)))
+    .digest('hex');
+}
+
+/**
+ * A checkpoint as bytes: a 4-byte big-endian header length, the JSON header (format, spec hash,
+ * environment, stages done, the beta powers as float32 bit patterns, each array's length), then every
+ * array's float32 values, little-endian, in order. The same checkpoint always gives the same bytes.
+ */
+export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
+  const arrays = [...checkpoint.weights, ...checkpoint.firstMoments, ...checkpoint.secondMoments];
+  const header = new TextEncoder().encode(
+    JSON.stringify({
+      format: FORMAT,
+      specSha256: checkpoint.specSha256,
+      environment: checkpoint.environment,
+      stagesDone: checkpoint.stagesDone,
+      beta1Power: float32Bits(checkpoint.beta1Power),
+      beta2Power: float32Bits(checkpoint.beta2Power),
+      lengths: checkpoint.weights.map((array) => array.length),
+    }),
+  );
+  const bytes = new Uint8Array(4 + header.length + arrays.reduce((sum, array) => sum + array.length * 4, 0));
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, header.length);
+  bytes.set(header, 4);
+  let at = 4 + header.length;
+  for (const array of arrays)
+    for (const value of array) {
+      view.setFloat32(at, value, true);
+      at += 4;
+    }
+  return bytes;
+}
+
+/**
+ * Reads a checkpoint back, checking that it is whole and belongs to the job.
+ *
+ * @throws INVALID_CHECKPOINT saying what is wrong
+ */
+export function decodeCheckpoint(bytes: Uint8Array, spec: TrainingSpec): Checkpoint {
+  const fail = (why: string): never => {
+    throw new ProofGridError('INVALID_CHECKPOINT', {
+      shortMessage: `The checkpoint is refused: ${why}.`,
+      details: "Use the checkpoint the job's previous stage produced (its sha256 is on the chain).",
+    });
+  };
+  if (bytes.length < 4) fail('it is too short');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(0);
+  if (headerLength > HEADER_BYTES_MAX || 4 + headerLength > bytes.length) fail('its header is cut off');
+  let header: {
+    format: unknown;
+    specSha256: unknown;
+    environment: TrainEnvironment;
+    stagesDone: unknown;
+    beta1Power: unknown;
+    beta2Power: unknown;
+    lengths: unknown;
+  };
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength)));
+  } catch {
+    return fail('its header is not JSON');
+  }
+  if (header.format !== FORMAT) fail(`its format is not ${FORMAT}`);
+  if (header.specSha256 !== specSha256(spec)) fail('it belongs to another training job');
+  const expected = denseShapes(spec).map((size) => size);
+  if (JSON.stringify(header.lengths) !== JSON.stringify(expected))
+    fail("its arrays do not fit the job's layers");
+  if (!Number.isInteger(header.stagesDone) || (header.stagesDone as number) < 0)
+    fail('its stage count is not a whole number');
+  if (!Number.isInteger(header.beta1Power) || !Number.isInteger(header.beta2Power))
+    fail('its Adam state is malformed');
+  const total = expected.reduce((sum, size) => sum + size, 0) * 3;
+  if (bytes.length !== 4 + headerLength + total * 4)
+    fail(`it holds ${(bytes.length - 4 - headerLength) / 4} values, not ${total}`);
+  let at = 4 + headerLength;
+  const take = (size: number) => {
+    const array = new Float32Array(size);
+    for (let i = 0; i < size; i++) {
+      array[i] = view.getFloat32(at, true);
+      at += 4;
+    }
+    return array;
+  };
+  return {
+    specSha256: header.specSha256 as string,
+    environment: header.environment,
+    stagesDone: header.stagesDone as number,
+    weights: expected.map(take),
+    firstMoments: expected.map(take),
+    secondMoments: expected.map(take),
+    beta1Power: fromFloat32Bits(header.beta1Power as number),
+    beta2Power: fromFloat32Bits(header.beta2Power as number),
+  };
+}
+
+/** The sizes of the job's arrays in order: each dense layer's kernel (inputs × units), then its bias. */
+export function denseShapes(spec: TrainingSpec): number[] {
+  const sizes: number[] = [];
+  let width = 28 * 28;
+  for (const layer of spec.layers) {
+    if (layer.type !== 'dense') continue;
+    sizes.push(width * layer.units, layer.units);
+    width = layer.units;
+  }
+  return sizes;
+}
+
+function float32Bits(value: number): number {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setFloat32(0, value);
+  return view.getUint32(0);
+}
+
+function fromFloat32Bits(bits: number): number {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setUint32(0, bits);
+  return view.getFloat32(0);
+}
