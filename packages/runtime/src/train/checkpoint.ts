@@ -23,6 +23,8 @@ export type Checkpoint = {
 };
 
 const FORMAT = 'proofgrid-checkpoint/1';
+/** Whether this CPU stores floats little-endian, as checkpoints do: then arrays are copied whole. */
+const LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
 /** A checkpoint's JSON header at most: its shapes and environment, never its numbers. */
 const HEADER_BYTES_MAX = 64 * 1024;
 
@@ -66,11 +68,11 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   view.setUint32(0, header.length);
   bytes.set(header, 4);
   let at = 4 + header.length;
-  for (const array of arrays)
-    for (const value of array) {
-      view.setFloat32(at, value, true);
-      at += 4;
-    }
+  for (const array of arrays) {
+    if (LITTLE_ENDIAN) bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), at);
+    else for (let i = 0; i < array.length; i++) view.setFloat32(at + 4 * i, array[i] ?? 0, true);
+    at += array.byteLength;
+  }
   return bytes;
 }
 
@@ -119,10 +121,9 @@ export function decodeCheckpoint(bytes: Uint8Array, spec: TrainingSpec): Checkpo
   let at = 4 + headerLength;
   const take = (size: number) => {
     const array = new Float32Array(size);
-    for (let i = 0; i < size; i++) {
-      array[i] = view.getFloat32(at, true);
-      at += 4;
-    }
+    if (LITTLE_ENDIAN) new Uint8Array(array.buffer).set(bytes.subarray(at, at + size * 4));
+    else for (let i = 0; i < size; i++) array[i] = view.getFloat32(at + 4 * i, true);
+    at += size * 4;
     return array;
   };
   return {

@@ -104,15 +104,26 @@ export async function trainStage(
   const losses = new Float32Array(count);
   let beta1Power = parent.beta1Power;
   let beta2Power = parent.beta2Power;
-  const lr = spec.optimizer.learningRate;
+  // Constants made once per stage: a number in an op would be uploaded as a new tensor every time.
+  const constants = {
+    beta1: tf.scalar(BETA1),
+    oneMinusBeta1: tf.scalar(1 - BETA1),
+    beta2: tf.scalar(BETA2),
+    oneMinusBeta2: tf.scalar(1 - BETA2),
+    epsilon: tf.scalar(EPSILON),
+    learningRate: tf.scalar(spec.optimizer.learningRate),
+  };
+  const label = new Float32Array(10);
   try {
     for (let k = 0; k < count; k++) {
+      label.fill(0);
+      label[samples.labels[k] ?? 0] = 1;
       tf.tidy(() => {
         const x = tf.tensor2d(samples.images.subarray(k * MNIST_PIXELS, (k + 1) * MNIST_PIXELS), [
           1,
           MNIST_PIXELS,
         ]);
-        const y = tf.cast(tf.oneHot(tf.tensor1d([samples.labels[k] ?? 0], 'int32'), 10), 'float32');
+        const y = tf.tensor2d(label, [1, 10]);
         const { value, grads } = tf.variableGrads(() => {
           const p = tf.clipByValue(tf.sum(tf.mul(forward(x), y)), PROBABILITY_CLIP, 1 - PROBABILITY_CLIP);
           return tf.neg(tf.log(p)) as Scalar;
@@ -127,22 +138,26 @@ export async function trainStage(
           const m = first[i];
           const v = second[i];
           assert(m !== undefined && v !== undefined, 'one moment per weight');
-          m.assign(tf.add(tf.mul(m, BETA1), tf.mul(g, 1 - BETA1)));
-          v.assign(tf.add(tf.mul(v, BETA2), tf.mul(tf.square(g), 1 - BETA2)));
-          const step = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), EPSILON));
-          variable.assign(tf.sub(variable, tf.mul(step, lr)));
+          m.assign(tf.add(tf.mul(m, constants.beta1), tf.mul(g, constants.oneMinusBeta1)));
+          v.assign(tf.add(tf.mul(v, constants.beta2), tf.mul(tf.square(g), constants.oneMinusBeta2)));
+          const step = tf.div(
+            tf.div(m, correction1),
+            tf.add(tf.sqrt(tf.div(v, correction2)), constants.epsilon),
+          );
+          variable.assign(tf.sub(variable, tf.mul(step, constants.learningRate)));
         });
       });
       beta1Power = Math.fround(beta1Power * BETA1);
       beta2Power = Math.fround(beta2Power * BETA2);
     }
+    const read = (tensors: Tensor[]) => tensors.map((t) => new Float32Array(t.dataSync()));
     const checkpoint: Checkpoint = {
       specSha256: parent.specSha256,
       environment,
       stagesDone: parent.stagesDone + 1,
-      weights: await Promise.all(variables.map(async (t) => new Float32Array(await t.data()))),
-      firstMoments: await Promise.all(first.map(async (t) => new Float32Array(await t.data()))),
-      secondMoments: await Promise.all(second.map(async (t) => new Float32Array(await t.data()))),
+      weights: read(variables),
+      firstMoments: read(first),
+      secondMoments: read(second),
       beta1Power,
       beta2Power,
     };
@@ -155,7 +170,7 @@ export async function trainStage(
       checkpointSha256: createHash('sha256').update(checkpointBytes).digest('hex'),
     };
   } finally {
-    for (const variable of [...variables, ...first, ...second]) variable.dispose();
+    for (const tensor of [...variables, ...first, ...second, ...Object.values(constants)]) tensor.dispose();
   }
 }
 
