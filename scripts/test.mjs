@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const IGNORED = new Set(['node_modules', '.git', '.proofgrid', '.bench']);
+const IGNORED = new Set(['node_modules', '.git', '.proofgrid', '.bench', '.cache']);
 
 function find(dir) {
   const found = [];
