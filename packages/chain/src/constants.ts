@@ -1,0 +1,19 @@
+/**
+ * Seed 003's protocol constants (simulation/constants.py of the Proof-of-Training prototype). The
+ * simulator and the tests take them as defaults; a network may set its own in its genesis.
+ */
+export const POT_DEFAULTS = {
+  /** Nodes (the seed's "employees"). */
+  nodes: 11,
+  /** Signers per block, the last of whom wraps it. */
+  stakeholders: 3,
+  /** Training declarations a block header must carry. */
+  employerConfidence: 3,
+  targetLength: 6,
+  /** Lottery stakes: a hash wins with at least 256 − log2(coinstake) leading zero bits. */
+  tdCoinstake: 2n ** 252n,
+  bhCoinstake: 2n ** 251n,
+} as const;
+
+/** Amounts are whole micro-coins: one coin is this many units (canonical encodings take integers only). */
+export const COIN = 1_000_000;

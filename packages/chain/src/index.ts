@@ -1,0 +1,22 @@
+// The Proof-of-Training consensus core (seeds 002 and 003): pure — no network, no disk, no clock.
+export { type Account, type Accounts, applyTransfer, mint, type Refusal } from './accounts.ts';
+export { coinbase } from './coinbase.ts';
+export { COIN, POT_DEFAULTS } from './constants.ts';
+export { followTheCoin } from './followTheCoin.ts';
+export { hashOf, sha256Hex, shortId } from './hashing.ts';
+export { leadingZeroBits, lotteryBitsRequired, winsLottery } from './lottery.ts';
+export {
+  commitsTo,
+  declarationFault,
+  declarationHash,
+  declareTraining,
+  type TrainingDeclaration,
+  type UnsignedDeclaration,
+} from './trainingDeclaration.ts';
+export {
+  signTransaction,
+  type Transaction,
+  transactionFault,
+  transactionHash,
+  type UnsignedTransaction,
+} from './transaction.ts';
