@@ -1,10 +1,27 @@
 // The Proof-of-Training consensus core (seeds 002 and 003): pure — no network, no disk, no clock.
 export { type Account, type Accounts, applyTransfer, mint, type Refusal } from './accounts.ts';
+export {
+  applyBlock,
+  type BlockHeader,
+  blockHash,
+  type ChainConfig,
+  headerFault,
+  headerHash,
+  type ParentState,
+  type StageReplay,
+  type StakeholderSignature,
+  signAsStakeholder,
+  signHeader,
+  stageIdOf,
+  type WrappedBlock,
+  wrapBlock,
+} from './block.ts';
 export { coinbase } from './coinbase.ts';
 export { COIN, POT_DEFAULTS } from './constants.ts';
 export { followTheCoin } from './followTheCoin.ts';
 export { hashOf, sha256Hex, shortId } from './hashing.ts';
 export { leadingZeroBits, lotteryBitsRequired, winsLottery } from './lottery.ts';
+export { merkleRoot } from './merkle.ts';
 export {
   commitsTo,
   declarationFault,

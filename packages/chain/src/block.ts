@@ -1,0 +1,214 @@
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { signCanonical, verifyCanonical } from '@proofgrid/core';
+import { type Accounts, applyTransfer, mint } from './accounts.ts';
+import { coinbase } from './coinbase.ts';
+import { followTheCoin } from './followTheCoin.ts';
+import { hashOf } from './hashing.ts';
+import { winsLottery } from './lottery.ts';
+import { merkleRoot } from './merkle.ts';
+import { commitsTo, declarationFault, type TrainingDeclaration } from './trainingDeclaration.ts';
+import { type Transaction, transactionHash } from './transaction.ts';
+
+/** What a network agrees on before its first block: its stakes, quorums and model. */
+export type ChainConfig = {
+  modelId: string;
+  tdCoinstake: bigint;
+  bhCoinstake: bigint;
+  employerConfidence: number;
+  stakeholders: number;
+};
+
+/**
+ * A block header (seed 003's BH): it reveals the stage's training secret and carries the declarations of
+ * the nodes that trained it; beyond the seed, it commits to the checkpoint the stage reached.
+ */
+export type BlockHeader = {
+  parentHash: string;
+  index: number;
+  stageId: string;
+  trainingSecret: string;
+  checkpointSha256: string;
+  coinstake: string;
+  publicKey: string;
+  timestampMs: number;
+  declarations: TrainingDeclaration[];
+  signature: string;
+};
+
+/** A stakeholder's signature of a header's hash. */
+export type StakeholderSignature = { headerHash: string; publicKey: string; signature: string };
+
+/** A block as the last stakeholder wraps it: the header, its reward, the transfers and the signatures. */
+export type WrappedBlock = {
+  header: BlockHeader;
+  coinbase: { to: string; amount: number };
+  transactions: Transaction[];
+  transactionsRoot: string;
+  stakeholderSignatures: StakeholderSignature[];
+  /** The wrapper's signature of everything above. */
+  signature: string;
+};
+
+/** What a block is judged against: its parent and the state after it. */
+export type ParentState = { hash: string; index: number; accounts: Accounts; checkpointSha256: string };
+
+/** A stage re-executed from the parent's checkpoint by the judging node (the `train` runtime). */
+export type StageReplay = (stage: { stageId: string; parentCheckpointSha256: string }) => Promise<{
+  trainingSecret: string;
+  checkpointSha256: string;
+}>;
+
+const HEADER_DOMAIN = 'proofgrid.pot.block-header.v1';
+const STAKEHOLDER_DOMAIN = 'proofgrid.pot.stakeholder.v1';
+const BLOCK_DOMAIN = 'proofgrid.pot.wrapped-block.v1';
+
+/** The stage block `index` carries: block 1 carries stage 0 (the genesis holds the initial model). */
+export function stageIdOf(config: ChainConfig, index: number): string {
+  return `${config.modelId}:${index - 1}`;
+}
+
+/** A header's hash: its lottery ticket, what stakeholders sign and what children name as parent. */
+export function headerHash(header: BlockHeader): string {
+  const { signature: _signature, ...body } = header;
+  return hashOf(body as never);
+}
+
+/** A wrapped block's hash: its header's (one header, one block). */
+export function blockHash(block: WrappedBlock): string {
+  return headerHash(block.header);
+}
+
+export function signHeader(body: Omit<BlockHeader, 'signature'>, secretKey: Uint8Array): BlockHeader {
+  return {
+    ...body,
+    signature: bytesToHex(signCanonical({ secretKey, domain: HEADER_DOMAIN, value: body as never })),
+  };
+}
+
+export function signAsStakeholder(
+  hash: string,
+  key: { publicKey: string; secretKey: Uint8Array },
+): StakeholderSignature {
+  return {
+    headerHash: hash,
+    publicKey: key.publicKey,
+    signature: bytesToHex(
+      signCanonical({ secretKey: key.secretKey, domain: STAKEHOLDER_DOMAIN, value: hash }),
+    ),
+  };
+}
+
+export function wrapBlock(body: Omit<WrappedBlock, 'signature'>, secretKey: Uint8Array): WrappedBlock {
+  return {
+    ...body,
+    signature: bytesToHex(signCanonical({ secretKey, domain: BLOCK_DOMAIN, value: body as never })),
+  };
+}
+
+const signedBy = (publicKey: string, domain: string, value: unknown, signature: string) =>
+  /^[0-9a-f]{64}$/.test(publicKey) &&
+  /^[0-9a-f]{128}$/.test(signature) &&
+  verifyCanonical({
+    publicKey: hexToBytes(publicKey),
+    domain,
+    value: value as never,
+    signature: hexToBytes(signature),
+  });
+
+/**
+ * Why a header cannot extend `parent`, or null: its place, its signature, its lottery, and at least
+ * `employerConfidence` valid declarations from distinct nodes for its stage, each committing to the secret
+ * it reveals and to the checkpoint it names.
+ */
+export function headerFault(
+  header: BlockHeader,
+  parent: { hash: string; index: number },
+  config: ChainConfig,
+): string | null {
+  const { signature, ...body } = header;
+  if (header.parentHash !== parent.hash)
+    return `its parent ${header.parentHash.slice(0, 8)} is not ${parent.hash.slice(0, 8)}`;
+  if (header.index !== parent.index + 1) return `its index ${header.index} does not follow ${parent.index}`;
+  if (header.stageId !== stageIdOf(config, header.index))
+    return `it carries stage ${header.stageId}, not ${stageIdOf(config, header.index)}`;
+  if (header.coinstake !== config.bhCoinstake.toString())
+    return `it stakes ${header.coinstake}, the network ${config.bhCoinstake}`;
+  if (!signedBy(header.publicKey, HEADER_DOMAIN, body, signature)) return 'its signature is not its key’s';
+  if (!winsLottery(headerHash(header), config.bhCoinstake)) return 'its hash does not win the lottery';
+  const nodes = new Set<string>();
+  for (const declaration of header.declarations) {
+    const fault = declarationFault(declaration, config.tdCoinstake);
+    if (fault !== null)
+      return `a declaration of ${declaration.publicKey.slice(0, 8)} does not count: ${fault}`;
+    if (declaration.stageId !== header.stageId) return `a declaration is for stage ${declaration.stageId}`;
+    if (declaration.checkpointSha256 !== header.checkpointSha256)
+      return 'a declaration names another checkpoint';
+    if (!commitsTo(declaration, header.trainingSecret))
+      return `the declaration of ${declaration.publicKey.slice(0, 8)} does not commit to the revealed secret`;
+    nodes.add(declaration.publicKey);
+  }
+  if (nodes.size < config.employerConfidence)
+    return `it carries declarations of ${nodes.size} distinct nodes, at least ${config.employerConfidence} are needed`;
+  return null;
+}
+
+/**
+ * Judges a wrapped block against its parent's state: its header, the stakeholders follow-the-coin picks
+ * (seeded by the header's hash; the last one wraps the block, the others sign it), the coinbase, the
+ * transactions' root and each transfer in order, and — re-executed by this node — the stage's secret and
+ * checkpoint. Returns the state after it, or why it is refused.
+ */
+export async function applyBlock(
+  block: WrappedBlock,
+  parent: ParentState,
+  config: ChainConfig,
+  replay: StageReplay,
+): Promise<{ ok: true; state: ParentState } | { ok: false; reason: string }> {
+  const refuse = (reason: string) => ({ ok: false as const, reason });
+  const { header } = block;
+  const fault = headerFault(header, parent, config);
+  if (fault !== null) return refuse(`header: ${fault}`);
+  const hash = headerHash(header);
+  const chosen = followTheCoin(parent.accounts, hash, config.stakeholders);
+  const wrapper = chosen.at(-1);
+  if (wrapper === undefined) return refuse('no account holds coins to sign it');
+  const { signature, ...body } = block;
+  if (!signedBy(wrapper, BLOCK_DOMAIN, body, signature))
+    return refuse(`it is not wrapped by ${wrapper.slice(0, 8)}, the chosen wrapper`);
+  const signers = chosen.slice(0, -1);
+  const valid = new Set(
+    block.stakeholderSignatures
+      .filter(
+        (s) =>
+          s.headerHash === hash &&
+          signers.includes(s.publicKey) &&
+          signedBy(s.publicKey, STAKEHOLDER_DOMAIN, hash, s.signature),
+      )
+      .map((s) => s.publicKey),
+  );
+  if (valid.size !== signers.length || block.stakeholderSignatures.length !== signers.length)
+    return refuse(`it carries ${valid.size} valid signatures of the ${signers.length} chosen stakeholders`);
+  if (block.coinbase.to !== wrapper || block.coinbase.amount !== coinbase(header.index))
+    return refuse(
+      `its coinbase is ${block.coinbase.amount} to ${block.coinbase.to.slice(0, 8)}, not ${coinbase(header.index)} to the wrapper`,
+    );
+  if (block.transactionsRoot !== merkleRoot(block.transactions.map(transactionHash)))
+    return refuse('its transactions do not match their Merkle root');
+  let accounts = mint(parent.accounts, wrapper, block.coinbase.amount);
+  for (const transaction of block.transactions) {
+    const applied = applyTransfer(accounts, transaction, { feeTo: wrapper });
+    if (!applied.ok)
+      return refuse(`transaction ${transactionHash(transaction).slice(0, 8)}: ${applied.refusal.reason}`);
+    accounts = applied.accounts;
+  }
+  const replayed = await replay({ stageId: header.stageId, parentCheckpointSha256: parent.checkpointSha256 });
+  if (
+    replayed.trainingSecret !== header.trainingSecret ||
+    replayed.checkpointSha256 !== header.checkpointSha256
+  )
+    return refuse('re-executing its stage from the parent checkpoint gives another secret or checkpoint');
+  return {
+    ok: true,
+    state: { hash, index: header.index, accounts, checkpointSha256: header.checkpointSha256 },
+  };
+}
