@@ -73,9 +73,14 @@ export function headerHash(header: BlockHeader): string {
   return hashOf(body as never);
 }
 
-/** A wrapped block's hash: its header's (one header, one block). */
+/**
+ * A wrapped block's hash, what its children name as parent: the header with its signature, the coinbase,
+ * the transactions' root and the stakeholders' signatures. Not the header's alone: a wrapper could wrap one
+ * header twice with other transactions, and those are two blocks.
+ */
 export function blockHash(block: WrappedBlock): string {
-  return headerHash(block.header);
+  const { transactions: _transactions, signature: _signature, ...committed } = block;
+  return hashOf(committed as never);
 }
 
 export function signHeader(body: Omit<BlockHeader, 'signature'>, secretKey: Uint8Array): BlockHeader {
@@ -209,6 +214,11 @@ export async function applyBlock(
     return refuse('re-executing its stage from the parent checkpoint gives another secret or checkpoint');
   return {
     ok: true,
-    state: { hash, index: header.index, accounts, checkpointSha256: header.checkpointSha256 },
+    state: {
+      hash: blockHash(block),
+      index: header.index,
+      accounts,
+      checkpointSha256: header.checkpointSha256,
+    },
   };
 }

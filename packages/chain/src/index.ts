@@ -16,6 +16,7 @@ export {
   type WrappedBlock,
   wrapBlock,
 } from './block.ts';
+export { type AddOutcome, ChainStore, ORPHANS_MAX, POOL_MAX } from './ChainStore.ts';
 export { coinbase } from './coinbase.ts';
 export { COIN, POT_DEFAULTS } from './constants.ts';
 export { followTheCoin } from './followTheCoin.ts';
