@@ -2,21 +2,27 @@ import {
   applyBlock,
   blockHash,
   type ChainConfig,
+  DECLARATIONS_MAX,
+  headerHash,
   type ParentState,
   type StageReplay,
   type WrappedBlock,
 } from './block.ts';
-import { type Transaction, transactionHash } from './transaction.ts';
+import { winsLottery } from './lottery.ts';
+import { type Transaction, transactionFault, transactionHash } from './transaction.ts';
 
 /** Blocks kept waiting for their parent, at most: a peer cannot fill a node's memory with orphans. */
 export const ORPHANS_MAX = 1024;
 /** Transactions waiting for a block, at most. */
 export const POOL_MAX = 10_000;
+/** Stage re-executions remembered: a wrapper that wraps one header many ways costs one training. */
+const REPLAYS_REMEMBERED = 64;
 
 export type AddOutcome =
   | { outcome: 'accepted'; hash: string; tipChanged: boolean }
   | { outcome: 'known'; hash: string }
   | { outcome: 'orphan'; hash: string; missingParent: string }
+  | { outcome: 'dropped'; hash: string; reason: string }
   | { outcome: 'refused'; hash: string; reason: string };
 
 type Stored = { block: WrappedBlock | null; state: ParentState };
@@ -36,6 +42,9 @@ export class ChainStore {
   readonly #blocks = new Map<string, Stored>();
   readonly #orphans = new Map<string, WrappedBlock[]>();
   readonly #pool = new Map<string, Transaction>();
+  /** Hashes of the main chain's transactions, kept with the tip. */
+  readonly #mainTransactions = new Set<string>();
+  readonly #replays = new Map<string, ReturnType<StageReplay>>();
   #orphanCount = 0;
   #tip: string;
 
@@ -45,7 +54,19 @@ export class ChainStore {
     replay,
   }: { genesis: ParentState; config: ChainConfig; replay: StageReplay }) {
     this.#config = config;
-    this.#replay = replay;
+    // The stage is deterministic: one re-execution per parent checkpoint and stage serves every sibling.
+    this.#replay = (stage) => {
+      const key = `${stage.stageId} ${stage.parentCheckpointSha256}`;
+      let replayed = this.#replays.get(key);
+      if (replayed === undefined) {
+        replayed = replay(stage);
+        this.#replays.set(key, replayed);
+        replayed.catch(() => this.#replays.delete(key));
+        if (this.#replays.size > REPLAYS_REMEMBERED)
+          this.#replays.delete(this.#replays.keys().next().value ?? '');
+      }
+      return replayed;
+    };
     this.#blocks.set(genesis.hash, { block: null, state: genesis });
     this.#tip = genesis.hash;
   }
@@ -68,10 +89,15 @@ export class ChainStore {
     return [...this.#pool.values()];
   }
 
-  /** Adds a transaction to the pool unless it is there or already in the main chain. */
+  /**
+   * Adds a transaction to the pool if it is signed, well formed and not yet spent at the tip (its nonce is
+   * above the sender's last), and neither pooled nor in the main chain already.
+   */
   addTransaction(transaction: Transaction): boolean {
     const hash = transactionHash(transaction);
-    if (this.#pool.has(hash) || this.#pool.size >= POOL_MAX || this.#inMainChain(hash)) return false;
+    if (this.#pool.has(hash) || this.#pool.size >= POOL_MAX || this.#mainTransactions.has(hash)) return false;
+    if (transactionFault(transaction) !== null) return false;
+    if (transaction.nonce <= (this.tip.accounts.get(transaction.from)?.nonce ?? 0)) return false;
     this.#pool.set(hash, transaction);
     return true;
   }
@@ -85,19 +111,27 @@ export class ChainStore {
     if (this.#blocks.has(hash)) return { outcome: 'known', hash };
     const parent = this.#blocks.get(block.header.parentHash);
     if (parent === undefined) {
-      const waiting = this.#orphans.get(block.header.parentHash) ?? [];
-      if (this.#orphanCount < ORPHANS_MAX && !waiting.some((orphan) => blockHash(orphan) === hash)) {
+      // Kept only if its header could be valid (what can be checked without the parent), so junk
+      // cannot crowd out real orphans; when full, the oldest orphan goes.
+      const { header } = block;
+      if (
+        header.declarations.length > DECLARATIONS_MAX ||
+        !winsLottery(headerHash(header), this.#config.bhCoinstake)
+      )
+        return { outcome: 'dropped', hash, reason: 'its header cannot be valid' };
+      const waiting = this.#orphans.get(header.parentHash) ?? [];
+      if (!waiting.some((orphan) => blockHash(orphan) === hash)) {
+        if (this.#orphanCount >= ORPHANS_MAX) this.#evictOldestOrphan();
         waiting.push(block);
-        this.#orphans.set(block.header.parentHash, waiting);
+        this.#orphans.set(header.parentHash, waiting);
         this.#orphanCount += 1;
       }
-      return { outcome: 'orphan', hash, missingParent: block.header.parentHash };
+      return { outcome: 'orphan', hash, missingParent: header.parentHash };
     }
     const applied = await applyBlock(block, parent.state, this.#config, this.#replay);
     if (!applied.ok) {
-      // Its descendants can never be valid: they go too.
-      this.#orphanCount -= this.#orphans.get(hash)?.length ?? 0;
-      this.#orphans.delete(hash);
+      // Its descendants can never be valid: they go too, at every depth.
+      this.#dropOrphansOf(hash);
       return { outcome: 'refused', hash, reason: applied.reason };
     }
     this.#blocks.set(hash, { block, state: applied.state });
@@ -136,15 +170,28 @@ export class ChainStore {
       } else break;
     }
     this.#tip = hash;
-    for (const key of joining) this.#pool.delete(key);
+    for (const key of leaving.keys()) this.#mainTransactions.delete(key);
+    for (const key of joining) {
+      this.#pool.delete(key);
+      this.#mainTransactions.add(key);
+    }
     for (const [key, transaction] of leaving)
       if (!joining.has(key) && this.#pool.size < POOL_MAX) this.#pool.set(key, transaction);
   }
 
-  #inMainChain(transactionHashHex: string): boolean {
-    return this.mainChain().some((block) =>
-      block.transactions.some((t) => transactionHash(t) === transactionHashHex),
-    );
+  #dropOrphansOf(hash: string): void {
+    const children = this.#orphans.get(hash) ?? [];
+    this.#orphans.delete(hash);
+    this.#orphanCount -= children.length;
+    for (const child of children) this.#dropOrphansOf(blockHash(child));
+  }
+
+  #evictOldestOrphan(): void {
+    const [parentHash, waiting] = this.#orphans.entries().next().value ?? [];
+    if (parentHash === undefined || waiting === undefined) return;
+    waiting.shift();
+    this.#orphanCount -= 1;
+    if (waiting.length === 0) this.#orphans.delete(parentHash);
   }
 
   #stored(hash: string): Stored {

@@ -58,6 +58,9 @@ export type StageReplay = (stage: { stageId: string; parentCheckpointSha256: str
   checkpointSha256: string;
 }>;
 
+/** Declarations a header may carry: enough for any quorum, too few to make judging it costly. */
+export const DECLARATIONS_MAX = 64;
+
 const HEADER_DOMAIN = 'proofgrid.pot.block-header.v1';
 const STAKEHOLDER_DOMAIN = 'proofgrid.pot.stakeholder.v1';
 const BLOCK_DOMAIN = 'proofgrid.pot.wrapped-block.v1';
@@ -74,13 +77,23 @@ export function headerHash(header: BlockHeader): string {
 }
 
 /**
- * A wrapped block's hash, what its children name as parent: the header with its signature, the coinbase,
- * the transactions' root and the stakeholders' signatures. Not the header's alone: a wrapper could wrap one
- * header twice with other transactions, and those are two blocks.
+ * A wrapped block's hash, what its children name as parent: all of it — the header with its signature, the
+ * coinbase, every transaction's hash in order, the stakeholders' signatures and the wrapper's. Not the
+ * header's alone (a wrapper could wrap one header twice with other transactions: two blocks), and not the
+ * Merkle root alone (an odd last leaf paired with itself lets [a, b, c] and [a, b, c, c] share a root).
  */
 export function blockHash(block: WrappedBlock): string {
-  const { transactions: _transactions, signature: _signature, ...committed } = block;
-  return hashOf(committed as never);
+  const { transactions, ...rest } = block;
+  return hashOf({ ...rest, transactionHashes: transactions.map(transactionHash) } as never);
+}
+
+/**
+ * The seed of a block's stakeholder draw: its parent and the stage's revealed secret. Beyond the seed
+ * (which draws from the header's hash): a header's author could grind its timestamp until the draw picks
+ * itself; parent and secret are the same whoever proposes.
+ */
+export function stakeholderSeed(header: BlockHeader): string {
+  return hashOf({ parentHash: header.parentHash, trainingSecret: header.trainingSecret });
 }
 
 export function signHeader(body: Omit<BlockHeader, 'signature'>, secretKey: Uint8Array): BlockHeader {
@@ -140,8 +153,14 @@ export function headerFault(
     return `it stakes ${header.coinstake}, the network ${config.bhCoinstake}`;
   if (!signedBy(header.publicKey, HEADER_DOMAIN, body, signature)) return 'its signature is not its key’s';
   if (!winsLottery(headerHash(header), config.bhCoinstake)) return 'its hash does not win the lottery';
+  if (header.declarations.length > DECLARATIONS_MAX)
+    return `it carries ${header.declarations.length} declarations, at most ${DECLARATIONS_MAX} are taken`;
   const nodes = new Set<string>();
   for (const declaration of header.declarations) {
+    // Cheap checks first: a repeated node or another model costs no signature check.
+    if (nodes.has(declaration.publicKey))
+      return `it carries two declarations of ${declaration.publicKey.slice(0, 8)}`;
+    if (declaration.modelId !== config.modelId) return `a declaration is for model ${declaration.modelId}`;
     const fault = declarationFault(declaration, config.tdCoinstake);
     if (fault !== null)
       return `a declaration of ${declaration.publicKey.slice(0, 8)} does not count: ${fault}`;
@@ -159,7 +178,7 @@ export function headerFault(
 
 /**
  * Judges a wrapped block against its parent's state: its header, the stakeholders follow-the-coin picks
- * (seeded by the header's hash; the last one wraps the block, the others sign it), the coinbase, the
+ * (seeded by `stakeholderSeed`; the last one wraps the block, the others sign the header's hash), the coinbase, the
  * transactions' root and each transfer in order, and — re-executed by this node — the stage's secret and
  * checkpoint. Returns the state after it, or why it is refused.
  */
@@ -174,7 +193,7 @@ export async function applyBlock(
   const fault = headerFault(header, parent, config);
   if (fault !== null) return refuse(`header: ${fault}`);
   const hash = headerHash(header);
-  const chosen = followTheCoin(parent.accounts, hash, config.stakeholders);
+  const chosen = followTheCoin(parent.accounts, stakeholderSeed(header), config.stakeholders);
   const wrapper = chosen.at(-1);
   if (wrapper === undefined) return refuse('no account holds coins to sign it');
   const { signature, ...body } = block;

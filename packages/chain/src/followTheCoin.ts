@@ -8,7 +8,7 @@ const DRAWS_PER_PLACE = 64;
  * Seed 003's stakeholder selection: follow the coin. Draws coins at random — seeded by the block header's
  * hash, so every node draws the same — and takes their owners, until `count` distinct holders are chosen
  * (or every holder is). A holder's chance is its share of all coins. Draw i is the first 8 bytes of
- * sha256(seed ‖ i) modulo the supply (a bias below 2^-40 for any supply under 2^24 coins). Draws are
+ * sha256(seed ‖ i) modulo the supply (a bias below 2^-20 for any supply under 2^44 micro-coins). Draws are
  * bounded (DRAWS_PER_PLACE per place): past them, the places left go to the largest holders not chosen,
  * ties by address, so that dust holders cannot make selection run for ever.
  */

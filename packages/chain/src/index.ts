@@ -5,6 +5,7 @@ export {
   type BlockHeader,
   blockHash,
   type ChainConfig,
+  DECLARATIONS_MAX,
   headerFault,
   headerHash,
   type ParentState,
@@ -13,6 +14,7 @@ export {
   signAsStakeholder,
   signHeader,
   stageIdOf,
+  stakeholderSeed,
   type WrappedBlock,
   wrapBlock,
 } from './block.ts';

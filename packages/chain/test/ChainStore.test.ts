@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChainStore, COIN, coinbase, transactionHash } from '../src/index.ts';
+import { blockHash, ChainStore, COIN, coinbase, transactionHash } from '../src/index.ts';
 import { config, genesis, makeBlock, nodes, pay, replay } from './support/testChain.ts';
 
 const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
@@ -39,10 +39,9 @@ describe('ChainStore: fork choice, orphans, the pool', () => {
     const second = makeBlock(genesis, { transactions: [pay(a, b, COIN, 1)] });
     const one = store();
     const two = store();
-    await one.add(first);
-    await one.add(second);
-    await two.add(second);
-    await two.add(first);
+    for (const block of [first, second]) assert.equal((await one.add(block)).outcome, 'accepted');
+    for (const block of [second, first]) assert.equal((await two.add(block)).outcome, 'accepted');
+    assert.notEqual(blockHash(first), blockHash(second), 'one header wrapped two ways is two blocks');
     assert.equal(one.tip.hash, two.tip.hash);
   });
 
@@ -59,6 +58,23 @@ describe('ChainStore: fork choice, orphans, the pool', () => {
     assert.equal(node.tip.index, 2, 'the orphan joined once its parent came');
     assert.equal(node.mainChain().length, 2);
     assert.equal((await node.add(child)).outcome, 'known');
+
+    // A refused block takes its waiting descendants with it, at every depth; junk is not even kept.
+    const fresh = store();
+    const badParent = makeBlock(genesis, { coinbaseAmount: coinbase(1) + 1 });
+    const badChild = makeBlock({ ...genesis, hash: blockHash(badParent), index: 1 });
+    const badGrandchild = makeBlock({ ...genesis, hash: blockHash(badChild), index: 2 });
+    assert.equal((await fresh.add(badGrandchild)).outcome, 'orphan');
+    assert.equal((await fresh.add(badChild)).outcome, 'orphan');
+    assert.equal((await fresh.add(badParent)).outcome, 'refused');
+    assert.equal((await fresh.add(makeBlock(genesis))).outcome, 'accepted');
+    assert.equal(fresh.tip.index, 1, 'no orphan of the refused block was judged or kept');
+    const junk = {
+      ...badChild,
+      header: { ...badChild.header, timestampMs: badChild.header.timestampMs + 1 },
+    };
+    const junkAdded = await fresh.add({ ...junk, header: { ...junk.header, parentHash: 'ee'.repeat(32) } });
+    assert.ok(['dropped', 'orphan'].includes(junkAdded.outcome));
 
     const bad = makeBlock(genesis, { coinbaseAmount: coinbase(1) * 2 });
     const badAdded = await node.add(bad);

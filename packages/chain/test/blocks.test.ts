@@ -73,6 +73,11 @@ describe('chain blocks', () => {
         /does not count: its signature is not its key/,
       ],
       [
+        'a node declaring twice',
+        makeBlock(genesis, { declarers: [nodes[0] ?? a, nodes[0] ?? a, nodes[1] ?? a, nodes[2] ?? a] }),
+        /two declarations of/,
+      ],
+      [
         'a header that does not win',
         (() => {
           for (let t = 0; ; t++) {

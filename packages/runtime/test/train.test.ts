@@ -86,6 +86,7 @@ describe('runtime train', () => {
     const child = spawnSync(process.execPath, [CHILD, '2'], { encoding: 'utf8' });
     assert.equal(child.status, 0, child.stderr);
     const theirs = JSON.parse(child.stdout) as { stages: { secret: string; checkpointSha256: string }[] };
+    assert.equal(theirs.stages.length, 2);
     let checkpoint = await initialCheckpoint(spec);
     for (const [stage, expected] of theirs.stages.entries()) {
       const ours = await trainStage(spec, checkpoint);
@@ -124,6 +125,46 @@ describe('runtime train', () => {
       code: 'INVALID_CHECKPOINT',
       message: /holds .* values, not/,
     });
+    // A header that names an environment partly, or spells the checkpoint another way, is refused.
+    const rewrite = (edit: (header: Record<string, unknown>) => void) => {
+      const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
+      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)));
+      edit(header);
+      const text = new TextEncoder().encode(JSON.stringify(header));
+      const out = new Uint8Array(4 + text.length + bytes.length - 4 - length);
+      new DataView(out.buffer).setUint32(0, text.length);
+      out.set(text, 4);
+      out.set(bytes.subarray(4 + length), 4 + text.length);
+      return out;
+    };
+    assert.throws(
+      () =>
+        decodeCheckpoint(
+          rewrite((header) => {
+            header.environment = { simd: true };
+          }),
+          spec,
+        ),
+      { code: 'INVALID_CHECKPOINT', message: /environment/ },
+    );
+    assert.throws(
+      () =>
+        decodeCheckpoint(
+          rewrite((header) => {
+            header.note = 'hello';
+          }),
+          spec,
+        ),
+      { code: 'INVALID_CHECKPOINT', message: /canonical/ },
+    );
+    assert.deepEqual(
+      decodeCheckpoint(
+        rewrite(() => undefined),
+        spec,
+      ),
+      genesis,
+      'an untouched header reads back',
+    );
     await assert.rejects(
       trainStage(spec, { ...genesis, environment: { ...genesis.environment, tfjs: '4.21.0' } }),
       {

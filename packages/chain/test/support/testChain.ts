@@ -20,6 +20,7 @@ import {
   signHeader,
   signTransaction,
   stageIdOf,
+  stakeholderSeed,
   type Transaction,
   transactionHash,
   type WrappedBlock,
@@ -132,7 +133,7 @@ export function makeBlock(
     config.bhCoinstake,
   );
   const hash = headerHash(header);
-  const chosen = followTheCoin(parent.accounts, hash, config.stakeholders).map(
+  const chosen = followTheCoin(parent.accounts, stakeholderSeed(header), config.stakeholders).map(
     (publicKey) => nodes.find((n) => n.publicKey === publicKey) ?? node(99),
   );
   const wrapper = chosen.at(-1) ?? node(99);

@@ -68,7 +68,9 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   view.setUint32(0, header.length);
   bytes.set(header, 4);
   let at = 4 + header.length;
-  for (const array of arrays) {
+  for (let array of arrays) {
+    // A NaN's sign and payload may differ between CPUs: every NaN is written as the one canonical NaN.
+    if (array.some(Number.isNaN)) array = array.map((value) => (Number.isNaN(value) ? Number.NaN : value));
     if (LITTLE_ENDIAN) bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), at);
     else for (let i = 0; i < array.length; i++) view.setFloat32(at + 4 * i, array[i] ?? 0, true);
     at += array.byteLength;
@@ -106,15 +108,29 @@ export function decodeCheckpoint(bytes: Uint8Array, spec: TrainingSpec): Checkpo
   } catch {
     return fail('its header is not JSON');
   }
+  if (typeof header !== 'object' || header === null) return fail('its header is not a JSON object');
   if (header.format !== FORMAT) fail(`its format is not ${FORMAT}`);
+  const environment = header.environment as unknown;
+  if (
+    typeof environment !== 'object' ||
+    environment === null ||
+    JSON.stringify(Object.keys(environment).sort()) !==
+      JSON.stringify(['backend', 'simd', 'tfjs', 'threads']) ||
+    typeof (environment as TrainEnvironment).tfjs !== 'string' ||
+    (environment as TrainEnvironment).backend !== 'wasm' ||
+    typeof (environment as TrainEnvironment).simd !== 'boolean' ||
+    (environment as TrainEnvironment).threads !== 1
+  )
+    fail('its environment is not {tfjs, backend: "wasm", simd, threads: 1}');
   if (header.specSha256 !== specSha256(spec)) fail('it belongs to another training job');
   const expected = denseShapes(spec).map((size) => size);
   if (JSON.stringify(header.lengths) !== JSON.stringify(expected))
     fail("its arrays do not fit the job's layers");
-  if (!Number.isInteger(header.stagesDone) || (header.stagesDone as number) < 0)
+  if (!Number.isSafeInteger(header.stagesDone) || (header.stagesDone as number) < 0)
     fail('its stage count is not a whole number');
-  if (!Number.isInteger(header.beta1Power) || !Number.isInteger(header.beta2Power))
-    fail('its Adam state is malformed');
+  const isBits = (value: unknown) =>
+    Number.isInteger(value) && (value as number) >= 0 && (value as number) < 2 ** 32;
+  if (!isBits(header.beta1Power) || !isBits(header.beta2Power)) fail('its Adam state is malformed');
   const total = expected.reduce((sum, size) => sum + size, 0) * 3;
   if (bytes.length !== 4 + headerLength + total * 4)
     fail(`it holds ${(bytes.length - 4 - headerLength) / 4} values, not ${total}`);
@@ -126,7 +142,7 @@ export function decodeCheckpoint(bytes: Uint8Array, spec: TrainingSpec): Checkpo
     at += size * 4;
     return array;
   };
-  return {
+  const checkpoint: Checkpoint = {
     specSha256: header.specSha256 as string,
     environment: header.environment,
     stagesDone: header.stagesDone as number,
@@ -136,6 +152,15 @@ export function decodeCheckpoint(bytes: Uint8Array, spec: TrainingSpec): Checkpo
     beta1Power: fromFloat32Bits(header.beta1Power as number),
     beta2Power: fromFloat32Bits(header.beta2Power as number),
   };
+  // One checkpoint, one encoding: extra keys, another key order or a NaN spelled otherwise are refused.
+  const again = encodeCheckpoint(checkpoint);
+  if (
+    !Buffer.from(again.buffer, again.byteOffset, again.length).equals(
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
+    )
+  )
+    fail('it is not in its canonical encoding');
+  return checkpoint;
 }
 
 /** The sizes of the job's arrays in order: each dense layer's kernel (inputs × units), then its bias. */

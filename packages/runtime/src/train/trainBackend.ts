@@ -53,9 +53,8 @@ export async function trainBackend(
 
 /** @throws TRAIN_ENVIRONMENT_MISMATCH unless `actual` is exactly `required` */
 export function assertEnvironment(actual: TrainEnvironment, required: TrainEnvironment): void {
-  const differences = (Object.keys(required) as (keyof TrainEnvironment)[]).filter(
-    (key) => actual[key] !== required[key],
-  );
+  const keys: (keyof TrainEnvironment)[] = ['tfjs', 'backend', 'simd', 'threads'];
+  const differences = keys.filter((key) => actual[key] !== required[key]);
   if (differences.length > 0)
     throw new ProofGridError('TRAIN_ENVIRONMENT_MISMATCH', {
       shortMessage: `This machine cannot reproduce the stage bit for bit: it has ${differences.map((key) => `${key} ${String(actual[key])}`).join(', ')} where the stage used ${differences.map((key) => `${key} ${String(required[key])}`).join(', ')}.`,

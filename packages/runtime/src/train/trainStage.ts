@@ -179,7 +179,8 @@ export function trainingSecret(losses: Float32Array): string {
   let secret = createHash('sha256').update('training_secret').digest();
   for (const loss of losses) {
     const bytes = Buffer.alloc(4);
-    bytes.writeFloatBE(loss);
+    // writeFloatBE spells every NaN as the canonical one, whatever sign the CPU gave it.
+    bytes.writeFloatBE(Number.isNaN(loss) ? Number.NaN : loss);
     secret = createHash('sha256')
       .update(Buffer.concat([bytes, secret]))
       .digest();
