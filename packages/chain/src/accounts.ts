@@ -16,41 +16,48 @@ export function applyTransfer(
   transaction: Transaction,
   { feeTo }: { feeTo: string },
 ): { ok: true; accounts: Accounts } | { ok: false; refusal: Refusal } {
+  const next = new Map(accounts);
+  const refusal = transferInto(next, transaction, { feeTo });
+  return refusal === null ? { ok: true, accounts: next } : { ok: false, refusal };
+}
+
+/**
+ * `applyTransfer` on a map of the caller's, changed in place (a block's transfers copy the accounts once,
+ * not once each). Nothing changes when it is refused.
+ */
+export function transferInto(
+  accounts: Map<string, Account>,
+  transaction: Transaction,
+  { feeTo }: { feeTo: string },
+): Refusal | null {
   const fault = transactionFault(transaction);
-  if (fault !== null) return { ok: false, refusal: { code: 'BAD_TRANSACTION', reason: fault } };
+  if (fault !== null) return { code: 'BAD_TRANSACTION', reason: fault };
   const sender = accounts.get(transaction.from) ?? { balance: 0, nonce: 0 };
   if (transaction.nonce !== sender.nonce + 1)
     return {
-      ok: false,
-      refusal: {
-        code: 'NONCE_NOT_NEXT',
-        reason: `the sender's next nonce is ${sender.nonce + 1}, this transfer has ${transaction.nonce}`,
-      },
+      code: 'NONCE_NOT_NEXT',
+      reason: `the sender's next nonce is ${sender.nonce + 1}, this transfer has ${transaction.nonce}`,
     };
   const cost = transaction.amount + transaction.fee;
   if (!Number.isSafeInteger(cost) || cost > sender.balance)
     return {
-      ok: false,
-      refusal: {
-        code: 'INSUFFICIENT_BALANCE',
-        reason: `the sender has ${sender.balance} micro-coins, the transfer needs ${cost}`,
-      },
+      code: 'INSUFFICIENT_BALANCE',
+      reason: `the sender has ${sender.balance} micro-coins, the transfer needs ${cost}`,
     };
-  const next = new Map(accounts);
-  const credit = (address: string, amount: number) => {
-    const account = next.get(address) ?? { balance: 0, nonce: 0 };
-    next.set(address, { ...account, balance: account.balance + amount });
-  };
-  next.set(transaction.from, { balance: sender.balance - cost, nonce: transaction.nonce });
-  credit(transaction.to, transaction.amount);
-  if (transaction.fee > 0) credit(feeTo, transaction.fee);
-  return { ok: true, accounts: next };
+  accounts.set(transaction.from, { balance: sender.balance - cost, nonce: transaction.nonce });
+  credit(accounts, transaction.to, transaction.amount);
+  if (transaction.fee > 0) credit(accounts, feeTo, transaction.fee);
+  return null;
+}
+
+function credit(accounts: Map<string, Account>, address: string, amount: number): void {
+  const account = accounts.get(address) ?? { balance: 0, nonce: 0 };
+  accounts.set(address, { ...account, balance: account.balance + amount });
 }
 
 /** Mints micro-coins to an address (a block's coinbase, the genesis allocation). */
 export function mint(accounts: Accounts, address: string, amount: number): Accounts {
   const next = new Map(accounts);
-  const account = next.get(address) ?? { balance: 0, nonce: 0 };
-  next.set(address, { ...account, balance: account.balance + amount });
+  credit(next, address, amount);
   return next;
 }

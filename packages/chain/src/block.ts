@@ -1,6 +1,6 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { signCanonical, verifyCanonical } from '@proofgrid/core';
-import { type Accounts, applyTransfer, mint } from './accounts.ts';
+import { type Accounts, mint, transferInto } from './accounts.ts';
 import { coinbase } from './coinbase.ts';
 import { followTheCoin } from './followTheCoin.ts';
 import { hashOf } from './hashing.ts';
@@ -218,12 +218,11 @@ export async function applyBlock(
     );
   if (block.transactionsRoot !== merkleRoot(block.transactions.map(transactionHash)))
     return refuse('its transactions do not match their Merkle root');
-  let accounts = mint(parent.accounts, wrapper, block.coinbase.amount);
+  const accounts = new Map(mint(parent.accounts, wrapper, block.coinbase.amount));
   for (const transaction of block.transactions) {
-    const applied = applyTransfer(accounts, transaction, { feeTo: wrapper });
-    if (!applied.ok)
-      return refuse(`transaction ${transactionHash(transaction).slice(0, 8)}: ${applied.refusal.reason}`);
-    accounts = applied.accounts;
+    const refusal = transferInto(accounts, transaction, { feeTo: wrapper });
+    if (refusal !== null)
+      return refuse(`transaction ${transactionHash(transaction).slice(0, 8)}: ${refusal.reason}`);
   }
   const replayed = await replay({ stageId: header.stageId, parentCheckpointSha256: parent.checkpointSha256 });
   if (
