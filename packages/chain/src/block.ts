@@ -88,12 +88,14 @@ export function blockHash(block: WrappedBlock): string {
 }
 
 /**
- * The seed of a block's stakeholder draw: its parent and the stage's revealed secret. Beyond the seed
- * (which draws from the header's hash): a header's author could grind its timestamp until the draw picks
- * itself; parent and secret are the same whoever proposes.
+ * The seed of a block's stakeholder draw: the header's hash, as in seed 003, so that a header whose chosen
+ * stakeholders do not answer (offline, or poisoners refusing an honest stage) can be proposed again with a
+ * new timestamp and draw others. The cost: an author can also grind timestamps until the draw favours it
+ * (about 32/p³ tries with a share p of the coins). Binding the draw to a time slot would bound both; that is
+ * for when nodes have clocks (the network issue).
  */
 export function stakeholderSeed(header: BlockHeader): string {
-  return hashOf({ parentHash: header.parentHash, trainingSecret: header.trainingSecret });
+  return headerHash(header);
 }
 
 export function signHeader(body: Omit<BlockHeader, 'signature'>, secretKey: Uint8Array): BlockHeader {
