@@ -2,13 +2,11 @@ import {
   applyBlock,
   blockHash,
   type ChainConfig,
-  DECLARATIONS_MAX,
-  headerHash,
+  headerSelfFault,
   type ParentState,
   type StageReplay,
   type WrappedBlock,
 } from './block.ts';
-import { winsLottery } from './lottery.ts';
 import { type Transaction, transactionFault, transactionHash } from './transaction.ts';
 
 /** Blocks kept waiting for their parent, at most: a peer cannot fill a node's memory with orphans. */
@@ -114,11 +112,8 @@ export class ChainStore {
       // Kept only if its header could be valid (what can be checked without the parent), so junk
       // cannot crowd out real orphans; when full, the oldest orphan goes.
       const { header } = block;
-      if (
-        header.declarations.length > DECLARATIONS_MAX ||
-        !winsLottery(headerHash(header), this.#config.bhCoinstake)
-      )
-        return { outcome: 'dropped', hash, reason: 'its header cannot be valid' };
+      const fault = headerSelfFault(header, this.#config);
+      if (fault !== null) return { outcome: 'dropped', hash, reason: `header: ${fault}` };
       const waiting = this.#orphans.get(header.parentHash) ?? [];
       if (!waiting.some((orphan) => blockHash(orphan) === hash)) {
         if (this.#orphanCount >= ORPHANS_MAX) this.#evictOldestOrphan();

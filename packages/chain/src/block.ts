@@ -60,6 +60,8 @@ export type StageReplay = (stage: { stageId: string; parentCheckpointSha256: str
 
 /** Declarations a header may carry: enough for any quorum, too few to make judging it costly. */
 export const DECLARATIONS_MAX = 64;
+/** Transfers a block may carry: each costs its judges a signature check. */
+export const TRANSACTIONS_PER_BLOCK_MAX = 1000;
 
 const HEADER_DOMAIN = 'proofgrid.pot.block-header.v1';
 const STAKEHOLDER_DOMAIN = 'proofgrid.pot.stakeholder.v1';
@@ -136,6 +138,26 @@ const signedBy = (publicKey: string, domain: string, value: unknown, signature: 
   });
 
 /**
+ * What is wrong with a header on its own, before its parent is known: its stage, stake, signature,
+ * lottery and the size of its declaration list. A block whose header fails here is not worth keeping even
+ * as an orphan.
+ */
+export function headerSelfFault(header: BlockHeader, config: ChainConfig): string | null {
+  const { signature, ...body } = header;
+  if (!Number.isSafeInteger(header.index) || header.index < 1)
+    return 'its index is not a whole number above 0';
+  if (header.stageId !== stageIdOf(config, header.index))
+    return `it carries stage ${header.stageId}, not ${stageIdOf(config, header.index)}`;
+  if (header.coinstake !== config.bhCoinstake.toString())
+    return `it stakes ${header.coinstake}, the network ${config.bhCoinstake}`;
+  if (header.declarations.length > DECLARATIONS_MAX)
+    return `it carries ${header.declarations.length} declarations, at most ${DECLARATIONS_MAX} are taken`;
+  if (!signedBy(header.publicKey, HEADER_DOMAIN, body, signature)) return 'its signature is not its key’s';
+  if (!winsLottery(headerHash(header), config.bhCoinstake)) return 'its hash does not win the lottery';
+  return null;
+}
+
+/**
  * Why a header cannot extend `parent`, or null: its place, its signature, its lottery, and at least
  * `employerConfidence` valid declarations from distinct nodes for its stage, each committing to the secret
  * it reveals and to the checkpoint it names.
@@ -145,18 +167,11 @@ export function headerFault(
   parent: { hash: string; index: number },
   config: ChainConfig,
 ): string | null {
-  const { signature, ...body } = header;
   if (header.parentHash !== parent.hash)
     return `its parent ${header.parentHash.slice(0, 8)} is not ${parent.hash.slice(0, 8)}`;
   if (header.index !== parent.index + 1) return `its index ${header.index} does not follow ${parent.index}`;
-  if (header.stageId !== stageIdOf(config, header.index))
-    return `it carries stage ${header.stageId}, not ${stageIdOf(config, header.index)}`;
-  if (header.coinstake !== config.bhCoinstake.toString())
-    return `it stakes ${header.coinstake}, the network ${config.bhCoinstake}`;
-  if (!signedBy(header.publicKey, HEADER_DOMAIN, body, signature)) return 'its signature is not its key’s';
-  if (!winsLottery(headerHash(header), config.bhCoinstake)) return 'its hash does not win the lottery';
-  if (header.declarations.length > DECLARATIONS_MAX)
-    return `it carries ${header.declarations.length} declarations, at most ${DECLARATIONS_MAX} are taken`;
+  const own = headerSelfFault(header, config);
+  if (own !== null) return own;
   const nodes = new Set<string>();
   for (const declaration of header.declarations) {
     // Cheap checks first: a repeated node or another model costs no signature check.
@@ -202,6 +217,14 @@ export async function applyBlock(
   if (!signedBy(wrapper, BLOCK_DOMAIN, body, signature))
     return refuse(`it is not wrapped by ${wrapper.slice(0, 8)}, the chosen wrapper`);
   const signers = chosen.slice(0, -1);
+  if (block.stakeholderSignatures.length !== signers.length)
+    return refuse(
+      `it carries ${block.stakeholderSignatures.length} signatures, where it needs valid signatures of the ${signers.length} chosen stakeholders`,
+    );
+  if (block.transactions.length > TRANSACTIONS_PER_BLOCK_MAX)
+    return refuse(
+      `it carries ${block.transactions.length} transactions, at most ${TRANSACTIONS_PER_BLOCK_MAX} are taken`,
+    );
   const valid = new Set(
     block.stakeholderSignatures
       .filter(
@@ -212,7 +235,7 @@ export async function applyBlock(
       )
       .map((s) => s.publicKey),
   );
-  if (valid.size !== signers.length || block.stakeholderSignatures.length !== signers.length)
+  if (valid.size !== signers.length)
     return refuse(`it carries ${valid.size} valid signatures of the ${signers.length} chosen stakeholders`);
   if (block.coinbase.to !== wrapper || block.coinbase.amount !== coinbase(header.index))
     return refuse(

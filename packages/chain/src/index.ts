@@ -8,6 +8,7 @@ export {
   DECLARATIONS_MAX,
   headerFault,
   headerHash,
+  headerSelfFault,
   type ParentState,
   type StageReplay,
   type StakeholderSignature,
@@ -15,6 +16,7 @@ export {
   signHeader,
   stageIdOf,
   stakeholderSeed,
+  TRANSACTIONS_PER_BLOCK_MAX,
   type WrappedBlock,
   wrapBlock,
 } from './block.ts';
