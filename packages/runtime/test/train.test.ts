@@ -117,6 +117,10 @@ describe('runtime train', () => {
   it('refuses a checkpoint of another job, a cut one, or one made in another environment', async () => {
     const genesis = await initialCheckpoint(spec);
     const bytes = encodeCheckpoint(genesis);
+    await assert.rejects(trainStage({ ...spec, seed: 7 }, genesis), {
+      code: 'INVALID_CHECKPOINT',
+      message: /another training job/,
+    });
     assert.throws(() => decodeCheckpoint(bytes, { ...spec, seed: 7 }), {
       code: 'INVALID_CHECKPOINT',
       message: /belongs to another training job/,

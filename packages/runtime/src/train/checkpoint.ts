@@ -28,7 +28,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
 /** A checkpoint's JSON header at most: its shapes and environment, never its numbers. */
 const HEADER_BYTES_MAX = 64 * 1024;
 
-/** sha256 of a spec's canonical JSON (keys sorted). */
+/**
+ * sha256 of a spec's canonical JSON (keys sorted). Not core's `encodeCanonical`: that takes integers only,
+ * and a spec has a learning rate.
+ */
 export function specSha256(spec: TrainingSpec): string {
   const canonical = (value: unknown): unknown =>
     Array.isArray(value)

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { assert } from '@proofgrid/core';
+import { assert, ProofGridError } from '@proofgrid/core';
 import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { type Checkpoint, denseShapes, encodeCheckpoint, specSha256 } from './checkpoint.ts';
 import { MNIST_PIXELS, mnist, scaledImages } from './mnist.ts';
@@ -81,11 +81,19 @@ export async function trainStage(
   parent: Checkpoint,
   samples: StageSamples = stageSamples(spec, parent.stagesDone),
 ): Promise<StageResult> {
-  assert(parent.specSha256 === specSha256(spec), 'a checkpoint trains only its own job');
+  if (parent.specSha256 !== specSha256(spec))
+    throw new ProofGridError('INVALID_CHECKPOINT', {
+      shortMessage: 'The checkpoint is refused: it belongs to another training job.',
+      details: "Train a stage from the checkpoint of the job's previous stage.",
+    });
   const { tf, environment } = await trainBackend({ simd: parent.environment.simd });
   assertEnvironment(environment, parent.environment);
   const count = samples.labels.length;
   assert(samples.images.length === count * MNIST_PIXELS, 'one image per label');
+  assert(
+    samples.labels.every((label) => Number.isInteger(label) && label >= 0 && label < 10),
+    'labels are classes 0 to 9',
+  );
   const shapes = tensorShapes(spec);
   const variables = parent.weights.map((array, i) => tf.variable(tf.tensor(array, shapes[i])));
   const first = parent.firstMoments.map((array, i) => tf.variable(tf.tensor(array, shapes[i])));
