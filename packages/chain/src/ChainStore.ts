@@ -82,6 +82,16 @@ export class ChainStore {
     return blocks.reverse();
   }
 
+  /** The state after a stored block (the genesis included), or undefined. */
+  stateOf(hash: string): ParentState | undefined {
+    return this.#blocks.get(hash)?.state;
+  }
+
+  /** A stored block (not the genesis), or undefined: what a node serves to a peer that asks for it. */
+  block(hash: string): WrappedBlock | undefined {
+    return this.#blocks.get(hash)?.block ?? undefined;
+  }
+
   /** Transactions waiting for a block, in arrival order. */
   pool(): Transaction[] {
     return [...this.#pool.values()];

@@ -1,11 +1,10 @@
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { signCanonical, verifyCanonical } from '@proofgrid/core';
 import { type Accounts, mint, transferInto } from './accounts.ts';
 import { coinbase } from './coinbase.ts';
 import { followTheCoin } from './followTheCoin.ts';
 import { hashOf } from './hashing.ts';
 import { winsLottery } from './lottery.ts';
 import { merkleRoot } from './merkle.ts';
+import { signedBy, signedHex } from './signatures.ts';
 import { commitsTo, declarationFault, type TrainingDeclaration } from './trainingDeclaration.ts';
 import { type Transaction, transactionHash } from './transaction.ts';
 
@@ -103,7 +102,7 @@ export function stakeholderSeed(header: BlockHeader): string {
 export function signHeader(body: Omit<BlockHeader, 'signature'>, secretKey: Uint8Array): BlockHeader {
   return {
     ...body,
-    signature: bytesToHex(signCanonical({ secretKey, domain: HEADER_DOMAIN, value: body as never })),
+    signature: signedHex(body, { domain: HEADER_DOMAIN, secretKey }),
   };
 }
 
@@ -114,28 +113,21 @@ export function signAsStakeholder(
   return {
     headerHash: hash,
     publicKey: key.publicKey,
-    signature: bytesToHex(
-      signCanonical({ secretKey: key.secretKey, domain: STAKEHOLDER_DOMAIN, value: hash }),
-    ),
+    signature: signedHex(hash, { domain: STAKEHOLDER_DOMAIN, secretKey: key.secretKey }),
   };
 }
 
 export function wrapBlock(body: Omit<WrappedBlock, 'signature'>, secretKey: Uint8Array): WrappedBlock {
   return {
     ...body,
-    signature: bytesToHex(signCanonical({ secretKey, domain: BLOCK_DOMAIN, value: body as never })),
+    signature: signedHex(body, { domain: BLOCK_DOMAIN, secretKey }),
   };
 }
 
-const signedBy = (publicKey: string, domain: string, value: unknown, signature: string) =>
-  /^[0-9a-f]{64}$/.test(publicKey) &&
-  /^[0-9a-f]{128}$/.test(signature) &&
-  verifyCanonical({
-    publicKey: hexToBytes(publicKey),
-    domain,
-    value: value as never,
-    signature: hexToBytes(signature),
-  });
+/** Whether a stakeholder signature is its key's over the header hash it names. */
+export function stakeholderSigned(signature: StakeholderSignature): boolean {
+  return signedBy(signature.publicKey, STAKEHOLDER_DOMAIN, signature.headerHash, signature.signature);
+}
 
 /**
  * What is wrong with a header on its own, before its parent is known: its stage, stake, signature,
@@ -152,8 +144,8 @@ export function headerSelfFault(header: BlockHeader, config: ChainConfig): strin
     return `it stakes ${header.coinstake}, the network ${config.bhCoinstake}`;
   if (header.declarations.length > DECLARATIONS_MAX)
     return `it carries ${header.declarations.length} declarations, at most ${DECLARATIONS_MAX} are taken`;
-  if (!signedBy(header.publicKey, HEADER_DOMAIN, body, signature)) return 'its signature is not its key’s';
   if (!winsLottery(headerHash(header), config.bhCoinstake)) return 'its hash does not win the lottery';
+  if (!signedBy(header.publicKey, HEADER_DOMAIN, body, signature)) return 'its signature is not its key’s';
   return null;
 }
 
@@ -227,12 +219,7 @@ export async function applyBlock(
     );
   const valid = new Set(
     block.stakeholderSignatures
-      .filter(
-        (s) =>
-          s.headerHash === hash &&
-          signers.includes(s.publicKey) &&
-          signedBy(s.publicKey, STAKEHOLDER_DOMAIN, hash, s.signature),
-      )
+      .filter((s) => s.headerHash === hash && signers.includes(s.publicKey) && stakeholderSigned(s))
       .map((s) => s.publicKey),
   );
   if (valid.size !== signers.length)

@@ -16,6 +16,7 @@ export {
   signHeader,
   stageIdOf,
   stakeholderSeed,
+  stakeholderSigned,
   TRANSACTIONS_PER_BLOCK_MAX,
   type WrappedBlock,
   wrapBlock,
@@ -27,11 +28,22 @@ export { followTheCoin } from './followTheCoin.ts';
 export { hashOf, sha256Hex, shortId } from './hashing.ts';
 export { leadingZeroBits, lotteryBitsRequired, winsLottery } from './lottery.ts';
 export { merkleRoot } from './merkle.ts';
+export { selectTransactions } from './selectTransactions.ts';
+export type { LogRecord, Role, StageTrainer, Timing } from './simulation/Participant.ts';
+export {
+  SIMULATION_DEFAULTS,
+  SIMULATION_LIMITS,
+  type SimulationOptions,
+  type SimulationReport,
+  simulate,
+} from './simulation/simulate.ts';
 export {
   commitsTo,
+  commitToSecret,
   declarationFault,
   declarationHash,
   declareTraining,
+  signDeclaration,
   type TrainingDeclaration,
   type UnsignedDeclaration,
 } from './trainingDeclaration.ts';

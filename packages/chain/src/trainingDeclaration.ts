@@ -1,7 +1,6 @@
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { signCanonical, verifyCanonical } from '@proofgrid/core';
 import { hashOf } from './hashing.ts';
 import { winsLottery } from './lottery.ts';
+import { signedBy, signedHex } from './signatures.ts';
 
 /**
  * A training declaration (seed 003's TD): a node says it trained stage `stageId` of model `modelId`,
@@ -31,19 +30,35 @@ export type UnsignedDeclaration = Omit<TrainingDeclaration, 'commitment' | 'sign
 const TD_DOMAIN = 'proofgrid.pot.training-declaration.v1';
 const SECRET_DOMAIN = 'proofgrid.pot.training-secret.v1';
 
+/**
+ * A node's commitment to a stage's training secret: its signature over it. Ed25519 is deterministic, so a
+ * node computes it once per stage and draws its lottery tickets (`declarationHash`) without signing each.
+ */
+export function commitToSecret(secret: string, secretKey: Uint8Array): string {
+  return signedHex(secret, { domain: SECRET_DOMAIN, secretKey });
+}
+
+/** Signs a declaration whose ticket won (its commitment already made). */
+export function signDeclaration(
+  body: Omit<TrainingDeclaration, 'signature'>,
+  secretKey: Uint8Array,
+): TrainingDeclaration {
+  return { ...body, signature: signedHex(body, { domain: TD_DOMAIN, secretKey }) };
+}
+
 /** Commits to a secret and signs the declaration. */
 export function declareTraining(
   body: UnsignedDeclaration,
   { secret, secretKey }: { secret: string; secretKey: Uint8Array },
 ): TrainingDeclaration {
-  const commitment = bytesToHex(signCanonical({ secretKey, domain: SECRET_DOMAIN, value: secret }));
-  const signed = { ...body, commitment };
-  return { ...signed, signature: bytesToHex(signCanonical({ secretKey, domain: TD_DOMAIN, value: signed })) };
+  return signDeclaration({ ...body, commitment: commitToSecret(secret, secretKey) }, secretKey);
 }
 
 /** The declaration's lottery ticket: the hash of everything but its signature. */
-export function declarationHash(declaration: TrainingDeclaration): string {
-  const { signature: _signature, ...body } = declaration;
+export function declarationHash(
+  declaration: TrainingDeclaration | Omit<TrainingDeclaration, 'signature'>,
+): string {
+  const { signature: _signature, ...body } = declaration as TrainingDeclaration;
   return hashOf(body);
 }
 
@@ -59,23 +74,13 @@ export function declarationFault(declaration: TrainingDeclaration, coinstake: bi
   if (body.coinstake !== coinstake.toString()) return `it stakes ${body.coinstake}, the network ${coinstake}`;
   if (!Number.isSafeInteger(body.timestampMs) || body.timestampMs < 0)
     return 'its timestamp is not a whole number';
-  const signed = verifyCanonical({
-    publicKey: hexToBytes(body.publicKey),
-    domain: TD_DOMAIN,
-    value: body,
-    signature: hexToBytes(signature),
-  });
-  if (!signed) return 'its signature is not its key’s';
+  // The lottery first: a hash is cheap, a signature check is not.
   if (!winsLottery(declarationHash(declaration), coinstake)) return 'its hash does not win the lottery';
+  if (!signedBy(body.publicKey, TD_DOMAIN, body, signature)) return 'its signature is not its key’s';
   return null;
 }
 
 /** Whether a declaration's commitment is its key's signature over `secret`: it trained the same losses. */
 export function commitsTo(declaration: TrainingDeclaration, secret: string): boolean {
-  return verifyCanonical({
-    publicKey: hexToBytes(declaration.publicKey),
-    domain: SECRET_DOMAIN,
-    value: secret,
-    signature: hexToBytes(declaration.commitment),
-  });
+  return signedBy(declaration.publicKey, SECRET_DOMAIN, secret, declaration.commitment);
 }

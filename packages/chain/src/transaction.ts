@@ -1,6 +1,5 @@
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { signCanonical, verifyCanonical } from '@proofgrid/core';
 import { hashOf } from './hashing.ts';
+import { signedBy, signedHex } from './signatures.ts';
 
 /** A signed transfer: `from` is the sender's Ed25519 public key (hex), which is its address. */
 export type Transaction = {
@@ -25,7 +24,7 @@ const ADDRESS = /^[0-9a-f]{64}$/;
 export function signTransaction(body: UnsignedTransaction, secretKey: Uint8Array): Transaction {
   return {
     ...body,
-    signature: bytesToHex(signCanonical({ secretKey, domain: TRANSACTION_DOMAIN, value: body })),
+    signature: signedHex(body, { domain: TRANSACTION_DOMAIN, secretKey }),
   };
 }
 
@@ -44,11 +43,7 @@ export function transactionFault(transaction: Transaction): string | null {
   if (!Number.isSafeInteger(body.fee) || body.fee < 0) return 'the fee is not a whole number of at least 0';
   if (!Number.isSafeInteger(body.nonce) || body.nonce < 1) return 'the nonce is not a whole number above 0';
   if (!/^[0-9a-f]{128}$/.test(signature)) return 'the signature is not 64 bytes of hex';
-  const signed = verifyCanonical({
-    publicKey: hexToBytes(body.from),
-    domain: TRANSACTION_DOMAIN,
-    value: body,
-    signature: hexToBytes(signature),
-  });
-  return signed ? null : 'the signature is not the sender’s';
+  return signedBy(body.from, TRANSACTION_DOMAIN, body, signature)
+    ? null
+    : 'the signature is not the sender’s';
 }

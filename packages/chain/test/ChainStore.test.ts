@@ -69,11 +69,15 @@ describe('ChainStore: fork choice, orphans, the pool', () => {
     assert.equal((await fresh.add(badParent)).outcome, 'refused');
     assert.equal((await fresh.add(makeBlock(genesis))).outcome, 'accepted');
     assert.equal(fresh.tip.index, 1, 'no orphan of the refused block was judged or kept');
-    const junk = {
-      ...badChild,
-      header: { ...badChild.header, timestampMs: badChild.header.timestampMs + 1 },
-    };
-    const junkAdded = await fresh.add({ ...junk, header: { ...junk.header, parentHash: 'ee'.repeat(32) } });
+    const unknownParent = makeBlock({ ...genesis, hash: 'ee'.repeat(32) });
+    const { signature } = unknownParent.header;
+    const junkAdded = await fresh.add({
+      ...unknownParent,
+      header: {
+        ...unknownParent.header,
+        signature: `${signature.slice(0, -1)}${signature.endsWith('0') ? '1' : '0'}`,
+      },
+    });
     assert.equal(junkAdded.outcome, 'dropped', 'a header whose signature is broken is not kept as an orphan');
     assert.match(junkAdded.outcome === 'dropped' ? junkAdded.reason : '', /signature/);
 

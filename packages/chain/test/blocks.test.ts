@@ -61,13 +61,10 @@ describe('chain blocks', () => {
         'a forged declaration (another node’s key on it)',
         makeBlock(genesis, {
           extraDeclarations: [
-            {
-              ...declaration(nodes[3] ?? a, {
-                stageId: stageIdOf(config, 1),
-                ...honest(stageIdOf(config, 1)),
-              }),
-              publicKey: nodes[4]?.publicKey ?? '',
-            },
+            declaration(
+              { ...(nodes[3] ?? a), publicKey: nodes[4]?.publicKey ?? '' },
+              { stageId: stageIdOf(config, 1), ...honest(stageIdOf(config, 1)) },
+            ),
           ],
         }),
         /does not count: its signature is not its key/,

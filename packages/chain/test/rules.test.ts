@@ -126,8 +126,15 @@ describe('chain rules', () => {
     assert.equal(declarationFault(winner, POT_DEFAULTS.tdCoinstake), null);
     assert.equal(declarationFault(loser, POT_DEFAULTS.tdCoinstake), 'its hash does not win the lottery');
     assert.match(
-      declarationFault({ ...winner, timestampMs: winner.timestampMs + 1 }, POT_DEFAULTS.tdCoinstake) ?? '',
+      declarationFault(
+        {
+          ...winner,
+          signature: `${winner.signature.slice(0, -2)}${winner.signature.endsWith('00') ? '01' : '00'}`,
+        },
+        POT_DEFAULTS.tdCoinstake,
+      ) ?? '',
       /signature/,
+      'the winning ticket with a signature that is not its key’s',
     );
     assert.match(declarationFault(winner, POT_DEFAULTS.bhCoinstake) ?? '', /stakes/);
     assert.equal(commitsTo(winner, secret), true);

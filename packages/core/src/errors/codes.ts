@@ -53,6 +53,7 @@ export const ERROR_CODES = [
   'INVALID_TRAINING_SPEC',
   'INVALID_CHECKPOINT',
   'TRAIN_ENVIRONMENT_MISMATCH',
+  'CHECKPOINT_UNKNOWN',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

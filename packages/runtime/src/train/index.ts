@@ -7,6 +7,7 @@ export {
   specSha256,
 } from './checkpoint.ts';
 export { mnist } from './mnist.ts';
+export { type Poison, poison, StageCache } from './StageCache.ts';
 export { assertEnvironment, type TrainEnvironment, trainBackend } from './trainBackend.ts';
 export {
   DEFAULT_TRAINING_SPEC,

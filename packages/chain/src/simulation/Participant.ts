@@ -1,0 +1,559 @@
+import {
+  type BlockHeader,
+  blockHash,
+  type ChainConfig,
+  DECLARATIONS_MAX,
+  headerFault,
+  headerHash,
+  type ParentState,
+  type StakeholderSignature,
+  signAsStakeholder,
+  signHeader,
+  stageIdOf,
+  stakeholderSeed,
+  stakeholderSigned,
+  type WrappedBlock,
+  wrapBlock,
+} from '../block.ts';
+import { ChainStore } from '../ChainStore.ts';
+import { coinbase } from '../coinbase.ts';
+import { followTheCoin } from '../followTheCoin.ts';
+import { hashOf, shortId } from '../hashing.ts';
+import { winsLottery } from '../lottery.ts';
+import { merkleRoot } from '../merkle.ts';
+import { selectTransactions } from '../selectTransactions.ts';
+import {
+  commitsTo,
+  commitToSecret,
+  declarationFault,
+  declarationHash,
+  signDeclaration,
+  type TrainingDeclaration,
+} from '../trainingDeclaration.ts';
+import { signTransaction, type Transaction, transactionHash } from '../transaction.ts';
+import type { EventQueue } from './EventQueue.ts';
+import type { SimulatedNetwork } from './SimulatedNetwork.ts';
+
+/**
+ * Who a participant is. Honest nodes train and judge; poisoners train on flipped labels, vouch only for
+ * their own kind and refuse to sign anyone else's header; users (the seed's transaction issuers) train
+ * nothing but hold coins, so they judge blocks and sign or wrap them when follow-the-coin draws them.
+ */
+export type Role = 'honest' | 'poisoner' | 'user';
+
+/** A stage trained (or re-executed) from a parent checkpoint: the `train` runtime, injected. */
+export type StageTrainer = (stage: {
+  stageId: string;
+  parentCheckpointSha256: string;
+  poisoned: boolean;
+}) => Promise<{ trainingSecret: string; checkpointSha256: string }>;
+
+/** The seed's two levels: INFO is what the network sees, DEBUG what only the node knows. */
+export type LogRecord = {
+  timeMs: number;
+  name: string;
+  level: 'INFO' | 'DEBUG' | 'WARNING';
+  message: string;
+};
+
+/** The protocol's clocks, in simulated milliseconds. */
+export type Timing = {
+  /** One lottery ticket (TD or header) per try, as the seed draws one a second. */
+  tryIntervalMs: number;
+  /** How long training one stage takes. */
+  stageTimeMs: number;
+  /** A header whose block has not come by then is given up: its author draws a new one (new stakeholders). */
+  headerTimeoutMs: number;
+  /** Every participant announces its tip (and repeats its declaration) this often; peers behind ask for blocks. */
+  statusIntervalMs: number;
+};
+
+export type Message =
+  | { type: 'transaction'; transaction: Transaction }
+  | { type: 'declaration'; declaration: TrainingDeclaration }
+  | { type: 'header'; header: BlockHeader }
+  | { type: 'signature'; signature: StakeholderSignature }
+  | { type: 'block'; block: WrappedBlock }
+  | { type: 'status'; tipHash: string; index: number }
+  | { type: 'getBlock'; hash: string };
+
+/** What every participant of one simulation shares: the clock, the network, the rules, the trainer. */
+export type World = {
+  queue: EventQueue;
+  network: SimulatedNetwork<Message>;
+  config: ChainConfig;
+  timing: Timing;
+  trainer: StageTrainer;
+  genesis: ParentState;
+  targetLength: number;
+  log: (record: LogRecord) => void;
+  nameOf: (publicKey: string) => string;
+};
+
+type Stage = {
+  parentHash: string;
+  index: number;
+  stageId: string;
+  trained?: { trainingSecret: string; checkpointSha256: string; commitment: string };
+  declaration?: TrainingDeclaration;
+  /** Declarations matching this node's own training, one per node. */
+  matching: Map<string, TrainingDeclaration>;
+  proposing: boolean;
+  /** Another's header for this stage is out: wait this long for its block before drawing one's own. */
+  waitUntilMs: number;
+};
+
+type Wrap = {
+  header: BlockHeader;
+  parent: ParentState;
+  signers: string[];
+  signatures: Map<string, StakeholderSignature>;
+};
+
+/** Signatures kept for headers not seen yet, at most: a peer cannot fill memory with them. */
+const EARLY_SIGNATURES_MAX = 256;
+/** Declarations kept per stage, at most. */
+const DECLARATIONS_PER_STAGE_MAX = 1024;
+
+/**
+ * One participant of seed 003's protocol on the simulated network: it keeps its own chain (a ChainStore
+ * that re-executes every stage), and — by its role — trains, declares, proposes headers, signs as a
+ * stakeholder and wraps blocks. Everything it does is a reaction to a message or to one of its own timers;
+ * a crash loses everything but its keys.
+ */
+export class Participant {
+  readonly name: string;
+  readonly role: Role;
+  readonly publicKey: string;
+  readonly #secretKey: Uint8Array;
+  readonly #world: World;
+  up = true;
+  #epoch = 0;
+  #store: ChainStore;
+  #seen = new Set<string>();
+  #declarations = new Map<string, TrainingDeclaration[]>();
+  #stage: Stage | null = null;
+  #wraps = new Map<string, Wrap>();
+  #earlySignatures: StakeholderSignature[] = [];
+  #lastNonce = 0;
+
+  constructor({
+    name,
+    role,
+    key,
+    world,
+  }: { name: string; role: Role; key: { publicKey: string; secretKey: Uint8Array }; world: World }) {
+    this.name = name;
+    this.role = role;
+    this.publicKey = key.publicKey;
+    this.#secretKey = key.secretKey;
+    this.#world = world;
+    this.#store = this.#newStore();
+  }
+
+  get chain(): ChainStore {
+    return this.#store;
+  }
+
+  start(): void {
+    this.#every(this.#world.timing.statusIntervalMs, () => this.#announce());
+    this.#onTip();
+  }
+
+  /** Stops dead: timers die, messages to it are lost, and everything but its keys is forgotten. */
+  crash(): void {
+    this.up = false;
+    this.#epoch += 1;
+    this.#info('crashes');
+  }
+
+  /** Comes back with an empty memory and catches up from its peers (status, then the blocks it lacks). */
+  restart(): void {
+    this.up = true;
+    this.#epoch += 1;
+    this.#store = this.#newStore();
+    this.#seen = new Set();
+    this.#declarations = new Map();
+    this.#stage = null;
+    this.#wraps = new Map();
+    this.#earlySignatures = [];
+    this.#info('restarts with nothing but its keys');
+    this.start();
+    this.#announce();
+  }
+
+  async deliver(message: Message, from: string): Promise<void> {
+    switch (message.type) {
+      case 'transaction':
+        return this.#receiveTransaction(message.transaction);
+      case 'declaration':
+        return this.#receiveDeclaration(message.declaration);
+      case 'header':
+        return this.#receiveHeader(message.header, from);
+      case 'signature':
+        return this.#receiveSignature(message.signature);
+      case 'block':
+        return this.#receiveBlock(message.block, from);
+      case 'status':
+        if (message.index >= this.#store.tip.index && this.#store.stateOf(message.tipHash) === undefined)
+          this.#world.network.send(this.name, from, { type: 'getBlock', hash: message.tipHash });
+        return;
+      case 'getBlock': {
+        const block = this.#store.block(message.hash);
+        if (block !== undefined) this.#world.network.send(this.name, from, { type: 'block', block });
+        return;
+      }
+    }
+  }
+
+  /**
+   * A user's transfer of `amount` micro-coins to `to`, if its balance at its tip, less what it has in the
+   * pool, covers it (a wallet does not sign what it cannot pay). Returns the transaction or null.
+   */
+  transfer(to: string, amount: number): Transaction | null {
+    const account = this.#store.tip.accounts.get(this.publicKey) ?? { balance: 0, nonce: 0 };
+    const pending = this.#store.pool().filter((t) => t.from === this.publicKey);
+    const spendable = account.balance - pending.reduce((sum, t) => sum + t.amount + t.fee, 0);
+    if (amount > spendable) {
+      this.#debug(`cannot afford a transfer of ${amount} (spendable ${spendable})`);
+      return null;
+    }
+    this.#lastNonce = Math.max(this.#lastNonce, account.nonce, ...pending.map((t) => t.nonce)) + 1;
+    const transaction = signTransaction(
+      { from: this.publicKey, to, amount, fee: 0, nonce: this.#lastNonce },
+      this.#secretKey,
+    );
+    this.#info(
+      `issues TX ${shortId(transactionHash(transaction))}: ${amount} to ${this.#world.nameOf(to)} (nonce ${this.#lastNonce})`,
+    );
+    this.#receiveTransaction(transaction);
+    return transaction;
+  }
+
+  #newStore(): ChainStore {
+    const { genesis, config, trainer } = this.#world;
+    const poisoned = this.role === 'poisoner';
+    return new ChainStore({ genesis, config, replay: (stage) => trainer({ ...stage, poisoned }) });
+  }
+
+  // --- the chain moves: train the next stage -------------------------------------------------------
+
+  #onTip(): void {
+    const tip = this.#store.tip;
+    if (this.role === 'user' || tip.index >= this.#world.targetLength) {
+      this.#stage = null;
+      return;
+    }
+    if (this.#stage?.parentHash === tip.hash) return;
+    const stageId = stageIdOf(this.#world.config, tip.index + 1);
+    const stage: Stage = {
+      parentHash: tip.hash,
+      index: tip.index + 1,
+      stageId,
+      matching: new Map(),
+      proposing: false,
+      waitUntilMs: 0,
+    };
+    this.#stage = stage;
+    this.#debug(`trains stage ${stageId} from checkpoint ${shortId(tip.checkpointSha256)}`);
+    this.#later(this.#world.timing.stageTimeMs, async () => {
+      if (this.#stage !== stage) return;
+      const trained = await this.#world.trainer({
+        stageId,
+        parentCheckpointSha256: tip.checkpointSha256,
+        poisoned: this.role === 'poisoner',
+      });
+      if (this.#stage !== stage) return;
+      stage.trained = { ...trained, commitment: commitToSecret(trained.trainingSecret, this.#secretKey) };
+      this.#debug(
+        `trained stage ${stageId}${this.role === 'poisoner' ? ' on flipped labels' : ''}: secret ${shortId(trained.trainingSecret)}, checkpoint ${shortId(trained.checkpointSha256)}`,
+      );
+      for (const declaration of this.#declarations.get(stageId) ?? []) this.#match(stage, declaration);
+      this.#drawDeclaration(stage);
+    });
+  }
+
+  /** One TD ticket per try until one wins the lottery (seed 003, step 3). */
+  #drawDeclaration(stage: Stage): void {
+    const { trained } = stage;
+    if (this.#stage !== stage || trained === undefined) return;
+    const { config } = this.#world;
+    const body = {
+      modelId: config.modelId,
+      stageId: stage.stageId,
+      publicKey: this.publicKey,
+      timestampMs: this.#world.queue.now,
+      coinstake: config.tdCoinstake.toString(),
+      commitment: trained.commitment,
+      checkpointSha256: trained.checkpointSha256,
+    };
+    if (!winsLottery(declarationHash(body), config.tdCoinstake)) {
+      this.#later(this.#world.timing.tryIntervalMs, () => this.#drawDeclaration(stage));
+      return;
+    }
+    const declaration = signDeclaration(body, this.#secretKey);
+    stage.declaration = declaration;
+    this.#info(`broadcasts TD ${shortId(declarationHash(declaration))} for stage ${stage.stageId}`);
+    this.#receiveDeclaration(declaration);
+  }
+
+  #receiveDeclaration(declaration: TrainingDeclaration): void {
+    const id = `td:${declarationHash(declaration)}`;
+    if (this.#seen.has(id)) return;
+    this.#seen.add(id);
+    const fault =
+      declaration.modelId !== this.#world.config.modelId
+        ? 'another model'
+        : declarationFault(declaration, this.#world.config.tdCoinstake);
+    if (fault !== null) {
+      this.#debug(`drops TD ${shortId(id.slice(3))}: ${fault}`);
+      return;
+    }
+    this.#world.network.broadcast(this.name, { type: 'declaration', declaration });
+    const known = this.#declarations.get(declaration.stageId) ?? [];
+    if (known.length >= DECLARATIONS_PER_STAGE_MAX) return;
+    known.push(declaration);
+    this.#declarations.set(declaration.stageId, known);
+    const stage = this.#stage;
+    if (stage !== null && stage.stageId === declaration.stageId) this.#match(stage, declaration);
+  }
+
+  /** Counts a declaration that commits to this node's own secret; with enough, draws headers (step 4–5). */
+  #match(stage: Stage, declaration: TrainingDeclaration): void {
+    const { trained } = stage;
+    if (trained === undefined || stage.matching.has(declaration.publicKey)) return;
+    if (declaration.stageId !== stage.stageId) return;
+    if (declaration.checkpointSha256 !== trained.checkpointSha256) return;
+    if (!commitsTo(declaration, trained.trainingSecret)) return;
+    stage.matching.set(declaration.publicKey, declaration);
+    if (!stage.proposing && stage.matching.size >= this.#world.config.employerConfidence) {
+      stage.proposing = true;
+      this.#debug(`holds ${stage.matching.size} matching TDs for ${stage.stageId}: draws header tickets`);
+      this.#drawHeader(stage);
+    }
+  }
+
+  #drawHeader(stage: Stage): void {
+    const { trained } = stage;
+    if (this.#stage !== stage || trained === undefined) return;
+    const { queue, config, timing } = this.#world;
+    if (queue.now < stage.waitUntilMs) {
+      this.#later(stage.waitUntilMs - queue.now, () => this.#drawHeader(stage));
+      return;
+    }
+    const declarations = [...stage.matching.values()]
+      .sort((a, b) => (a.publicKey < b.publicKey ? -1 : 1))
+      .slice(0, DECLARATIONS_MAX);
+    const body = {
+      parentHash: stage.parentHash,
+      index: stage.index,
+      stageId: stage.stageId,
+      trainingSecret: trained.trainingSecret,
+      checkpointSha256: trained.checkpointSha256,
+      coinstake: config.bhCoinstake.toString(),
+      publicKey: this.publicKey,
+      timestampMs: queue.now,
+      declarations,
+    };
+    if (!winsLottery(hashOf(body as never), config.bhCoinstake)) {
+      this.#later(timing.tryIntervalMs, () => this.#drawHeader(stage));
+      return;
+    }
+    const header = signHeader(body, this.#secretKey);
+    this.#info(
+      `broadcasts BH ${shortId(headerHash(header))} #${header.index} with ${declarations.length} TDs`,
+    );
+    stage.waitUntilMs = queue.now + timing.headerTimeoutMs;
+    this.#later(timing.headerTimeoutMs, () => {
+      if (this.#stage !== stage) return;
+      this.#debug(`no block for BH ${shortId(headerHash(header))} yet: draws another header`);
+      this.#drawHeader(stage);
+    });
+    void this.#receiveHeader(header, this.name);
+  }
+
+  // --- headers: stakeholders judge, sign, wrap ----------------------------------------------------
+
+  async #receiveHeader(header: BlockHeader, from: string): Promise<void> {
+    const hash = headerHash(header);
+    const id = `bh:${hash}`;
+    if (this.#seen.has(id)) return;
+    this.#seen.add(id);
+    const parent = this.#store.stateOf(header.parentHash);
+    if (parent === undefined || parent.hash !== this.#store.tip.hash) {
+      this.#debug(`ignores BH ${shortId(hash)}: it does not extend this node's tip`);
+      return;
+    }
+    const fault = headerFault(header, parent, this.#world.config);
+    if (fault !== null) {
+      this.#info(`refuses BH ${shortId(hash)} from ${from}: ${fault}`);
+      return;
+    }
+    this.#world.network.broadcast(this.name, { type: 'header', header });
+    // Another's header for the training this node did: give its block time before drawing one's own (a
+    // header for other training — a poisoner's — delays nobody).
+    const stage = this.#stage;
+    if (
+      stage !== null &&
+      stage.parentHash === parent.hash &&
+      header.publicKey !== this.publicKey &&
+      header.trainingSecret === stage.trained?.trainingSecret
+    )
+      stage.waitUntilMs = Math.max(
+        stage.waitUntilMs,
+        this.#world.queue.now + this.#world.timing.headerTimeoutMs,
+      );
+    const chosen = followTheCoin(parent.accounts, stakeholderSeed(header), this.#world.config.stakeholders);
+    const place = chosen.indexOf(this.publicKey);
+    if (place === -1) return;
+    // A stakeholder vouches for the training it signs: it re-executes the stage first.
+    const epoch = this.#epoch;
+    const replayed = await this.#world.trainer({
+      stageId: header.stageId,
+      parentCheckpointSha256: parent.checkpointSha256,
+      poisoned: this.role === 'poisoner',
+    });
+    if (epoch !== this.#epoch) return;
+    if (
+      replayed.trainingSecret !== header.trainingSecret ||
+      replayed.checkpointSha256 !== header.checkpointSha256
+    ) {
+      this.#info(`refuses to sign BH ${shortId(hash)}: its stage does not re-execute to its secret`);
+      return;
+    }
+    if (place < chosen.length - 1) {
+      const signature = signAsStakeholder(hash, { publicKey: this.publicKey, secretKey: this.#secretKey });
+      this.#info(`signs BH ${shortId(hash)} as stakeholder ${place + 1} of ${chosen.length}`);
+      this.#world.network.broadcast(this.name, { type: 'signature', signature });
+      return;
+    }
+    this.#debug(`is the wrapper of BH ${shortId(hash)}: waits for ${chosen.length - 1} signatures`);
+    const wrap: Wrap = { header, parent, signers: chosen.slice(0, -1), signatures: new Map() };
+    this.#wraps.set(hash, wrap);
+    for (const signature of this.#earlySignatures.filter((s) => s.headerHash === hash))
+      this.#addSignature(wrap, signature);
+    await this.#tryWrap(hash);
+  }
+
+  async #receiveSignature(signature: StakeholderSignature): Promise<void> {
+    const id = `sig:${hashOf(signature)}`;
+    if (this.#seen.has(id)) return;
+    this.#seen.add(id);
+    if (!stakeholderSigned(signature)) {
+      this.#debug(`drops a stakeholder signature that is not its key's`);
+      return;
+    }
+    this.#world.network.broadcast(this.name, { type: 'signature', signature });
+    const wrap = this.#wraps.get(signature.headerHash);
+    if (wrap === undefined) {
+      if (this.#earlySignatures.length >= EARLY_SIGNATURES_MAX) this.#earlySignatures.shift();
+      this.#earlySignatures.push(signature);
+      return;
+    }
+    this.#addSignature(wrap, signature);
+    await this.#tryWrap(signature.headerHash);
+  }
+
+  #addSignature(wrap: Wrap, signature: StakeholderSignature): void {
+    if (wrap.signers.includes(signature.publicKey)) wrap.signatures.set(signature.publicKey, signature);
+  }
+
+  /** Step 6: with every chosen signature, the wrapper builds the block, keeps it and broadcasts it. */
+  async #tryWrap(hash: string): Promise<void> {
+    const wrap = this.#wraps.get(hash);
+    if (wrap === undefined || wrap.signatures.size < wrap.signers.length) return;
+    this.#wraps.delete(hash);
+    if (wrap.parent.hash !== this.#store.tip.hash) return;
+    const transactions = selectTransactions(this.#store.pool(), wrap.parent.accounts, {
+      feeTo: this.publicKey,
+    });
+    const block = wrapBlock(
+      {
+        header: wrap.header,
+        coinbase: { to: this.publicKey, amount: coinbase(wrap.header.index) },
+        transactions,
+        transactionsRoot: merkleRoot(transactions.map(transactionHash)),
+        stakeholderSignatures: wrap.signers.map(
+          (signer) => wrap.signatures.get(signer) as StakeholderSignature,
+        ),
+      },
+      this.#secretKey,
+    );
+    this.#info(
+      `wraps block #${wrap.header.index} ${shortId(blockHash(block))} with ${transactions.length} transactions`,
+    );
+    await this.#receiveBlock(block, this.name);
+  }
+
+  // --- blocks and transactions --------------------------------------------------------------------
+
+  async #receiveBlock(block: WrappedBlock, from: string): Promise<void> {
+    const epoch = this.#epoch;
+    const result = await this.#store.add(block);
+    if (epoch !== this.#epoch) return;
+    const label = `block #${block.header.index} ${shortId(result.hash)}`;
+    switch (result.outcome) {
+      case 'accepted':
+        this.#world.network.broadcast(this.name, { type: 'block', block });
+        if (result.tipChanged) {
+          const tip = this.#store.tip;
+          this.#info(`accepts ${label}; tip #${tip.index} ${shortId(tip.hash)}`);
+          this.#onTip();
+        } else this.#debug(`accepts ${label} on a side branch`);
+        return;
+      case 'orphan':
+        this.#debug(`holds orphan ${label}: asks ${from} for ${shortId(result.missingParent)}`);
+        if (from !== this.name)
+          this.#world.network.send(this.name, from, { type: 'getBlock', hash: result.missingParent });
+        return;
+      case 'refused':
+        this.#info(`refuses ${label} from ${from}: ${result.reason}`);
+        return;
+      case 'dropped':
+        this.#debug(`drops ${label} from ${from}: ${result.reason}`);
+        return;
+      case 'known':
+        return;
+    }
+  }
+
+  #receiveTransaction(transaction: Transaction): void {
+    const id = `tx:${transactionHash(transaction)}`;
+    if (this.#seen.has(id)) return;
+    this.#seen.add(id);
+    if (this.#store.addTransaction(transaction))
+      this.#world.network.broadcast(this.name, { type: 'transaction', transaction });
+  }
+
+  /** Status for peers that are behind, and this node's declaration again for those that lost it. */
+  #announce(): void {
+    const tip = this.#store.tip;
+    this.#world.network.broadcast(this.name, { type: 'status', tipHash: tip.hash, index: tip.index });
+    const declaration = this.#stage?.declaration;
+    if (declaration !== undefined)
+      this.#world.network.broadcast(this.name, { type: 'declaration', declaration });
+  }
+
+  // --- timers and logs ----------------------------------------------------------------------------
+
+  /** Runs `run` after `delayMs` unless this participant crashed or restarted meanwhile. */
+  #later(delayMs: number, run: () => void | Promise<void>): void {
+    const epoch = this.#epoch;
+    this.#world.queue.after(delayMs, () => (epoch === this.#epoch && this.up ? run() : undefined));
+  }
+
+  #every(periodMs: number, run: () => void): void {
+    this.#later(periodMs, () => {
+      run();
+      this.#every(periodMs, run);
+    });
+  }
+
+  #info(message: string): void {
+    this.#world.log({ timeMs: this.#world.queue.now, name: this.name, level: 'INFO', message });
+  }
+
+  #debug(message: string): void {
+    this.#world.log({ timeMs: this.#world.queue.now, name: this.name, level: 'DEBUG', message });
+  }
+}
