@@ -11,7 +11,7 @@ const ALLOWED: Record<string, string[]> = {
   client: ['core', 'api'],
   worker: ['core', 'runtime', 'client'],
   hub: ['core', 'runtime', 'api'],
-  cli: ['core', 'api', 'runtime', 'client', 'worker', 'hub'],
+  cli: ['core', 'api', 'runtime', 'chain', 'client', 'worker', 'hub'],
 };
 
 it('keeps dependencies between packages one-way', () => {

@@ -13,6 +13,8 @@ import { type Transaction, transactionFault, transactionHash } from './transacti
 export const ORPHANS_MAX = 1024;
 /** Transactions waiting for a block, at most. */
 export const POOL_MAX = 10_000;
+/** Refused blocks remembered (with why), so a block relayed by many peers is judged once. */
+const REFUSED_REMEMBERED = 4096;
 /** Stage re-executions remembered: a wrapper that wraps one header many ways costs one training. */
 const REPLAYS_REMEMBERED = 64;
 
@@ -43,6 +45,7 @@ export class ChainStore {
   /** Hashes of the main chain's transactions, kept with the tip. */
   readonly #mainTransactions = new Set<string>();
   readonly #replays = new Map<string, ReturnType<StageReplay>>();
+  readonly #refused = new Map<string, string>();
   #orphanCount = 0;
   #tip: string;
 
@@ -117,6 +120,8 @@ export class ChainStore {
   async add(block: WrappedBlock): Promise<AddOutcome> {
     const hash = blockHash(block);
     if (this.#blocks.has(hash)) return { outcome: 'known', hash };
+    const refusedBefore = this.#refused.get(hash);
+    if (refusedBefore !== undefined) return { outcome: 'refused', hash, reason: refusedBefore };
     const parent = this.#blocks.get(block.header.parentHash);
     if (parent === undefined) {
       // Kept only if its header could be valid (what can be checked without the parent), so junk
@@ -137,6 +142,9 @@ export class ChainStore {
     if (!applied.ok) {
       // Its descendants can never be valid: they go too, at every depth.
       this.#dropOrphansOf(hash);
+      if (this.#refused.size >= REFUSED_REMEMBERED)
+        this.#refused.delete(this.#refused.keys().next().value ?? '');
+      this.#refused.set(hash, applied.reason);
       return { outcome: 'refused', hash, reason: applied.reason };
     }
     this.#blocks.set(hash, { block, state: applied.state });
@@ -182,6 +190,10 @@ export class ChainStore {
     }
     for (const [key, transaction] of leaving)
       if (!joining.has(key) && this.#pool.size < POOL_MAX) this.#pool.set(key, transaction);
+    // A transfer whose nonce the new tip has used can never go in (the other spend of a double spend).
+    const { accounts } = this.tip;
+    for (const [key, transaction] of this.#pool)
+      if (transaction.nonce <= (accounts.get(transaction.from)?.nonce ?? 0)) this.#pool.delete(key);
   }
 
   #dropOrphansOf(hash: string): void {

@@ -29,10 +29,12 @@ export { hashOf, sha256Hex, shortId } from './hashing.ts';
 export { leadingZeroBits, lotteryBitsRequired, winsLottery } from './lottery.ts';
 export { merkleRoot } from './merkle.ts';
 export { selectTransactions } from './selectTransactions.ts';
-export type { LogRecord, Role, StageTrainer, Timing } from './simulation/Participant.ts';
+export type { LogRecord, Message, Role, StageTrainer, Timing } from './simulation/Participant.ts';
 export {
+  createSimulation,
   SIMULATION_DEFAULTS,
   SIMULATION_LIMITS,
+  type Simulation,
   type SimulationOptions,
   type SimulationReport,
   simulate,

@@ -488,9 +488,13 @@ export class Participant {
   // --- blocks and transactions --------------------------------------------------------------------
 
   async #receiveBlock(block: WrappedBlock, from: string): Promise<void> {
+    const id = `block:${blockHash(block)}`;
+    if (this.#seen.has(id)) return;
     const epoch = this.#epoch;
     const result = await this.#store.add(block);
     if (epoch !== this.#epoch) return;
+    // Judged once: a block many peers relay is logged (and relayed) once. An orphan is not judged yet.
+    if (result.outcome !== 'orphan') this.#seen.add(id);
     const label = `block #${block.header.index} ${shortId(result.hash)}`;
     switch (result.outcome) {
       case 'accepted':

@@ -61,7 +61,7 @@ export const SIMULATION_DEFAULTS = {
   timing: { tryIntervalMs: 1000, stageTimeMs: 20, headerTimeoutMs: 15_000, statusIntervalMs: 5000 },
   dropRate: 0,
   delayMs: { min: 20, max: 200 },
-  transactionWindowMs: 60_000,
+  transactionWindowMs: 20_000,
   maxTimeMs: 3_600_000,
   /** Each node's coins at genesis; each user's are drawn from 10 to 100 coins, as in the seed. */
   nodeStake: 10 * COIN,
@@ -98,7 +98,19 @@ export type SimulationReport = {
   chain: BlockReport[];
   tips: { name: string; role: Role; up: boolean; index: number; hash: string }[];
   finalCheckpointSha256: string;
-  transactions: { issued: number; inChain: number; pending: number; lost: number; includedTwice: number };
+  /**
+   * Transfers users tried (`attempted`), signed (`issued`; a wallet declines what its balance cannot pay),
+   * and where the issued ones are at the end: in the honest chain, still pending in an honest pool, or lost
+   * (neither — never expected). `includedTwice` counts transfers the chain carries more than once.
+   */
+  transactions: {
+    attempted: number;
+    issued: number;
+    inChain: number;
+    pending: number;
+    lost: number;
+    includedTwice: number;
+  };
   /** Coins (micro) each participant earned on the honest chain. */
   earnings: Record<string, number>;
   /** Declarations of poisoners that the honest chain counts. */
@@ -112,7 +124,23 @@ export type SimulationReport = {
  * when every honest participant holds the same tip at the target length (after the last fault), or at
  * `maxTimeMs`. Pure but for the injected trainer: no network, no disk, no wall clock.
  */
-export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
+export function simulate(options: SimulationOptions): Promise<SimulationReport> {
+  return createSimulation(options).run();
+}
+
+/** A simulation set up but not started, for tests that inject their own messages before `run`. */
+export type Simulation = {
+  queue: EventQueue;
+  network: SimulatedNetwork<Message>;
+  config: ChainConfig;
+  genesis: ParentState;
+  participants: Participant[];
+  /** A participant's keys (derived from the seed and its name, so a test can act as anyone). */
+  keyOf: (name: string) => { publicKey: string; secretKey: Uint8Array };
+  run: () => Promise<SimulationReport>;
+};
+
+export function createSimulation(options: SimulationOptions): Simulation {
   const o = {
     ...SIMULATION_DEFAULTS,
     ...options,
@@ -201,64 +229,80 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     level: 'INFO',
     message: `seed ${o.seed}: ${o.nodes} nodes (${o.poisoners} poisoning), ${o.users} users, ${o.transactions} transactions, target length ${o.targetLength}, ${o.stakeholders} stakeholders, employer confidence ${o.employerConfidence}`,
   });
-  for (const participant of participants) participant.start();
+  const run = async (): Promise<SimulationReport> => {
+    for (const participant of participants) participant.start();
 
-  let faultsEndMs = 0;
-  for (const { node, fromMs, toMs } of o.crashes ?? []) {
-    const participant = byName.get(`node-${pad(node)}`);
-    if (participant === undefined) continue;
-    queue.after(fromMs, () => participant.crash());
-    queue.after(toMs, () => participant.restart());
-    faultsEndMs = Math.max(faultsEndMs, toMs);
-  }
-  for (const { fromMs, toMs } of o.partitions ?? []) {
-    queue.after(fromMs, () =>
-      log({
-        timeMs: queue.now,
-        name: 'network',
-        level: 'INFO',
-        message: `partition: ${[...side].join(', ')} | the rest`,
-      }),
-    );
-    queue.after(toMs, () =>
-      log({ timeMs: queue.now, name: 'network', level: 'INFO', message: 'partition heals' }),
-    );
-    faultsEndMs = Math.max(faultsEndMs, toMs);
-  }
+    let faultsEndMs = 0;
+    for (const { node, fromMs, toMs } of o.crashes ?? []) {
+      const participant = byName.get(`node-${pad(node)}`);
+      if (participant === undefined) continue;
+      queue.after(fromMs, () => participant.crash());
+      queue.after(toMs, () => participant.restart());
+      faultsEndMs = Math.max(faultsEndMs, toMs);
+    }
+    for (const { fromMs, toMs } of o.partitions ?? []) {
+      queue.after(fromMs, () =>
+        log({
+          timeMs: queue.now,
+          name: 'network',
+          level: 'INFO',
+          message: `partition: ${[...side].join(', ')} | the rest`,
+        }),
+      );
+      queue.after(toMs, () =>
+        log({ timeMs: queue.now, name: 'network', level: 'INFO', message: 'partition heals' }),
+      );
+      faultsEndMs = Math.max(faultsEndMs, toMs);
+    }
 
-  const issued: Transaction[] = [];
-  const users = participants.filter((p) => p.role === 'user');
-  const draws = random.fork('transactions');
-  for (let i = 0; i < o.transactions && users.length > 1; i++) {
-    const atMs = draws.int(0, o.transactionWindowMs);
-    const from = draws.pick(users);
-    const to = draws.pick(users.filter((user) => user !== from));
-    const amount = draws.int(1, 10) * COIN;
-    queue.after(atMs, () => {
-      if (!from.up) return;
-      const transaction = from.transfer(to.publicKey, amount);
-      if (transaction !== null) issued.push(transaction);
+    const issued: Transaction[] = [];
+    let attempted = 0;
+    const users = participants.filter((p) => p.role === 'user');
+    const draws = random.fork('transactions');
+    for (let i = 0; i < o.transactions && users.length > 1; i++) {
+      const atMs = draws.int(0, o.transactionWindowMs);
+      const from = draws.pick(users);
+      const to = draws.pick(users.filter((user) => user !== from));
+      const amount = draws.int(1, 10) * COIN;
+      queue.after(atMs, () => {
+        attempted += 1;
+        if (!from.up) return;
+        const transaction = from.transfer(to.publicKey, amount);
+        if (transaction !== null) issued.push(transaction);
+      });
+    }
+
+    const honest = () => participants.filter((p) => p.role !== 'poisoner' && p.up);
+    const agreed = () => {
+      const [first, ...rest] = honest();
+      return (
+        first !== undefined &&
+        first.chain.tip.index >= o.targetLength &&
+        rest.every((p) => p.chain.tip.hash === first.chain.tip.hash)
+      );
+    };
+    while (queue.now <= o.maxTimeMs && (await queue.step())) if (queue.now >= faultsEndMs && agreed()) break;
+
+    return report({
+      o,
+      participants,
+      honest: honest(),
+      attempted,
+      issued,
+      network,
+      queue,
+      nameOf,
+      agreement: agreed(),
     });
-  }
-
-  const honest = () => participants.filter((p) => p.role !== 'poisoner' && p.up);
-  const agreed = () => {
-    const [first, ...rest] = honest();
-    return (
-      first !== undefined &&
-      first.chain.tip.index >= o.targetLength &&
-      rest.every((p) => p.chain.tip.hash === first.chain.tip.hash)
-    );
   };
-  while (queue.now <= o.maxTimeMs && (await queue.step())) if (queue.now >= faultsEndMs && agreed()) break;
-
-  return report({ o, participants, honest: honest(), issued, network, queue, nameOf, agreement: agreed() });
+  return { queue, network, config, genesis, participants, keyOf, run };
 }
 
 function report({
   o,
   participants,
   honest,
+  attempted,
   issued,
   network,
   queue,
@@ -268,6 +312,7 @@ function report({
   o: { seed: string };
   participants: Participant[];
   honest: Participant[];
+  attempted: number;
   issued: Transaction[];
   network: SimulatedNetwork<Message>;
   queue: EventQueue;
@@ -314,6 +359,7 @@ function report({
     })),
     finalCheckpointSha256: reference?.chain.tip.checkpointSha256 ?? '',
     transactions: {
+      attempted,
       issued: issued.length,
       inChain,
       pending,

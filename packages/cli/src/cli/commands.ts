@@ -362,6 +362,54 @@ export const COMMANDS: readonly CommandSpec[] = [
     json: true,
     load: async () => (await import('../commands/worker.ts')).workerStatus,
   },
+  {
+    words: ['chain', 'simulate'],
+    summary:
+      "seed 003's Proof-of-Training network simulated: real training, a seeded clock and network, attacks",
+    usage:
+      '[--nodes 11] [--target-length 6] [--poisoners 0] [--seed 42] [--log pot_sim.log] [--users 10] [--transactions 100] [--drop-rate 0] [--delay-ms 20-200] [--partition <from>-<to>]… [--crash <node>:<from>-<to>]… [--poison flip-labels] [--fast-lottery] [--max-time 3600]',
+    details: [
+      'Nodes train MNIST stages with the real train runtime and race for blocks; users issue transfers and sign',
+      'or wrap blocks when follow-the-coin draws them; every node re-executes each stage before it accepts a',
+      'block. Everything else — clock, message delays, drops, partitions, crashes — is simulated from --seed, so',
+      'a seed is a scenario: the same seed gives the same log, line for line. Times are seconds of simulated',
+      "time. The log uses the seed's format, [time][name][LEVEL]: message: INFO (what the network sees) goes to",
+      'the console and the file, DEBUG (what a node alone knows) to the file. Exit 0 when every honest node',
+      'ends on the same tip at the target length, 1 when not (a stall is reported, not hidden).',
+    ].join(' '),
+    options: [
+      option('nodes', '<n>', "nodes that train and mine (the seed's employees)"),
+      option('target-length', '<n>', 'blocks after the genesis at which the simulation ends'),
+      option('poisoners', '<n>', 'how many of the nodes (the last ones) poison their stages'),
+      option('seed', '<seed>', 'the scenario: keys, balances, delays, drops, transfers'),
+      option('log', '<file>', 'where the whole log goes (INFO and DEBUG)'),
+      option('users', '<n>', 'light participants that hold coins and issue the transfers'),
+      option('transactions', '<n>', 'transfers the users try in the first 20 seconds'),
+      option('drop-rate', '<p>', 'chance that a message is lost, 0 to 0.5'),
+      option('delay-ms', '<min>-<max>', 'each message takes this long, drawn uniformly'),
+      {
+        ...option(
+          'partition',
+          '<from>-<to>',
+          'the first half of the nodes and users is cut off from the rest',
+        ),
+        multiple: true,
+      },
+      {
+        ...option('crash', '<node>:<from>-<to>', 'node n is down (and forgets all but its keys), then back'),
+        multiple: true,
+      },
+      option('poison', '<kind>', 'flip-labels or append-mislabeled'),
+      option(
+        'fast-lottery',
+        undefined,
+        "one lottery ticket in two wins (the seed's stakes: 1 in 16 and 1 in 32)",
+      ),
+      option('max-time', '<seconds>', 'simulated time after which a run that has not converged stops'),
+    ],
+    json: true,
+    load: async () => (await import('../commands/chain.ts')).chainSimulate,
+  },
 ];
 
 /** The options a command takes: its own, then the common ones it qualifies for. */

@@ -61,6 +61,13 @@ export class Arguments {
     return typeof value === 'string' ? value : undefined;
   }
 
+  /** Every value of a repeatable option, in order (none: an empty list). */
+  strings(name: string): string[] {
+    const value = this.#values[name];
+    if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
+    return typeof value === 'string' ? [value] : [];
+  }
+
   required(name: string): string {
     const value = this.string(name);
     if (value === undefined || value === '') throw this.usage(`--${name} is required.`);
