@@ -91,6 +91,20 @@ describe('chain blocks', () => {
         /valid signatures of the 2 chosen stakeholders/,
       ],
       [
+        'a stakeholder signature that is not its key’s over this header',
+        makeBlock(genesis, { badSignature: true }),
+        /1 valid signatures of the 2 chosen stakeholders/,
+      ],
+      [
+        'a declaration replayed from another stage',
+        makeBlock(genesis, {
+          extraDeclarations: [
+            declaration(nodes[3] ?? a, { stageId: stageIdOf(config, 2), ...honest(stageIdOf(config, 1)) }),
+          ],
+        }),
+        /a declaration is for stage mnist-default:1/,
+      ],
+      [
         'a coinbase above the formula',
         makeBlock(genesis, { coinbaseAmount: coinbase(1) + 1 }),
         /its coinbase is/,

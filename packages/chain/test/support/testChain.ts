@@ -97,6 +97,7 @@ export function makeBlock(
     stage = honest(stageIdOf(config, parent.index + 1)),
     coinbaseAmount,
     skipSignature = false,
+    badSignature = false,
     extraDeclarations = [],
   }: {
     transactions?: Transaction[];
@@ -104,6 +105,8 @@ export function makeBlock(
     stage?: { trainingSecret: string; checkpointSha256: string };
     coinbaseAmount?: number;
     skipSignature?: boolean;
+    /** The first stakeholder's signature is another header's (the wrapper wraps it all the same). */
+    badSignature?: boolean;
     extraDeclarations?: ReturnType<typeof declaration>[];
   } = {},
 ): WrappedBlock {
@@ -139,7 +142,8 @@ export function makeBlock(
   const wrapper = chosen.at(-1) ?? node(99);
   const signatures = chosen
     .slice(0, skipSignature ? -2 : -1)
-    .map((signer) => signAsStakeholder(hash, signer));
+    .map((signer, i) => signAsStakeholder(badSignature && i === 0 ? hashOf('another header') : hash, signer))
+    .map((signature) => ({ ...signature, headerHash: hash }));
   return wrapBlock(
     {
       header,

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  ChainStore,
+  COIN,
+  hashOf,
+  type StageTrainer,
+  selectTransactions,
+  simulate,
+  transactionHash,
+} from '../src/index.ts';
+import { EventQueue } from '../src/simulation/EventQueue.ts';
+import { Random } from '../src/simulation/random.ts';
+import { config, genesis, makeBlock, nodes, pay, replay } from './support/testChain.ts';
+
+const [a, b, c] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
+
+/**
+ * A stage as a hash of its parent (and of the poison): deterministic like the `train` runtime, and free,
+ * so that many seeded scenarios run in seconds. The root test suite runs the simulator on real training.
+ */
+const hashTrainer: StageTrainer = async ({ stageId, parentCheckpointSha256, poisoned }) => ({
+  trainingSecret: hashOf(['secret', stageId, parentCheckpointSha256, poisoned]),
+  checkpointSha256: hashOf(['checkpoint', stageId, parentCheckpointSha256, poisoned]),
+});
+
+describe('the simulator’s parts', () => {
+  it('runs events in time order, and those of one millisecond in the order they were scheduled', async () => {
+    const queue = new EventQueue();
+    const ran: string[] = [];
+    queue.after(20, () => void ran.push(`b@${queue.now}`));
+    queue.after(10, () => {
+      ran.push(`a@${queue.now}`);
+      queue.after(10, () => void ran.push(`c@${queue.now}`));
+    });
+    queue.after(20, () => void ran.push(`d@${queue.now}`));
+    while (await queue.step());
+    assert.deepEqual(ran, ['a@10', 'b@20', 'd@20', 'c@20']);
+  });
+
+  it('draws the same numbers from the same seed, and independent streams from forks', () => {
+    const draw = (random: Random) => Array.from({ length: 5 }, () => random.int(0, 1000));
+    assert.deepEqual(draw(new Random('7')), draw(new Random('7')));
+    assert.notDeepEqual(draw(new Random('7')), draw(new Random('8')));
+    assert.notDeepEqual(draw(new Random('7').fork('network')), draw(new Random('7').fork('genesis')));
+  });
+
+  it('puts in a block each sender’s transfers by nonce, leaving out what cannot apply yet', () => {
+    const second = pay(a, b, COIN, 2);
+    const first = pay(a, b, COIN, 1);
+    const gap = pay(b, c, COIN, 2);
+    const overspend = pay(c, a, 10_000 * COIN, 1);
+    const chosen = selectTransactions([second, gap, overspend, first], genesis.accounts, {
+      feeTo: c.publicKey,
+    });
+    assert.deepEqual(chosen.map(transactionHash), [first, second].map(transactionHash));
+  });
+
+  it('drops from the pool the other spend of a double spend once one is mined', async () => {
+    const store = new ChainStore({ genesis, config, replay });
+    const one = pay(a, b, COIN, 1);
+    const other = pay(a, c, COIN, 1);
+    assert.equal(store.addTransaction(one), true);
+    assert.equal(store.addTransaction(other), true, 'both wait: either could be mined');
+    assert.equal((await store.add(makeBlock(genesis, { transactions: [one] }))).outcome, 'accepted');
+    assert.deepEqual(store.pool(), [], 'the other can never be mined');
+  });
+});
+
+describe('seeded fault scenarios (a small VOPR: drops, delays, partitions, crashes, poisoners from one seed)', () => {
+  for (const seed of ['1', '2', '3', '4']) {
+    it(`seed ${seed}: the honest participants converge, every transfer counted once, no poisoned declaration`, async () => {
+      const random = new Random(`scenario:${seed}`);
+      const faults = {
+        dropRate: random.int(0, 20) / 100,
+        delayMs: { min: random.int(0, 50), max: random.int(100, 1500) },
+        partitions: [{ fromMs: random.int(0, 20_000), toMs: random.int(30_000, 90_000) }],
+        crashes: [
+          { node: random.int(1, 8), fromMs: random.int(0, 30_000), toMs: random.int(40_000, 100_000) },
+        ],
+        poisoners: random.int(0, 3),
+      };
+      const report = await simulate({
+        seed,
+        trainer: hashTrainer,
+        initialCheckpointSha256: hashOf('initial'),
+        ...faults,
+      });
+      const context = JSON.stringify(faults);
+      assert.equal(report.agreement, true, context);
+      assert.equal(report.chain.length, 6, context);
+      assert.equal(report.transactions.lost, 0, context);
+      assert.equal(report.transactions.includedTwice, 0, context);
+      assert.equal(report.poisonerDeclarations, 0, context);
+      let checkpoint = hashOf('initial');
+      for (const block of report.chain) {
+        checkpoint = (
+          await hashTrainer({
+            stageId: `mnist-default:${block.index - 1}`,
+            parentCheckpointSha256: checkpoint,
+            poisoned: false,
+          })
+        ).checkpointSha256;
+        assert.equal(block.checkpointSha256, checkpoint, `block #${block.index} carries the honest stage`);
+      }
+    });
+  }
+});
