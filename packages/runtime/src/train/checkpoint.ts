@@ -73,12 +73,21 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   let at = 4 + header.length;
   for (let array of arrays) {
     // A NaN's sign and payload may differ between CPUs: every NaN is written as the one canonical NaN.
-    if (array.some(Number.isNaN)) array = array.map((value) => (Number.isNaN(value) ? Number.NaN : value));
+    if (hasNaN(array)) array = array.map((value) => (Number.isNaN(value) ? Number.NaN : value));
     if (LITTLE_ENDIAN) bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), at);
     else for (let i = 0; i < array.length; i++) view.setFloat32(at + 4 * i, array[i] ?? 0, true);
     at += array.byteLength;
   }
   return bytes;
+}
+
+/** A plain loop: `some(Number.isNaN)` makes a call per element, milliseconds on a checkpoint's 300,000 floats. */
+function hasNaN(array: Float32Array): boolean {
+  for (let i = 0; i < array.length; i++) {
+    const value = array[i] as number;
+    if (Number.isNaN(value)) return true;
+  }
+  return false;
 }
 
 /**
