@@ -79,10 +79,22 @@ describe('proofgrid chain simulate', () => {
       [['--partition', '60-10'], /--partition takes <from>-<to>/],
       [['--crash', '99:1-2'], /--crash takes <node>:<from>-<to> with a node from 1 to 11/],
       [['--poison', 'gentle'], /--poison is flip-labels or append-mislabeled/],
+      [['--stakeholders', '40'], /stakeholders must be a whole number from 1 to 21/],
+      [
+        ['--nodes', '2', '--employer-confidence', '3'],
+        /--employer-confidence must be a whole number from 1 to 2/,
+      ],
     ] as const) {
       const result = await runCli(['chain', 'simulate', ...args]);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, message);
     }
+    const noLog = await runCli(['chain', 'simulate', '--log', join(dir, 'missing', 'x.log')]);
+    assert.equal(noLog.code, 1);
+    assert.match(
+      noLog.stderr,
+      /Cannot write the log to .*missing.*ENOENT.*give --log a file in a folder you can write to/,
+    );
+    assert.equal(noLog.stdout, '', 'nothing ran');
   });
 });

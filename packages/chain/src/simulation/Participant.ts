@@ -17,6 +17,7 @@ import {
 } from '../block.ts';
 import { ChainStore } from '../ChainStore.ts';
 import { coinbase } from '../coinbase.ts';
+import { COIN } from '../constants.ts';
 import { followTheCoin } from '../followTheCoin.ts';
 import { hashOf, shortId } from '../hashing.ts';
 import { winsLottery } from '../lottery.ts';
@@ -215,7 +216,7 @@ export class Participant {
     const pending = this.#store.pool().filter((t) => t.from === this.publicKey);
     const spendable = account.balance - pending.reduce((sum, t) => sum + t.amount + t.fee, 0);
     if (amount > spendable) {
-      this.#debug(`cannot afford a transfer of ${amount} (spendable ${spendable})`);
+      this.#debug(`cannot pay ${amount / COIN} coins (it can spend ${spendable / COIN})`);
       return null;
     }
     this.#lastNonce = Math.max(this.#lastNonce, account.nonce, ...pending.map((t) => t.nonce)) + 1;
@@ -224,7 +225,7 @@ export class Participant {
       this.#secretKey,
     );
     this.#info(
-      `issues TX ${shortId(transactionHash(transaction))}: ${amount} to ${this.#world.nameOf(to)} (nonce ${this.#lastNonce})`,
+      `issues TX ${shortId(transactionHash(transaction))}: ${amount / COIN} coins to ${this.#world.nameOf(to)} (nonce ${this.#lastNonce})`,
     );
     this.#receiveTransaction(transaction);
     return transaction;

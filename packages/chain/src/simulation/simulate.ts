@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { encodeCanonical, keyPairFromSeed } from '@proofgrid/core';
+import { assert, encodeCanonical, keyPairFromSeed } from '@proofgrid/core';
 import type { Accounts } from '../accounts.ts';
 import { blockHash, type ChainConfig, type ParentState } from '../block.ts';
 import { COIN, POT_DEFAULTS } from '../constants.ts';
@@ -146,7 +146,7 @@ export function createSimulation(options: SimulationOptions): Simulation {
     ...options,
     timing: { ...SIMULATION_DEFAULTS.timing, ...options.timing },
   };
-  checkOptions(o);
+  checkOptions({ ...o, partitions: o.partitions ?? [], crashes: o.crashes ?? [] });
   const random = new Random(o.seed);
   const queue = new EventQueue();
   const keyOf = (name: string) => {
@@ -190,11 +190,11 @@ export function createSimulation(options: SimulationOptions): Simulation {
     employerConfidence: o.employerConfidence,
     stakeholders: o.stakeholders,
   };
-  const half = (role: 'node' | 'user') =>
-    people
-      .filter(({ name }) => name.startsWith(role))
-      .slice(0, Math.ceil(people.filter(({ name }) => name.startsWith(role)).length / 2));
-  const side = new Set([...half('node'), ...half('user')].map(({ name }) => name));
+  const firstHalf = (role: 'node' | 'user') => {
+    const group = people.filter(({ name }) => name.startsWith(role));
+    return group.slice(0, Math.ceil(group.length / 2));
+  };
+  const side = new Set([...firstHalf('node'), ...firstHalf('user')].map(({ name }) => name));
   const network = new SimulatedNetwork<Message>({
     queue,
     random: random.fork('network'),
@@ -223,19 +223,19 @@ export function createSimulation(options: SimulationOptions): Simulation {
   const byName = new Map(participants.map((p) => [p.name, p]));
   for (const participant of participants) network.join(participant);
 
-  log({
-    timeMs: 0,
-    name: 'simulation',
-    level: 'INFO',
-    message: `seed ${o.seed}: ${o.nodes} nodes (${o.poisoners} poisoning), ${o.users} users, ${o.transactions} transactions, target length ${o.targetLength}, ${o.stakeholders} stakeholders, employer confidence ${o.employerConfidence}`,
-  });
   const run = async (): Promise<SimulationReport> => {
+    log({
+      timeMs: 0,
+      name: 'simulation',
+      level: 'INFO',
+      message: `seed ${o.seed}: ${o.nodes} nodes (${o.poisoners} poisoning), ${o.users} users, ${o.transactions} transactions, target length ${o.targetLength}, ${o.stakeholders} stakeholders, employer confidence ${o.employerConfidence}`,
+    });
     for (const participant of participants) participant.start();
 
     let faultsEndMs = 0;
     for (const { node, fromMs, toMs } of o.crashes ?? []) {
       const participant = byName.get(`node-${pad(node)}`);
-      if (participant === undefined) continue;
+      assert(participant !== undefined, 'checkOptions bounds the crashed nodes');
       queue.after(fromMs, () => participant.crash());
       queue.after(toMs, () => participant.restart());
       faultsEndMs = Math.max(faultsEndMs, toMs);
@@ -385,6 +385,8 @@ function checkOptions(o: {
   employerConfidence: number;
   dropRate: number;
   delayMs: { min: number; max: number };
+  partitions: { fromMs: number; toMs: number }[];
+  crashes: { node: number; fromMs: number; toMs: number }[];
   maxTimeMs: number;
 }): void {
   const whole = (name: string, value: number, min: number, max: number) => {
@@ -401,6 +403,12 @@ function checkOptions(o: {
   whole('maximum time', o.maxTimeMs, 1, SIMULATION_LIMITS.maxTimeMs);
   whole('minimum delay', o.delayMs.min, 0, 60_000);
   whole('maximum delay', o.delayMs.max, o.delayMs.min, 60_000);
+  for (const { fromMs, toMs } of o.partitions)
+    whole('a partition’s end', toMs, Math.max(0, fromMs), SIMULATION_LIMITS.maxTimeMs);
+  for (const { node, fromMs, toMs } of o.crashes) {
+    whole('a crashed node', node, 1, o.nodes);
+    whole('a crash’s end', toMs, Math.max(0, fromMs), SIMULATION_LIMITS.maxTimeMs);
+  }
   if (!(o.dropRate >= 0 && o.dropRate <= 0.5))
     throw new RangeError(`drop rate must be from 0 to 0.5, not ${o.dropRate}`);
 }

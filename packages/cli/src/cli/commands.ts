@@ -367,7 +367,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary:
       "seed 003's Proof-of-Training network simulated: real training, a seeded clock and network, attacks",
     usage:
-      '[--nodes 11] [--target-length 6] [--poisoners 0] [--seed 42] [--log pot_sim.log] [--users 10] [--transactions 100] [--drop-rate 0] [--delay-ms 20-200] [--partition <from>-<to>]… [--crash <node>:<from>-<to>]… [--poison flip-labels] [--fast-lottery] [--max-time 3600]',
+      '[--nodes 11] [--target-length 6] [--poisoners 0] [--seed 42] [--log pot_sim.log] [--users 10] [--transactions 100] [--stakeholders 3] [--employer-confidence 3] [--drop-rate 0] [--delay-ms 20-200] [--partition <from>-<to>]… [--crash <node>:<from>-<to>]… [--poison flip-labels] [--fast-lottery] [--max-time 3600]',
     details: [
       'Nodes train MNIST stages with the real train runtime and race for blocks; users issue transfers and sign',
       'or wrap blocks when follow-the-coin draws them; every node re-executes each stage before it accepts a',
@@ -384,6 +384,12 @@ export const COMMANDS: readonly CommandSpec[] = [
       option('seed', '<seed>', 'the scenario: keys, balances, delays, drops, transfers'),
       option('log', '<file>', 'where the whole log goes (INFO and DEBUG)'),
       option('users', '<n>', 'light participants that hold coins and issue the transfers'),
+      option('stakeholders', '<n>', 'signers drawn per block, the last of whom wraps it (default 3)'),
+      option(
+        'employer-confidence',
+        '<n>',
+        'declarations a header must carry (default 3, or every node when there are fewer)',
+      ),
       option('transactions', '<n>', 'transfers the users try in the first 20 seconds'),
       option('drop-rate', '<p>', 'chance that a message is lost, 0 to 0.5'),
       option('delay-ms', '<min>-<max>', 'each message takes this long, drawn uniformly'),

@@ -1,12 +1,13 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  createSimulation,
   type LogRecord,
   SIMULATION_DEFAULTS,
   SIMULATION_LIMITS,
+  type Simulation,
   type SimulationReport,
   shortId,
-  simulate,
 } from '@proofgrid/chain';
 import { DEFAULT_TRAINING_SPEC, type Poison, StageCache, testAccuracy } from '@proofgrid/runtime/train';
 import type { CommandIo } from '../cli/io.ts';
@@ -37,6 +38,12 @@ export async function chainSimulate(args: Arguments, io: CommandIo): Promise<num
     targetLength:
       args.integer('target-length', { min: 1, max: SIMULATION_LIMITS.targetLength }) ??
       SIMULATION_DEFAULTS.targetLength,
+    stakeholders:
+      args.integer('stakeholders', { min: 1, max: SIMULATION_LIMITS.nodes }) ??
+      SIMULATION_DEFAULTS.stakeholders,
+    employerConfidence:
+      args.integer('employer-confidence', { min: 1, max: nodes }) ??
+      Math.min(nodes, SIMULATION_DEFAULTS.employerConfidence),
     dropRate: args.decimal('drop-rate', { min: 0, max: 0.5 }) ?? 0,
     delayMs: range(args, 'delay-ms', { min: 0, max: 60_000 }) ?? SIMULATION_DEFAULTS.delayMs,
     partitions: args.strings('partition').map((value) => {
@@ -63,23 +70,31 @@ export async function chainSimulate(args: Arguments, io: CommandIo): Promise<num
 
   const started = performance.now();
   const stages = await StageCache.create(DEFAULT_TRAINING_SPEC, { poison: poisonKind as Poison });
-  const file = createWriteStream(logPath);
-  const fileError = new Promise<never>((_, reject) => file.once('error', reject));
+  let file: WriteStream | undefined;
   const log = (record: LogRecord) => {
     const line = `[${clock(record.timeMs)}][${record.name}][${record.level}]: ${record.message}`;
-    file.write(`${line}\n`);
+    file?.write(`${line}\n`);
     if (!json && record.level !== 'DEBUG') io.out(line);
   };
-  const report = await Promise.race([
-    simulate({
+  let simulation: Simulation;
+  try {
+    simulation = createSimulation({
       ...options,
       trainer: (stage) => stages.train(stage),
       initialCheckpointSha256: stages.initialSha256,
       log,
-    }),
-    fileError,
-  ]);
-  await new Promise<void>((done, fail) => file.end((error?: Error | null) => (error ? fail(error) : done())));
+    });
+  } catch (error) {
+    // What the flags alone cannot bound (more stakeholders than participants, a quorum above the nodes).
+    if (error instanceof RangeError) throw args.usage(`${error.message}.`);
+    throw error;
+  }
+  file = openLog(logPath);
+  const fileError = new Promise<never>((_, reject) => file?.once('error', reject));
+  const report = await Promise.race([simulation.run(), fileError]);
+  await new Promise<void>((done, fail) =>
+    file?.end((error?: Error | null) => (error ? fail(error) : done())),
+  );
   const checkpoint = stages.checkpoint(report.finalCheckpointSha256);
   const accuracy = checkpoint === undefined ? null : await testAccuracy(DEFAULT_TRAINING_SPEC, checkpoint);
   const wallMs = Math.round(performance.now() - started);
@@ -147,6 +162,18 @@ function summary(
       : `The honest nodes do NOT agree on a tip at length ${targetLength} after ${(report.timeMs / 1000).toFixed(1)} s of simulated time: see the tips above and ${logPath}.`,
     `Log: ${logPath}`,
   ];
+}
+
+/** The log file, opened now so that a path that cannot be written fails before the run, saying so. */
+function openLog(path: string): WriteStream {
+  try {
+    return createWriteStream(path, { fd: openSync(path, 'w') });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'an error';
+    throw new Error(
+      `Cannot write the log to ${path} (${code}): give --log a file in a folder you can write to.`,
+    );
+  }
 }
 
 /** Simulated time as the seed's log shows wall time: hours, minutes, seconds and milliseconds. */
