@@ -128,11 +128,18 @@ describe('chain simulate: seed 003 on a simulated network', () => {
     const poisoners = new Set(six.report.tips.filter((t) => t.role === 'poisoner').map((t) => t.name));
     assert.ok(
       six.lines.some(
-        (l) => !poisoners.has(l.name) && /^refuses to sign BH .*does not re-execute/.test(l.message),
+        (l) =>
+          !poisoners.has(l.name) && /^refuses BH [0-9a-f]{8} from node-.*does not re-execute/.test(l.message),
       ),
-      'honest stakeholders re-executed the poisoners’ headers and refused to sign them',
+      'honest participants re-executed the poisoners’ headers and refused them',
     );
     for (const name of poisoners) assert.equal(six.report.earnings[name], 0, `${name} earns nothing`);
+    const honestNodes = six.report.tips.filter((t) => t.role === 'honest').map((t) => t.name);
+    assert.equal(
+      honestNodes.reduce((sum, name) => sum + (six.report.earnings[name] ?? 0), 0),
+      [1, 2, 3, 4, 5, 6].reduce((sum, n) => sum + coinbase(n), 0),
+      'every coinbase went to an honest node whose training won the block',
+    );
 
     const nine = await run({ poisoners: 9, maxTimeMs: 300_000 });
     assert.equal(nine.report.agreement, false, 'two honest nodes cannot make a quorum: no progress');
@@ -311,7 +318,7 @@ async function forgeries(sim: Simulation) {
     return wrapBlock(
       {
         header,
-        coinbase: { to: wrapper.publicKey, amount: coinbaseAmount },
+        coinbase: { to: key('node-01').publicKey, amount: coinbaseAmount },
         transactions,
         transactionsRoot: merkleRoot(transactions.map(transactionHash)),
         stakeholderSignatures: signatures,
@@ -344,6 +351,11 @@ async function forgeries(sim: Simulation) {
         label: 'too few declarations',
         block: build({ declarers: ['node-01', 'node-02'] }),
         reason: /at least 3 are needed/,
+      },
+      {
+        label: 'a quorum of keys that hold no stake',
+        block: build({ declarers: ['node-01', 'mallory-1', 'mallory-2'] }),
+        reason: /holds less than the minimum stake/,
       },
       {
         label: 'a bad stakeholder signature',

@@ -7,6 +7,7 @@ import {
   type StageReplay,
   type WrappedBlock,
 } from './block.ts';
+import { canonicalHash } from './hashing.ts';
 import { type Transaction, transactionFault, transactionHash } from './transaction.ts';
 
 /** Blocks kept waiting for their parent, at most: a peer cannot fill a node's memory with orphans. */
@@ -23,9 +24,23 @@ export type AddOutcome =
   | { outcome: 'known'; hash: string }
   | { outcome: 'orphan'; hash: string; missingParent: string }
   | { outcome: 'dropped'; hash: string; reason: string }
-  | { outcome: 'refused'; hash: string; reason: string };
+  | { outcome: 'refused'; hash: string; reason: string }
+  /** This node could not re-execute the stage (its own fault, not the block's): not judged, not kept. */
+  | { outcome: 'unjudged'; hash: string; reason: string };
 
 type Stored = { block: WrappedBlock | null; state: ParentState };
+
+/** This node could not re-execute a stage (no checkpoint, another environment): could not check. */
+class ReplayFailed extends Error {
+  constructor(cause: unknown) {
+    super(
+      `this node cannot re-execute the stage: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
+  }
+}
 
 /**
  * A node's view of the chain, in memory and pure (the network and the disk are the caller's): every valid
@@ -60,7 +75,9 @@ export class ChainStore {
       const key = `${stage.stageId} ${stage.parentCheckpointSha256}`;
       let replayed = this.#replays.get(key);
       if (replayed === undefined) {
-        replayed = replay(stage);
+        replayed = replay(stage).catch((error: unknown) => {
+          throw new ReplayFailed(error);
+        });
         this.#replays.set(key, replayed);
         replayed.catch(() => this.#replays.delete(key));
         if (this.#replays.size > REPLAYS_REMEMBERED)
@@ -85,6 +102,15 @@ export class ChainStore {
     return blocks.reverse();
   }
 
+  /**
+   * The stage after `parentCheckpointSha256`, re-executed once and remembered: what a node checks a header
+   * against before it vouches for it, and a block against before it accepts it. Rejects when this node
+   * cannot re-execute it (could not check — never a judgement).
+   */
+  reexecute(stage: Parameters<StageReplay>[0]): ReturnType<StageReplay> {
+    return this.#replay(stage);
+  }
+
   /** The state after a stored block (the genesis included), or undefined. */
   stateOf(hash: string): ParentState | undefined {
     return this.#blocks.get(hash)?.state;
@@ -105,8 +131,14 @@ export class ChainStore {
    * above the sender's last), and neither pooled nor in the main chain already.
    */
   addTransaction(transaction: Transaction): boolean {
-    const hash = transactionHash(transaction);
-    if (this.#pool.has(hash) || this.#pool.size >= POOL_MAX || this.#mainTransactions.has(hash)) return false;
+    const hash = canonicalHash(transactionHash, transaction);
+    if (
+      hash === null ||
+      this.#pool.has(hash) ||
+      this.#pool.size >= POOL_MAX ||
+      this.#mainTransactions.has(hash)
+    )
+      return false;
     if (transactionFault(transaction) !== null) return false;
     if (transaction.nonce <= (this.tip.accounts.get(transaction.from)?.nonce ?? 0)) return false;
     this.#pool.set(hash, transaction);
@@ -118,7 +150,9 @@ export class ChainStore {
    * parent is unknown waits as an orphan (ask a peer for `missingParent`) and is judged when it arrives.
    */
   async add(block: WrappedBlock): Promise<AddOutcome> {
-    const hash = blockHash(block);
+    const hash = canonicalHash(blockHash, block);
+    if (hash === null)
+      return { outcome: 'dropped', hash: '', reason: 'it has no canonical encoding (a malformed field)' };
     if (this.#blocks.has(hash)) return { outcome: 'known', hash };
     const refusedBefore = this.#refused.get(hash);
     if (refusedBefore !== undefined) return { outcome: 'refused', hash, reason: refusedBefore };
@@ -138,7 +172,14 @@ export class ChainStore {
       }
       return { outcome: 'orphan', hash, missingParent: header.parentHash };
     }
-    const applied = await applyBlock(block, parent.state, this.#config, this.#replay);
+    let applied: Awaited<ReturnType<typeof applyBlock>>;
+    try {
+      applied = await applyBlock(block, parent.state, this.#config, this.#replay);
+    } catch (error) {
+      if (error instanceof ReplayFailed) return { outcome: 'unjudged', hash, reason: error.message };
+      // A field of the wrong type that the canonical encoding let through: the block is malformed.
+      return { outcome: 'dropped', hash, reason: `it is malformed (${(error as Error).message})` };
+    }
     if (!applied.ok) {
       // Its descendants can never be valid: they go too, at every depth.
       this.#dropOrphansOf(hash);

@@ -15,6 +15,12 @@ export type ChainConfig = {
   bhCoinstake: bigint;
   employerConfidence: number;
   stakeholders: number;
+  /**
+   * Micro-coins a key must hold in the parent state for its declaration or header to count: the lottery's
+   * stake is a network constant (seed 003), so without this a quorum of declarations would cost nothing
+   * but fresh keys.
+   */
+  minimumStake: number;
 };
 
 /**
@@ -156,7 +162,7 @@ export function headerSelfFault(header: BlockHeader, config: ChainConfig): strin
  */
 export function headerFault(
   header: BlockHeader,
-  parent: { hash: string; index: number },
+  parent: { hash: string; index: number; accounts: Accounts },
   config: ChainConfig,
 ): string | null {
   if (header.parentHash !== parent.hash)
@@ -164,6 +170,9 @@ export function headerFault(
   if (header.index !== parent.index + 1) return `its index ${header.index} does not follow ${parent.index}`;
   const own = headerSelfFault(header, config);
   if (own !== null) return own;
+  const staked = (publicKey: string) => (parent.accounts.get(publicKey)?.balance ?? 0) >= config.minimumStake;
+  if (!staked(header.publicKey))
+    return `its author ${header.publicKey.slice(0, 8)} holds less than the minimum stake (${config.minimumStake} micro-coins)`;
   const nodes = new Set<string>();
   for (const declaration of header.declarations) {
     // Cheap checks first: a repeated node or another model costs no signature check.
@@ -176,6 +185,8 @@ export function headerFault(
     if (declaration.stageId !== header.stageId) return `a declaration is for stage ${declaration.stageId}`;
     if (declaration.checkpointSha256 !== header.checkpointSha256)
       return 'a declaration names another checkpoint';
+    if (!staked(declaration.publicKey))
+      return `the declaration of ${declaration.publicKey.slice(0, 8)} does not count: its key holds less than the minimum stake`;
     if (!commitsTo(declaration, header.trainingSecret))
       return `the declaration of ${declaration.publicKey.slice(0, 8)} does not commit to the revealed secret`;
     nodes.add(declaration.publicKey);
@@ -187,9 +198,14 @@ export function headerFault(
 
 /**
  * Judges a wrapped block against its parent's state: its header, the stakeholders follow-the-coin picks
- * (seeded by `stakeholderSeed`; the last one wraps the block, the others sign the header's hash), the coinbase, the
- * transactions' root and each transfer in order, and — re-executed by this node — the stage's secret and
- * checkpoint. Returns the state after it, or why it is refused.
+ * (seeded by `stakeholderSeed`; the last one wraps the block, the others sign the header's hash), the
+ * coinbase, the transactions' root and each transfer in order, and — re-executed by this node — the stage's
+ * secret and checkpoint. Returns the state after it, or why it is refused.
+ *
+ * The coinbase goes to the header's author, the node whose training won the block (seed 003 pays the
+ * wrapper, which leaves the trainers — the miners of a Proof of Training — unpaid); the wrapper takes the
+ * fees. A replay that fails (this node cannot re-execute the stage) is thrown, not returned: the block is
+ * not judged, since refusing it would blame its authors for this node's fault.
  */
 export async function applyBlock(
   block: WrappedBlock,
@@ -224,13 +240,13 @@ export async function applyBlock(
   );
   if (valid.size !== signers.length)
     return refuse(`it carries ${valid.size} valid signatures of the ${signers.length} chosen stakeholders`);
-  if (block.coinbase.to !== wrapper || block.coinbase.amount !== coinbase(header.index))
+  if (block.coinbase.to !== header.publicKey || block.coinbase.amount !== coinbase(header.index))
     return refuse(
-      `its coinbase is ${block.coinbase.amount} to ${block.coinbase.to.slice(0, 8)}, not ${coinbase(header.index)} to the wrapper`,
+      `its coinbase is ${block.coinbase.amount} to ${block.coinbase.to.slice(0, 8)}, not ${coinbase(header.index)} to the header's author`,
     );
   if (block.transactionsRoot !== merkleRoot(block.transactions.map(transactionHash)))
     return refuse('its transactions do not match their Merkle root');
-  const accounts = new Map(mint(parent.accounts, wrapper, block.coinbase.amount));
+  const accounts = new Map(mint(parent.accounts, header.publicKey, block.coinbase.amount));
   for (const transaction of block.transactions) {
     const refusal = transferInto(accounts, transaction, { feeTo: wrapper });
     if (refusal !== null)

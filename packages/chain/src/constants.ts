@@ -17,3 +17,9 @@ export const POT_DEFAULTS = {
 
 /** Amounts are whole micro-coins: one coin is this many units (canonical encodings take integers only). */
 export const COIN = 1_000_000;
+
+/**
+ * What a key must hold (micro-coins, in the parent state) for its declaration or header to count —
+ * ProofGrid's, the seed has none: with a constant lottery stake, free keys would make a quorum.
+ */
+export const MINIMUM_STAKE = COIN;

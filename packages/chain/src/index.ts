@@ -23,9 +23,9 @@ export {
 } from './block.ts';
 export { type AddOutcome, ChainStore, ORPHANS_MAX, POOL_MAX } from './ChainStore.ts';
 export { coinbase } from './coinbase.ts';
-export { COIN, POT_DEFAULTS } from './constants.ts';
+export { COIN, MINIMUM_STAKE, POT_DEFAULTS } from './constants.ts';
 export { followTheCoin } from './followTheCoin.ts';
-export { hashOf, sha256Hex, shortId } from './hashing.ts';
+export { canonicalHash, hashOf, sha256Hex, shortId } from './hashing.ts';
 export { leadingZeroBits, lotteryBitsRequired, winsLottery } from './lottery.ts';
 export { merkleRoot } from './merkle.ts';
 export { selectTransactions } from './selectTransactions.ts';

@@ -4,31 +4,44 @@ import {
   applyBlock,
   COIN,
   coinbase,
+  followTheCoin,
   hashOf,
   headerHash,
   signHeader,
   stageIdOf,
+  stakeholderSeed,
   type WrappedBlock,
   winsLottery,
 } from '../src/index.ts';
-import { config, declaration, genesis, honest, makeBlock, nodes, pay, replay } from './support/testChain.ts';
+import {
+  config,
+  declaration,
+  genesis,
+  honest,
+  makeBlock,
+  node,
+  nodes,
+  pay,
+  replay,
+} from './support/testChain.ts';
 
 describe('chain blocks', () => {
-  it('accepts an honest block: the wrapper gets the coinbase and the fees, the transfers move', async () => {
-    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
-    const block = makeBlock(genesis, { transactions: [pay(a, b, 5 * COIN, 1), pay(a, b, 1 * COIN, 2)] });
+  it('accepts an honest block: its author gets the coinbase, the wrapper the fees, the transfers move', async () => {
+    const [a, b, c] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
+    const block = makeBlock(genesis, { transactions: [pay(b, c, 5 * COIN, 1), pay(b, c, 1 * COIN, 2)] });
+    assert.equal(block.header.publicKey, a.publicKey, 'makeBlock proposes as the first node');
     const applied = await applyBlock(block, genesis, config, replay);
     assert.ok(applied.ok, applied.ok ? '' : applied.reason);
-    const wrapper = block.coinbase.to;
-    const before = genesis.accounts.get(wrapper)?.balance ?? 0;
-    const expectedWrapper =
-      before +
-      coinbase(1) +
-      20 +
-      (wrapper === a.publicKey ? -6 * COIN - 20 : 0) +
-      (wrapper === b.publicKey ? 6 * COIN : 0);
-    assert.equal(applied.state.accounts.get(wrapper)?.balance, expectedWrapper);
-    assert.equal(applied.state.accounts.get(a.publicKey)?.nonce, 2);
+    const expected = new Map([...genesis.accounts].map(([address, { balance }]) => [address, balance]));
+    const move = (address: string, amount: number) =>
+      expected.set(address, (expected.get(address) ?? 0) + amount);
+    move(a.publicKey, coinbase(1));
+    move(b.publicKey, -6 * COIN - 20);
+    move(c.publicKey, 6 * COIN);
+    move(wrapperOf(block), 20);
+    for (const [address, balance] of expected)
+      assert.equal(applied.state.accounts.get(address)?.balance ?? 0, balance, address.slice(0, 8));
+    assert.equal(applied.state.accounts.get(b.publicKey)?.nonce, 2);
     assert.equal(applied.state.index, 1);
     // And the next block builds on it.
     const next = await applyBlock(makeBlock(applied.state), applied.state, config, replay);
@@ -96,6 +109,11 @@ describe('chain blocks', () => {
         /1 valid signatures of the 2 chosen stakeholders/,
       ],
       [
+        'declarations of keys that hold no stake (a quorum of fresh keys)',
+        makeBlock(genesis, { declarers: [nodes[0] ?? a, node(41), node(42)] }),
+        /its key holds less than the minimum stake/,
+      ],
+      [
         'a declaration replayed from another stage',
         makeBlock(genesis, {
           extraDeclarations: [
@@ -111,7 +129,7 @@ describe('chain blocks', () => {
       ],
       [
         'a double spend',
-        makeBlock(genesis, { transactions: [pay(a, b, 60 * COIN, 1), pay(a, b, 60 * COIN, 2)] }),
+        makeBlock(genesis, { transactions: [pay(b, a, 150 * COIN, 1), pay(b, a, 150 * COIN, 2)] }),
         /needs/,
       ],
       [
@@ -140,3 +158,8 @@ describe('chain blocks', () => {
     }
   });
 });
+
+/** The wrapper of a block: the last stakeholder follow-the-coin draws for its header. */
+function wrapperOf(block: WrappedBlock): string {
+  return followTheCoin(genesis.accounts, stakeholderSeed(block.header), config.stakeholders).at(-1) ?? '';
+}

@@ -19,7 +19,7 @@ import { ChainStore } from '../ChainStore.ts';
 import { coinbase } from '../coinbase.ts';
 import { COIN } from '../constants.ts';
 import { followTheCoin } from '../followTheCoin.ts';
-import { hashOf, shortId } from '../hashing.ts';
+import { canonicalHash, hashOf, shortId } from '../hashing.ts';
 import { winsLottery } from '../lottery.ts';
 import { merkleRoot } from '../merkle.ts';
 import { selectTransactions } from '../selectTransactions.ts';
@@ -259,11 +259,16 @@ export class Participant {
     this.#debug(`trains stage ${stageId} from checkpoint ${shortId(tip.checkpointSha256)}`);
     this.#later(this.#world.timing.stageTimeMs, async () => {
       if (this.#stage !== stage) return;
-      const trained = await this.#world.trainer({
-        stageId,
-        parentCheckpointSha256: tip.checkpointSha256,
-        poisoned: this.role === 'poisoner',
-      });
+      let trained: Awaited<ReturnType<StageTrainer>>;
+      try {
+        // The store's re-execution: the node trains a stage once, and judges its blocks with that result.
+        trained = await this.#store.reexecute({ stageId, parentCheckpointSha256: tip.checkpointSha256 });
+      } catch (error) {
+        this.#warn(
+          `cannot train stage ${stageId}: ${(error as Error).message}; it mines nothing on this tip`,
+        );
+        return;
+      }
       if (this.#stage !== stage) return;
       stage.trained = { ...trained, commitment: commitToSecret(trained.trainingSecret, this.#secretKey) };
       this.#debug(
@@ -299,7 +304,12 @@ export class Participant {
   }
 
   #receiveDeclaration(declaration: TrainingDeclaration): void {
-    const id = `td:${declarationHash(declaration)}`;
+    const hash = canonicalHash(declarationHash, declaration);
+    if (hash === null) {
+      this.#debug('drops a malformed TD');
+      return;
+    }
+    const id = `td:${hash}`;
     if (this.#seen.has(id)) return;
     this.#seen.add(id);
     const fault =
@@ -307,7 +317,7 @@ export class Participant {
         ? 'another model'
         : declarationFault(declaration, this.#world.config.tdCoinstake);
     if (fault !== null) {
-      this.#debug(`drops TD ${shortId(id.slice(3))}: ${fault}`);
+      this.#debug(`drops TD ${shortId(hash)}: ${fault}`);
       return;
     }
     this.#world.network.broadcast(this.name, { type: 'declaration', declaration });
@@ -325,13 +335,25 @@ export class Participant {
     if (trained === undefined || stage.matching.has(declaration.publicKey)) return;
     if (declaration.stageId !== stage.stageId) return;
     if (declaration.checkpointSha256 !== trained.checkpointSha256) return;
+    if (!this.#staked(stage, declaration.publicKey)) return;
     if (!commitsTo(declaration, trained.trainingSecret)) return;
     stage.matching.set(declaration.publicKey, declaration);
-    if (!stage.proposing && stage.matching.size >= this.#world.config.employerConfidence) {
+    const { employerConfidence } = this.#world.config;
+    if (
+      !stage.proposing &&
+      stage.matching.size >= employerConfidence &&
+      this.#staked(stage, this.publicKey)
+    ) {
       stage.proposing = true;
       this.#debug(`holds ${stage.matching.size} matching TDs for ${stage.stageId}: draws header tickets`);
       this.#drawHeader(stage);
     }
+  }
+
+  /** Whether `publicKey` holds the minimum stake at the stage's parent (else its TD or header does not count). */
+  #staked(stage: Stage, publicKey: string): boolean {
+    const balance = this.#store.stateOf(stage.parentHash)?.accounts.get(publicKey)?.balance ?? 0;
+    return balance >= this.#world.config.minimumStake;
   }
 
   #drawHeader(stage: Stage): void {
@@ -370,36 +392,55 @@ export class Participant {
       this.#debug(`no block for BH ${shortId(headerHash(header))} yet: draws another header`);
       this.#drawHeader(stage);
     });
-    void this.#receiveHeader(header, this.name);
+    // Judged like anyone's header, as an event of its own (its re-execution is awaited there).
+    this.#later(0, () => this.#receiveHeader(header, this.name));
   }
 
   // --- headers: stakeholders judge, sign, wrap ----------------------------------------------------
 
   async #receiveHeader(header: BlockHeader, from: string): Promise<void> {
-    const hash = headerHash(header);
-    const id = `bh:${hash}`;
-    if (this.#seen.has(id)) return;
-    this.#seen.add(id);
-    const parent = this.#store.stateOf(header.parentHash);
-    if (parent === undefined || parent.hash !== this.#store.tip.hash) {
-      this.#debug(`ignores BH ${shortId(hash)}: it does not extend this node's tip`);
+    const hash = canonicalHash(headerHash, header);
+    if (hash === null) {
+      this.#debug(`drops a malformed BH from ${from}`);
       return;
     }
+    const id = `bh:${hash}`;
+    if (this.#seen.has(id)) return;
+    const parent = this.#store.stateOf(header.parentHash);
+    // Only a header on this node's tip is worth judging now; a later copy may find the tip moved to it.
+    if (parent === undefined || parent.hash !== this.#store.tip.hash) return;
+    this.#seen.add(id);
     const fault = headerFault(header, parent, this.#world.config);
     if (fault !== null) {
       this.#info(`refuses BH ${shortId(hash)} from ${from}: ${fault}`);
       return;
     }
-    this.#world.network.broadcast(this.name, { type: 'header', header });
-    // Another's header for the training this node did: give its block time before drawing one's own (a
-    // header for other training — a poisoner's — delays nobody).
-    const stage = this.#stage;
+    // A node vouches (relays, signs) only for training it re-executed: the stage from the parent's checkpoint.
+    const epoch = this.#epoch;
+    let replayed: Awaited<ReturnType<StageTrainer>>;
+    try {
+      replayed = await this.#store.reexecute({
+        stageId: header.stageId,
+        parentCheckpointSha256: parent.checkpointSha256,
+      });
+    } catch (error) {
+      this.#warn(`cannot judge BH ${shortId(hash)}: ${(error as Error).message}`);
+      return;
+    }
+    if (epoch !== this.#epoch) return;
     if (
-      stage !== null &&
-      stage.parentHash === parent.hash &&
-      header.publicKey !== this.publicKey &&
-      header.trainingSecret === stage.trained?.trainingSecret
-    )
+      replayed.trainingSecret !== header.trainingSecret ||
+      replayed.checkpointSha256 !== header.checkpointSha256
+    ) {
+      this.#info(
+        `refuses BH ${shortId(hash)} from ${from}: its stage does not re-execute to the secret and checkpoint it reveals`,
+      );
+      return;
+    }
+    this.#world.network.broadcast(this.name, { type: 'header', header });
+    // Another's header for this stage: give its block time before drawing one's own.
+    const stage = this.#stage;
+    if (stage !== null && stage.parentHash === parent.hash && header.publicKey !== this.publicKey)
       stage.waitUntilMs = Math.max(
         stage.waitUntilMs,
         this.#world.queue.now + this.#world.timing.headerTimeoutMs,
@@ -407,21 +448,6 @@ export class Participant {
     const chosen = followTheCoin(parent.accounts, stakeholderSeed(header), this.#world.config.stakeholders);
     const place = chosen.indexOf(this.publicKey);
     if (place === -1) return;
-    // A stakeholder vouches for the training it signs: it re-executes the stage first.
-    const epoch = this.#epoch;
-    const replayed = await this.#world.trainer({
-      stageId: header.stageId,
-      parentCheckpointSha256: parent.checkpointSha256,
-      poisoned: this.role === 'poisoner',
-    });
-    if (epoch !== this.#epoch) return;
-    if (
-      replayed.trainingSecret !== header.trainingSecret ||
-      replayed.checkpointSha256 !== header.checkpointSha256
-    ) {
-      this.#info(`refuses to sign BH ${shortId(hash)}: its stage does not re-execute to its secret`);
-      return;
-    }
     if (place < chosen.length - 1) {
       const signature = signAsStakeholder(hash, { publicKey: this.publicKey, secretKey: this.#secretKey });
       this.#info(`signs BH ${shortId(hash)} as stakeholder ${place + 1} of ${chosen.length}`);
@@ -437,7 +463,12 @@ export class Participant {
   }
 
   async #receiveSignature(signature: StakeholderSignature): Promise<void> {
-    const id = `sig:${hashOf(signature)}`;
+    const hash = canonicalHash(hashOf, signature);
+    if (hash === null) {
+      this.#debug('drops a malformed stakeholder signature');
+      return;
+    }
+    const id = `sig:${hash}`;
     if (this.#seen.has(id)) return;
     this.#seen.add(id);
     if (!stakeholderSigned(signature)) {
@@ -471,7 +502,7 @@ export class Participant {
     const block = wrapBlock(
       {
         header: wrap.header,
-        coinbase: { to: this.publicKey, amount: coinbase(wrap.header.index) },
+        coinbase: { to: wrap.header.publicKey, amount: coinbase(wrap.header.index) },
         transactions,
         transactionsRoot: merkleRoot(transactions.map(transactionHash)),
         stakeholderSignatures: wrap.signers.map(
@@ -489,13 +520,19 @@ export class Participant {
   // --- blocks and transactions --------------------------------------------------------------------
 
   async #receiveBlock(block: WrappedBlock, from: string): Promise<void> {
-    const id = `block:${blockHash(block)}`;
+    const hash = canonicalHash(blockHash, block);
+    if (hash === null) {
+      this.#debug(`drops a malformed block from ${from}`);
+      return;
+    }
+    const id = `block:${hash}`;
     if (this.#seen.has(id)) return;
     const epoch = this.#epoch;
     const result = await this.#store.add(block);
     if (epoch !== this.#epoch) return;
-    // Judged once: a block many peers relay is logged (and relayed) once. An orphan is not judged yet.
-    if (result.outcome !== 'orphan') this.#seen.add(id);
+    // Judged once: a block many peers relay is logged (and relayed) once. An orphan is not judged yet, nor
+    // is a block this node could not re-execute (a later copy may find it able).
+    if (result.outcome !== 'orphan' && result.outcome !== 'unjudged') this.#seen.add(id);
     const label = `block #${block.header.index} ${shortId(result.hash)}`;
     switch (result.outcome) {
       case 'accepted':
@@ -517,13 +554,21 @@ export class Participant {
       case 'dropped':
         this.#debug(`drops ${label} from ${from}: ${result.reason}`);
         return;
+      case 'unjudged':
+        this.#warn(`cannot judge ${label}: ${result.reason}`);
+        return;
       case 'known':
         return;
     }
   }
 
   #receiveTransaction(transaction: Transaction): void {
-    const id = `tx:${transactionHash(transaction)}`;
+    const hash = canonicalHash(transactionHash, transaction);
+    if (hash === null) {
+      this.#debug('drops a malformed transaction');
+      return;
+    }
+    const id = `tx:${hash}`;
     if (this.#seen.has(id)) return;
     this.#seen.add(id);
     if (this.#store.addTransaction(transaction))
@@ -556,6 +601,10 @@ export class Participant {
 
   #info(message: string): void {
     this.#world.log({ timeMs: this.#world.queue.now, name: this.name, level: 'INFO', message });
+  }
+
+  #warn(message: string): void {
+    this.#world.log({ timeMs: this.#world.queue.now, name: this.name, level: 'WARNING', message });
   }
 
   #debug(message: string): void {

@@ -3,7 +3,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { assert, encodeCanonical, keyPairFromSeed } from '@proofgrid/core';
 import type { Accounts } from '../accounts.ts';
 import { blockHash, type ChainConfig, type ParentState } from '../block.ts';
-import { COIN, POT_DEFAULTS } from '../constants.ts';
+import { COIN, MINIMUM_STAKE, POT_DEFAULTS } from '../constants.ts';
 import { hashOf } from '../hashing.ts';
 import { type Transaction, transactionHash } from '../transaction.ts';
 import { EventQueue } from './EventQueue.ts';
@@ -61,7 +61,7 @@ export const SIMULATION_DEFAULTS = {
   timing: { tryIntervalMs: 1000, stageTimeMs: 20, headerTimeoutMs: 15_000, statusIntervalMs: 5000 },
   dropRate: 0,
   delayMs: { min: 20, max: 200 },
-  transactionWindowMs: 20_000,
+  transactionWindowMs: 10_000,
   maxTimeMs: 3_600_000,
   /** Each node's coins at genesis; each user's are drawn from 10 to 100 coins, as in the seed. */
   nodeStake: 10 * COIN,
@@ -189,6 +189,7 @@ export function createSimulation(options: SimulationOptions): Simulation {
     bhCoinstake: o.bhCoinstake ?? POT_DEFAULTS.bhCoinstake,
     employerConfidence: o.employerConfidence,
     stakeholders: o.stakeholders,
+    minimumStake: MINIMUM_STAKE,
   };
   const firstHalf = (role: 'node' | 'user') => {
     const group = people.filter(({ name }) => name.startsWith(role));
@@ -259,7 +260,9 @@ export function createSimulation(options: SimulationOptions): Simulation {
     let attempted = 0;
     const users = participants.filter((p) => p.role === 'user');
     const draws = random.fork('transactions');
-    for (let i = 0; i < o.transactions && users.length > 1; i++) {
+    // A transfer needs two users; with fewer, none is tried.
+    const scheduled = users.length > 1 ? o.transactions : 0;
+    for (let i = 0; i < scheduled; i++) {
       const atMs = draws.int(0, o.transactionWindowMs);
       const from = draws.pick(users);
       const to = draws.pick(users.filter((user) => user !== from));
@@ -281,7 +284,10 @@ export function createSimulation(options: SimulationOptions): Simulation {
         rest.every((p) => p.chain.tip.hash === first.chain.tip.hash)
       );
     };
-    while (queue.now <= o.maxTimeMs && (await queue.step())) if (queue.now >= faultsEndMs && agreed()) break;
+    // Done when the faults are over, the users have made every transfer they were to try, and the honest
+    // participants agree at the target length.
+    const done = () => queue.now >= faultsEndMs && attempted === scheduled && agreed();
+    while (queue.now <= o.maxTimeMs && (await queue.step())) if (done()) break;
 
     return report({
       o,

@@ -11,6 +11,7 @@ import {
   followTheCoin,
   hashOf,
   headerHash,
+  MINIMUM_STAKE,
   merkleRoot,
   mint,
   type ParentState,
@@ -35,6 +36,7 @@ export const config: ChainConfig = {
   bhCoinstake: POT_DEFAULTS.bhCoinstake,
   employerConfidence: POT_DEFAULTS.employerConfidence,
   stakeholders: POT_DEFAULTS.stakeholders,
+  minimumStake: MINIMUM_STAKE,
 };
 export const node = (n: number) => {
   const pair = keyPairFromSeed(new Uint8Array(32).fill(n));
@@ -147,7 +149,7 @@ export function makeBlock(
   return wrapBlock(
     {
       header,
-      coinbase: { to: wrapper.publicKey, amount: coinbaseAmount ?? coinbase(header.index) },
+      coinbase: { to: proposer.publicKey, amount: coinbaseAmount ?? coinbase(header.index) },
       transactions,
       transactionsRoot: merkleRoot(transactions.map(transactionHash)),
       stakeholderSignatures: signatures,

@@ -390,7 +390,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         '<n>',
         'declarations a header must carry (default 3, or every node when there are fewer)',
       ),
-      option('transactions', '<n>', 'transfers the users try in the first 20 seconds'),
+      option('transactions', '<n>', 'transfers the users try in the first 10 seconds'),
       option('drop-rate', '<p>', 'chance that a message is lost, 0 to 0.5'),
       option('delay-ms', '<min>-<max>', 'each message takes this long, drawn uniformly'),
       {
