@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import {
   ChainStore,
   COIN,
+  createSimulation,
   hashOf,
+  type Message,
   type StageTrainer,
   selectTransactions,
   simulate,
@@ -105,4 +107,70 @@ describe('seeded fault scenarios (a small VOPR: drops, delays, partitions, crash
       }
     });
   }
+});
+
+describe('what a node does with input it cannot use', () => {
+  it('drops a malformed block and keeps going (a fraction has no canonical encoding)', async () => {
+    const store = new ChainStore({ genesis, config, replay });
+    const block = makeBlock(genesis);
+    const malformed = await store.add({ ...block, coinbase: { ...block.coinbase, amount: 0.5 } });
+    assert.equal(malformed.outcome, 'dropped');
+    assert.match(malformed.outcome === 'dropped' ? malformed.reason : '', /canonical encoding/);
+    assert.equal(store.addTransaction({ ...pay(a, b, COIN, 1), amount: 1.5 }), false);
+    assert.equal((await store.add(block)).outcome, 'accepted');
+  });
+
+  it('leaves a block unjudged — not refused, not remembered — when it cannot re-execute the stage', async () => {
+    let failing = true;
+    const store = new ChainStore({
+      genesis,
+      config,
+      replay: async (stage) => {
+        if (failing) throw new Error('TRAIN_ENVIRONMENT_MISMATCH: another backend');
+        return replay(stage);
+      },
+    });
+    const block = makeBlock(genesis);
+    const first = await store.add(block);
+    assert.equal(first.outcome, 'unjudged');
+    assert.match(
+      first.outcome === 'unjudged' ? first.reason : '',
+      /cannot re-execute the stage: .*another backend/,
+    );
+    assert.equal(store.tip.index, 0);
+    failing = false;
+    assert.equal((await store.add(block)).outcome, 'accepted', 'judged once it can be');
+  });
+
+  it('survives malformed messages on the simulated network, and a stage no node can re-execute', async () => {
+    const lines: string[] = [];
+    const sim = createSimulation({
+      seed: '5',
+      // Stage 2 cannot be trained or re-executed here (another environment, a lost checkpoint).
+      trainer: async (stage) => {
+        if (stage.stageId.endsWith(':2')) throw new Error('no such backend');
+        return hashTrainer(stage);
+      },
+      initialCheckpointSha256: hashOf('initial'),
+      maxTimeMs: 120_000,
+      log: ({ name, level, message }) => lines.push(`${name} ${level} ${message}`),
+    });
+    const junk = [
+      { type: 'transaction', transaction: { ...pay(a, b, COIN, 1), amount: 1.5 } },
+      { type: 'declaration', declaration: { timestampMs: 0.5 } },
+      { type: 'header', header: { index: Number.NaN } },
+      { type: 'signature', signature: { headerHash: 1.5 } },
+      { type: 'block', block: { header: { timestampMs: 0.25 } } },
+    ];
+    for (const message of junk)
+      sim.queue.after(0, () => sim.network.broadcast('mallory', message as unknown as Message));
+    const report = await sim.run();
+    assert.equal(report.agreement, false, 'the chain cannot pass stage 2 here');
+    assert.ok(
+      report.tips.every((t) => t.index === 2),
+      'every participant stopped at block 2, none crashed',
+    );
+    assert.ok(lines.some((l) => / WARNING cannot train stage mnist-default:2: .*no such backend/.test(l)));
+    assert.ok(!lines.some((l) => / INFO refuses /.test(l)), 'no one was blamed for it');
+  });
 });

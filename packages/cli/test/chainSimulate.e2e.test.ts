@@ -77,13 +77,17 @@ describe('proofgrid chain simulate', () => {
       [['--poisoners', '12'], /--poisoners must be a whole number from 0 to 11/],
       [['--drop-rate', '0.9'], /--drop-rate must be a number from 0 to 0.5/],
       [['--partition', '60-10'], /--partition takes <from>-<to>/],
-      [['--crash', '99:1-2'], /--crash takes <node>:<from>-<to> with a node from 1 to 11/],
+      [['--crash', '99:1-2'], /--crash takes <node>:<from>-<to> \(seconds\) with a node from 1 to 11/],
       [['--poison', 'gentle'], /--poison is flip-labels or append-mislabeled/],
-      [['--stakeholders', '40'], /stakeholders must be a whole number from 1 to 21/],
+      [['--stakeholders', '40'], /--stakeholders must be a whole number from 1 to 21/],
       [
         ['--nodes', '2', '--employer-confidence', '3'],
         /--employer-confidence must be a whole number from 1 to 2/,
       ],
+      [['extra'], /chain simulate takes options only \(got "extra"\)/],
+      [['--crash', '2:5'], /--crash takes <node>:<from>-<to> \(seconds\)/],
+      [['--crash', '1:10-40', '--crash', '1:15-60'], /the crashes of node 1 overlap/],
+      [['--max-time', '60', '--crash', '1:10-70'], /--crash takes <from>-<to>, whole numbers from 0 to 59/],
     ] as const) {
       const result = await runCli(['chain', 'simulate', ...args]);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);

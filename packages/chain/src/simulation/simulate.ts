@@ -410,10 +410,18 @@ function checkOptions(o: {
   whole('minimum delay', o.delayMs.min, 0, 60_000);
   whole('maximum delay', o.delayMs.max, o.delayMs.min, 60_000);
   for (const { fromMs, toMs } of o.partitions)
-    whole('a partition’s end', toMs, Math.max(0, fromMs), SIMULATION_LIMITS.maxTimeMs);
-  for (const { node, fromMs, toMs } of o.crashes) {
+    whole('a partition’s end', toMs, Math.max(0, fromMs), o.maxTimeMs);
+  for (const crash of o.crashes) {
+    const { node, fromMs, toMs } = crash;
     whole('a crashed node', node, 1, o.nodes);
-    whole('a crash’s end', toMs, Math.max(0, fromMs), SIMULATION_LIMITS.maxTimeMs);
+    whole('a crash’s end', toMs, Math.max(0, fromMs), o.maxTimeMs);
+    // One node's windows must not overlap: its restart would end the other crash early.
+    if (
+      o.crashes.some(
+        (other) => other !== crash && other.node === node && other.fromMs < toMs && fromMs < other.toMs,
+      )
+    )
+      throw new RangeError(`the crashes of node ${node} overlap`);
   }
   if (!(o.dropRate >= 0 && o.dropRate <= 0.5))
     throw new RangeError(`drop rate must be from 0 to 0.5, not ${o.dropRate}`);

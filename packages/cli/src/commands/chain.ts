@@ -26,12 +26,23 @@ const FAST_COINSTAKE = 2n ** 255n;
  */
 export async function chainSimulate(args: Arguments, io: CommandIo): Promise<number> {
   const json = args.flag('json');
+  if (args.positionals.length > 0)
+    throw args.usage(`chain simulate takes options only (got "${args.positionals.join(' ')}").`);
   const nodes = args.integer('nodes', { min: 1, max: SIMULATION_LIMITS.nodes }) ?? SIMULATION_DEFAULTS.nodes;
+  const users = args.integer('users', { min: 0, max: SIMULATION_LIMITS.users }) ?? SIMULATION_DEFAULTS.users;
+  const maxTimeSeconds =
+    args.integer('max-time', { min: 1, max: SIMULATION_LIMITS.maxTimeMs / 1000 }) ??
+    SIMULATION_DEFAULTS.maxTimeMs / 1000;
+  // Fault windows end before the run can: a node still down at the end would be counted out silently.
+  const window = (name: string, value: string) => {
+    const { min, max } = parseRange(args, name, value, { min: 0, max: maxTimeSeconds - 1 });
+    return { fromMs: min * 1000, toMs: max * 1000 };
+  };
   const options = {
     seed: args.string('seed') ?? '42',
     nodes,
     poisoners: args.integer('poisoners', { min: 0, max: nodes }) ?? 0,
-    users: args.integer('users', { min: 0, max: SIMULATION_LIMITS.users }) ?? SIMULATION_DEFAULTS.users,
+    users,
     transactions:
       args.integer('transactions', { min: 0, max: SIMULATION_LIMITS.transactions }) ??
       SIMULATION_DEFAULTS.transactions,
@@ -39,28 +50,24 @@ export async function chainSimulate(args: Arguments, io: CommandIo): Promise<num
       args.integer('target-length', { min: 1, max: SIMULATION_LIMITS.targetLength }) ??
       SIMULATION_DEFAULTS.targetLength,
     stakeholders:
-      args.integer('stakeholders', { min: 1, max: SIMULATION_LIMITS.nodes }) ??
-      SIMULATION_DEFAULTS.stakeholders,
+      args.integer('stakeholders', { min: 1, max: nodes + users }) ??
+      Math.min(nodes + users, SIMULATION_DEFAULTS.stakeholders),
     employerConfidence:
       args.integer('employer-confidence', { min: 1, max: nodes }) ??
       Math.min(nodes, SIMULATION_DEFAULTS.employerConfidence),
     dropRate: args.decimal('drop-rate', { min: 0, max: 0.5 }) ?? 0,
     delayMs: range(args, 'delay-ms', { min: 0, max: 60_000 }) ?? SIMULATION_DEFAULTS.delayMs,
-    partitions: args.strings('partition').map((value) => {
-      const { min, max } = parseRange(args, 'partition', value, { min: 0, max: 86_400 });
-      return { fromMs: min * 1000, toMs: max * 1000 };
-    }),
+    partitions: args.strings('partition').map((value) => window('partition', value)),
     crashes: args.strings('crash').map((value) => {
       const match = /^(\d+):(.+)$/.exec(value);
       const node = Number(match?.[1]);
-      if (match === null || !(node >= 1 && node <= nodes))
-        throw args.usage(`--crash takes <node>:<from>-<to> with a node from 1 to ${nodes} (got "${value}").`);
-      const { min, max } = parseRange(args, 'crash', match[2] ?? '', { min: 0, max: 86_400 });
-      return { node, fromMs: min * 1000, toMs: max * 1000 };
+      if (match === null || !(node >= 1 && node <= nodes) || !/^\d+-\d+$/.test(match[2] ?? ''))
+        throw args.usage(
+          `--crash takes <node>:<from>-<to> (seconds) with a node from 1 to ${nodes} (got "${value}").`,
+        );
+      return { node, ...window('crash', match[2] ?? '') };
     }),
-    maxTimeMs:
-      (args.integer('max-time', { min: 1, max: SIMULATION_LIMITS.maxTimeMs / 1000 }) ??
-        SIMULATION_DEFAULTS.maxTimeMs / 1000) * 1000,
+    maxTimeMs: maxTimeSeconds * 1000,
     ...(args.flag('fast-lottery') ? { tdCoinstake: FAST_COINSTAKE, bhCoinstake: FAST_COINSTAKE } : {}),
   };
   const poisonKind = args.string('poison') ?? 'flip-labels';
