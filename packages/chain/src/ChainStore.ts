@@ -8,6 +8,7 @@ import {
   type WrappedBlock,
 } from './block.ts';
 import { canonicalHash } from './hashing.ts';
+import { blockShapeFault } from './shape.ts';
 import { type Transaction, transactionFault, transactionHash } from './transaction.ts';
 
 /** Blocks kept waiting for their parent, at most: a peer cannot fill a node's memory with orphans. */
@@ -150,6 +151,8 @@ export class ChainStore {
    * parent is unknown waits as an orphan (ask a peer for `missingParent`) and is judged when it arrives.
    */
   async add(block: WrappedBlock): Promise<AddOutcome> {
+    const shape = blockShapeFault(block);
+    if (shape !== null) return { outcome: 'dropped', hash: '', reason: `it is malformed: ${shape}` };
     const hash = canonicalHash(blockHash, block);
     if (hash === null)
       return { outcome: 'dropped', hash: '', reason: 'it has no canonical encoding (a malformed field)' };
@@ -163,13 +166,7 @@ export class ChainStore {
       const { header } = block;
       const fault = headerSelfFault(header, this.#config);
       if (fault !== null) return { outcome: 'dropped', hash, reason: `header: ${fault}` };
-      const waiting = this.#orphans.get(header.parentHash) ?? [];
-      if (!waiting.some((orphan) => blockHash(orphan) === hash)) {
-        if (this.#orphanCount >= ORPHANS_MAX) this.#evictOldestOrphan();
-        waiting.push(block);
-        this.#orphans.set(header.parentHash, waiting);
-        this.#orphanCount += 1;
-      }
+      this.#keepOrphan(block, hash);
       return { outcome: 'orphan', hash, missingParent: header.parentHash };
     }
     let applied: Awaited<ReturnType<typeof applyBlock>>;
@@ -177,8 +174,7 @@ export class ChainStore {
       applied = await applyBlock(block, parent.state, this.#config, this.#replay);
     } catch (error) {
       if (error instanceof ReplayFailed) return { outcome: 'unjudged', hash, reason: error.message };
-      // A field of the wrong type that the canonical encoding let through: the block is malformed.
-      return { outcome: 'dropped', hash, reason: `it is malformed (${(error as Error).message})` };
+      throw error;
     }
     if (!applied.ok) {
       // Its descendants can never be valid: they go too, at every depth.
@@ -191,12 +187,21 @@ export class ChainStore {
     this.#blocks.set(hash, { block, state: applied.state });
     const before = this.#tip;
     if (this.#better(hash, this.#tip)) this.#moveTip(hash);
-    for (const child of this.#orphans.get(hash) ?? []) {
-      this.#orphanCount -= 1;
-      await this.add(child);
-    }
+    const children = this.#orphans.get(hash) ?? [];
     this.#orphans.delete(hash);
+    this.#orphanCount -= children.length;
+    // A child this node cannot judge yet is not kept: a peer's next status brings it again.
+    for (const child of children) await this.add(child);
     return { outcome: 'accepted', hash, tipChanged: this.#tip !== before };
+  }
+
+  #keepOrphan(block: WrappedBlock, hash: string): void {
+    const waiting = this.#orphans.get(block.header.parentHash) ?? [];
+    if (waiting.some((orphan) => blockHash(orphan) === hash)) return;
+    if (this.#orphanCount >= ORPHANS_MAX) this.#evictOldestOrphan();
+    waiting.push(block);
+    this.#orphans.set(block.header.parentHash, waiting);
+    this.#orphanCount += 1;
   }
 
   #better(candidate: string, current: string): boolean {

@@ -4,6 +4,7 @@ import { followTheCoin } from './followTheCoin.ts';
 import { hashOf } from './hashing.ts';
 import { winsLottery } from './lottery.ts';
 import { merkleRoot } from './merkle.ts';
+import { headerShapeFault } from './shape.ts';
 import { signedBy, signedHex } from './signatures.ts';
 import { commitsTo, declarationFault, type TrainingDeclaration } from './trainingDeclaration.ts';
 import { type Transaction, transactionHash } from './transaction.ts';
@@ -141,6 +142,8 @@ export function stakeholderSigned(signature: StakeholderSignature): boolean {
  * as an orphan.
  */
 export function headerSelfFault(header: BlockHeader, config: ChainConfig): string | null {
+  const shape = headerShapeFault(header);
+  if (shape !== null) return `it is malformed: ${shape}`;
   const { signature, ...body } = header;
   if (!Number.isSafeInteger(header.index) || header.index < 1)
     return 'its index is not a whole number above 0';
@@ -191,6 +194,8 @@ export function headerFault(
       return `the declaration of ${declaration.publicKey.slice(0, 8)} does not commit to the revealed secret`;
     nodes.add(declaration.publicKey);
   }
+  if (!nodes.has(header.publicKey))
+    return `its author ${header.publicKey.slice(0, 8)} did not declare the stage: a header is proposed by one of its trainers`;
   if (nodes.size < config.employerConfidence)
     return `it carries declarations of ${nodes.size} distinct nodes, at least ${config.employerConfidence} are needed`;
   return null;

@@ -29,6 +29,7 @@ export { canonicalHash, hashOf, sha256Hex, shortId } from './hashing.ts';
 export { leadingZeroBits, lotteryBitsRequired, winsLottery } from './lottery.ts';
 export { merkleRoot } from './merkle.ts';
 export { selectTransactions } from './selectTransactions.ts';
+export { blockShapeFault, headerShapeFault } from './shape.ts';
 export type { LogRecord, Message, Role, StageTrainer, Timing } from './simulation/Participant.ts';
 export {
   createSimulation,

@@ -114,6 +114,11 @@ describe('chain blocks', () => {
         /its key holds less than the minimum stake/,
       ],
       [
+        'a header whose author did not declare the stage',
+        makeBlock(genesis, { declarers: nodes.slice(1, 4) }),
+        /did not declare the stage/,
+      ],
+      [
         'a declaration replayed from another stage',
         makeBlock(genesis, {
           extraDeclarations: [

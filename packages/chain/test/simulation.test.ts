@@ -110,12 +110,30 @@ describe('seeded fault scenarios (a small VOPR: drops, delays, partitions, crash
 });
 
 describe('what a node does with input it cannot use', () => {
-  it('drops a malformed block and keeps going (a fraction has no canonical encoding)', async () => {
+  it('drops a malformed block and keeps going: a fraction, a missing field, a field of another type', async () => {
     const store = new ChainStore({ genesis, config, replay });
     const block = makeBlock(genesis);
     const malformed = await store.add({ ...block, coinbase: { ...block.coinbase, amount: 0.5 } });
     assert.equal(malformed.outcome, 'dropped');
-    assert.match(malformed.outcome === 'dropped' ? malformed.reason : '', /canonical encoding/);
+    assert.match(
+      malformed.outcome === 'dropped' ? malformed.reason : '',
+      /malformed: block.coinbase.amount is not a whole number/,
+    );
+    const { declarations: _declarations, ...headerWithout } = block.header;
+    for (const [junk, reason] of [
+      [{ transactions: [] }, /block.header is not an object/],
+      [{ ...block, header: headerWithout }, /block.header.declarations is not a list/],
+      [
+        { ...block, header: { ...block.header, parentHash: 'ee'.repeat(32), declarations: 'x' } },
+        /is not a list/,
+      ],
+      [{ ...block, transactions: [{ ...pay(a, b, COIN, 1), nonce: null }] }, /transactions\[0\].nonce/],
+      [null, /block is not an object/],
+    ] as const) {
+      const outcome = await store.add(junk as never);
+      assert.equal(outcome.outcome, 'dropped');
+      assert.match(outcome.outcome === 'dropped' ? outcome.reason : '', reason);
+    }
     assert.equal(store.addTransaction({ ...pay(a, b, COIN, 1), amount: 1.5 }), false);
     assert.equal((await store.add(block)).outcome, 'accepted');
   });
@@ -161,6 +179,11 @@ describe('what a node does with input it cannot use', () => {
       { type: 'header', header: { index: Number.NaN } },
       { type: 'signature', signature: { headerHash: 1.5 } },
       { type: 'block', block: { header: { timestampMs: 0.25 } } },
+      { type: 'block', block: { transactions: [] } },
+      { type: 'header', header: { parentHash: hashOf('genesis'), index: 1, stageId: 'mnist-default:0' } },
+      { type: 'header', header: null },
+      { type: 'status', tipHash: 7, index: 'x' },
+      { type: 'getBlock', hash: null },
     ];
     for (const message of junk)
       sim.queue.after(0, () => sim.network.broadcast('mallory', message as unknown as Message));

@@ -23,6 +23,7 @@ import { canonicalHash, hashOf, shortId } from '../hashing.ts';
 import { winsLottery } from '../lottery.ts';
 import { merkleRoot } from '../merkle.ts';
 import { selectTransactions } from '../selectTransactions.ts';
+import { blockShapeFault, headerShapeFault } from '../shape.ts';
 import {
   commitsTo,
   commitToSecret,
@@ -339,9 +340,11 @@ export class Participant {
     if (!commitsTo(declaration, trained.trainingSecret)) return;
     stage.matching.set(declaration.publicKey, declaration);
     const { employerConfidence } = this.#world.config;
+    // A header is proposed by one of its trainers: this node's own declaration must be among them.
     if (
       !stage.proposing &&
       stage.matching.size >= employerConfidence &&
+      stage.matching.has(this.publicKey) &&
       this.#staked(stage, this.publicKey)
     ) {
       stage.proposing = true;
@@ -399,6 +402,11 @@ export class Participant {
   // --- headers: stakeholders judge, sign, wrap ----------------------------------------------------
 
   async #receiveHeader(header: BlockHeader, from: string): Promise<void> {
+    const shape = headerShapeFault(header);
+    if (shape !== null) {
+      this.#debug(`drops a malformed BH from ${from}: ${shape}`);
+      return;
+    }
     const hash = canonicalHash(headerHash, header);
     if (hash === null) {
       this.#debug(`drops a malformed BH from ${from}`);
@@ -425,6 +433,7 @@ export class Participant {
       });
     } catch (error) {
       this.#warn(`cannot judge BH ${shortId(hash)}: ${(error as Error).message}`);
+      this.#seen.delete(id);
       return;
     }
     if (epoch !== this.#epoch) return;
@@ -520,6 +529,11 @@ export class Participant {
   // --- blocks and transactions --------------------------------------------------------------------
 
   async #receiveBlock(block: WrappedBlock, from: string): Promise<void> {
+    const shape = blockShapeFault(block);
+    if (shape !== null) {
+      this.#debug(`drops a malformed block from ${from}: ${shape}`);
+      return;
+    }
     const hash = canonicalHash(blockHash, block);
     if (hash === null) {
       this.#debug(`drops a malformed block from ${from}`);

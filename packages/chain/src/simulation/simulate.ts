@@ -2,8 +2,9 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { assert, encodeCanonical, keyPairFromSeed } from '@proofgrid/core';
 import type { Accounts } from '../accounts.ts';
-import { blockHash, type ChainConfig, type ParentState } from '../block.ts';
+import { blockHash, type ChainConfig, type ParentState, stakeholderSeed } from '../block.ts';
 import { COIN, MINIMUM_STAKE, POT_DEFAULTS } from '../constants.ts';
+import { followTheCoin } from '../followTheCoin.ts';
 import { hashOf } from '../hashing.ts';
 import { type Transaction, transactionHash } from '../transaction.ts';
 import { EventQueue } from './EventQueue.ts';
@@ -315,7 +316,7 @@ function report({
   nameOf,
   agreement,
 }: {
-  o: { seed: string };
+  o: { seed: string; stakeholders: number };
   participants: Participant[];
   honest: Participant[];
   attempted: number;
@@ -327,6 +328,13 @@ function report({
 }): SimulationReport {
   const reference = honest[0] ?? participants[0];
   const blocks = reference?.chain.mainChain() ?? [];
+  const { stakeholders } = o;
+  // The wrapper is the last stakeholder drawn for the header from its parent's coins.
+  const wrapperOf = (block: (typeof blocks)[number]) => {
+    const parent = reference?.chain.stateOf(block.header.parentHash);
+    const chosen = parent ? followTheCoin(parent.accounts, stakeholderSeed(block.header), stakeholders) : [];
+    return nameOf(chosen.at(-1) ?? '');
+  };
   const poisoners = new Set(participants.filter((p) => p.role === 'poisoner').map((p) => p.publicKey));
   const earnings: Record<string, number> = Object.fromEntries(participants.map((p) => [p.name, 0]));
   const counted = new Map<string, number>();
@@ -350,7 +358,7 @@ function report({
       index: block.header.index,
       hash: blockHash(block),
       proposer: nameOf(block.header.publicKey),
-      wrapper: nameOf(block.coinbase.to),
+      wrapper: wrapperOf(block),
       declarers: block.header.declarations.map((d) => nameOf(d.publicKey)),
       transactions: block.transactions.length,
       checkpointSha256: block.header.checkpointSha256,
@@ -418,7 +426,7 @@ function checkOptions(o: {
     // One node's windows must not overlap: its restart would end the other crash early.
     if (
       o.crashes.some(
-        (other) => other !== crash && other.node === node && other.fromMs < toMs && fromMs < other.toMs,
+        (other) => other !== crash && other.node === node && other.fromMs <= toMs && fromMs <= other.toMs,
       )
     )
       throw new RangeError(`the crashes of node ${node} overlap`);

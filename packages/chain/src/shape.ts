@@ -1,0 +1,87 @@
+/**
+ * Whether a message off the wire has the shape of a chain object — every field present with its type —
+ * before any rule reads it: a missing field must be a fault, not a TypeError in the middle of a judgement.
+ * Values (hex lengths, ranges) are the rules' business; this checks types only.
+ */
+type Shape = 'string' | 'integer' | { array: Shape } | { object: Record<string, Shape> };
+
+const DECLARATION: Shape = {
+  object: {
+    modelId: 'string',
+    stageId: 'string',
+    publicKey: 'string',
+    timestampMs: 'integer',
+    coinstake: 'string',
+    commitment: 'string',
+    checkpointSha256: 'string',
+    signature: 'string',
+  },
+};
+
+const HEADER: Shape = {
+  object: {
+    parentHash: 'string',
+    index: 'integer',
+    stageId: 'string',
+    trainingSecret: 'string',
+    checkpointSha256: 'string',
+    coinstake: 'string',
+    publicKey: 'string',
+    timestampMs: 'integer',
+    declarations: { array: DECLARATION },
+    signature: 'string',
+  },
+};
+
+const TRANSACTION: Shape = {
+  object: {
+    from: 'string',
+    to: 'string',
+    amount: 'integer',
+    fee: 'integer',
+    nonce: 'integer',
+    signature: 'string',
+  },
+};
+
+const BLOCK: Shape = {
+  object: {
+    header: HEADER,
+    coinbase: { object: { to: 'string', amount: 'integer' } },
+    transactions: { array: TRANSACTION },
+    transactionsRoot: 'string',
+    stakeholderSignatures: {
+      array: { object: { headerHash: 'string', publicKey: 'string', signature: 'string' } },
+    },
+    signature: 'string',
+  },
+};
+
+function fault(value: unknown, shape: Shape, path: string): string | null {
+  if (shape === 'string') return typeof value === 'string' ? null : `${path} is not a string`;
+  if (shape === 'integer') return Number.isSafeInteger(value) ? null : `${path} is not a whole number`;
+  if ('array' in shape) {
+    if (!Array.isArray(value)) return `${path} is not a list`;
+    for (const [i, item] of value.entries()) {
+      const inner = fault(item, shape.array, `${path}[${i}]`);
+      if (inner !== null) return inner;
+    }
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${path} is not an object`;
+  for (const [key, inner] of Object.entries(shape.object)) {
+    const found = fault((value as Record<string, unknown>)[key], inner, `${path}.${key}`);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** Why `value` is not shaped like a block header, or null. */
+export function headerShapeFault(value: unknown): string | null {
+  return fault(value, HEADER, 'header');
+}
+
+/** Why `value` is not shaped like a wrapped block, or null. */
+export function blockShapeFault(value: unknown): string | null {
+  return fault(value, BLOCK, 'block');
+}
