@@ -116,6 +116,8 @@ type Wrap = {
 const EARLY_SIGNATURES_MAX = 256;
 /** Declarations kept per stage, at most. */
 const DECLARATIONS_PER_STAGE_MAX = 1024;
+/** Message ids remembered (to relay and judge each once), at most; the oldest are forgotten first. */
+const SEEN_MAX = 65_536;
 
 /**
  * One participant of seed 003's protocol on the simulated network: it keeps its own chain (a ChainStore
@@ -312,7 +314,7 @@ export class Participant {
     }
     const id = `td:${hash}`;
     if (this.#seen.has(id)) return;
-    this.#seen.add(id);
+    this.#remember(id);
     const fault =
       declaration.modelId !== this.#world.config.modelId
         ? 'another model'
@@ -417,7 +419,7 @@ export class Participant {
     const parent = this.#store.stateOf(header.parentHash);
     // Only a header on this node's tip is worth judging now; a later copy may find the tip moved to it.
     if (parent === undefined || parent.hash !== this.#store.tip.hash) return;
-    this.#seen.add(id);
+    this.#remember(id);
     const fault = headerFault(header, parent, this.#world.config);
     if (fault !== null) {
       this.#info(`refuses BH ${shortId(hash)} from ${from}: ${fault}`);
@@ -479,7 +481,7 @@ export class Participant {
     }
     const id = `sig:${hash}`;
     if (this.#seen.has(id)) return;
-    this.#seen.add(id);
+    this.#remember(id);
     if (!stakeholderSigned(signature)) {
       this.#debug(`drops a stakeholder signature that is not its key's`);
       return;
@@ -546,7 +548,7 @@ export class Participant {
     if (epoch !== this.#epoch) return;
     // Judged once: a block many peers relay is logged (and relayed) once. An orphan is not judged yet, nor
     // is a block this node could not re-execute (a later copy may find it able).
-    if (result.outcome !== 'orphan' && result.outcome !== 'unjudged') this.#seen.add(id);
+    if (result.outcome !== 'orphan' && result.outcome !== 'unjudged') this.#remember(id);
     const label = `block #${block.header.index} ${shortId(result.hash)}`;
     switch (result.outcome) {
       case 'accepted':
@@ -584,7 +586,7 @@ export class Participant {
     }
     const id = `tx:${hash}`;
     if (this.#seen.has(id)) return;
-    this.#seen.add(id);
+    this.#remember(id);
     if (this.#store.addTransaction(transaction))
       this.#world.network.broadcast(this.name, { type: 'transaction', transaction });
   }
@@ -596,6 +598,11 @@ export class Participant {
     const declaration = this.#stage?.declaration;
     if (declaration !== undefined)
       this.#world.network.broadcast(this.name, { type: 'declaration', declaration });
+  }
+
+  #remember(id: string): void {
+    if (this.#seen.size >= SEEN_MAX) this.#seen.delete(this.#seen.values().next().value ?? '');
+    this.#seen.add(id);
   }
 
   // --- timers and logs ----------------------------------------------------------------------------
