@@ -7,8 +7,7 @@ import {
   type StageReplay,
   type WrappedBlock,
 } from './block.ts';
-import { canonicalHash } from './hashing.ts';
-import { blockShapeFault } from './shape.ts';
+import { blockShapeFault, transactionShapeFault } from './shape.ts';
 import { type Transaction, transactionFault, transactionHash } from './transaction.ts';
 
 /** Blocks kept waiting for their parent, at most: a peer cannot fill a node's memory with orphans. */
@@ -132,14 +131,9 @@ export class ChainStore {
    * above the sender's last), and neither pooled nor in the main chain already.
    */
   addTransaction(transaction: Transaction): boolean {
-    const hash = canonicalHash(transactionHash, transaction);
-    if (
-      hash === null ||
-      this.#pool.has(hash) ||
-      this.#pool.size >= POOL_MAX ||
-      this.#mainTransactions.has(hash)
-    )
-      return false;
+    if (transactionShapeFault(transaction) !== null) return false;
+    const hash = transactionHash(transaction);
+    if (this.#pool.has(hash) || this.#pool.size >= POOL_MAX || this.#mainTransactions.has(hash)) return false;
     if (transactionFault(transaction) !== null) return false;
     if (transaction.nonce <= (this.tip.accounts.get(transaction.from)?.nonce ?? 0)) return false;
     this.#pool.set(hash, transaction);
@@ -153,9 +147,7 @@ export class ChainStore {
   async add(block: WrappedBlock): Promise<AddOutcome> {
     const shape = blockShapeFault(block);
     if (shape !== null) return { outcome: 'dropped', hash: '', reason: `it is malformed: ${shape}` };
-    const hash = canonicalHash(blockHash, block);
-    if (hash === null)
-      return { outcome: 'dropped', hash: '', reason: 'it has no canonical encoding (a malformed field)' };
+    const hash = blockHash(block);
     if (this.#blocks.has(hash)) return { outcome: 'known', hash };
     const refusedBefore = this.#refused.get(hash);
     if (refusedBefore !== undefined) return { outcome: 'refused', hash, reason: refusedBefore };

@@ -16,15 +16,3 @@ export function sha256Hex(bytes: Uint8Array): string {
 export function shortId(hash: string): string {
   return hash.slice(0, 8);
 }
-
-/**
- * `hash(value)`, or null when the value has no canonical encoding (a fraction, a NaN, a field of the wrong
- * type): what a node does with a message off the wire before it checks anything else — drop it, not crash.
- */
-export function canonicalHash<T>(hash: (value: T) => string, value: T): string | null {
-  try {
-    return hash(value);
-  } catch {
-    return null;
-  }
-}

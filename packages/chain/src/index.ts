@@ -25,11 +25,17 @@ export { type AddOutcome, ChainStore, ORPHANS_MAX, POOL_MAX } from './ChainStore
 export { coinbase } from './coinbase.ts';
 export { COIN, MINIMUM_STAKE, POT_DEFAULTS } from './constants.ts';
 export { followTheCoin } from './followTheCoin.ts';
-export { canonicalHash, hashOf, sha256Hex, shortId } from './hashing.ts';
+export { hashOf, sha256Hex, shortId } from './hashing.ts';
 export { leadingZeroBits, lotteryBitsRequired, winsLottery } from './lottery.ts';
 export { merkleRoot } from './merkle.ts';
 export { selectTransactions } from './selectTransactions.ts';
-export { blockShapeFault, headerShapeFault } from './shape.ts';
+export {
+  blockShapeFault,
+  declarationShapeFault,
+  headerShapeFault,
+  signatureShapeFault,
+  transactionShapeFault,
+} from './shape.ts';
 export type { LogRecord, Message, Role, StageTrainer, Timing } from './simulation/Participant.ts';
 export {
   createSimulation,

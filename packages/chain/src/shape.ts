@@ -1,7 +1,8 @@
 /**
  * Whether a message off the wire has the shape of a chain object — every field present with its type —
- * before any rule reads it: a missing field must be a fault, not a TypeError in the middle of a judgement.
- * Values (hex lengths, ranges) are the rules' business; this checks types only.
+ * before any rule reads it: a missing field must be a fault, not a TypeError in the middle of a judgement,
+ * and a shaped object always has a canonical encoding (strings and safe integers), hence a hash. Values
+ * (hex lengths, ranges) are the rules' business; this checks types only.
  */
 type Shape = 'string' | 'integer' | { array: Shape } | { object: Record<string, Shape> };
 
@@ -44,15 +45,15 @@ const TRANSACTION: Shape = {
   },
 };
 
+const SIGNATURE: Shape = { object: { headerHash: 'string', publicKey: 'string', signature: 'string' } };
+
 const BLOCK: Shape = {
   object: {
     header: HEADER,
     coinbase: { object: { to: 'string', amount: 'integer' } },
     transactions: { array: TRANSACTION },
     transactionsRoot: 'string',
-    stakeholderSignatures: {
-      array: { object: { headerHash: 'string', publicKey: 'string', signature: 'string' } },
-    },
+    stakeholderSignatures: { array: SIGNATURE },
     signature: 'string',
   },
 };
@@ -69,11 +70,29 @@ function fault(value: unknown, shape: Shape, path: string): string | null {
     return null;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${path} is not an object`;
+  // Exactly its fields: an extra one would change the object's hash, and could hold anything.
+  const extra = Object.keys(value).find((key) => !Object.hasOwn(shape.object, key));
+  if (extra !== undefined) return `${path} has a field ${JSON.stringify(extra.slice(0, 40))} it should not`;
   for (const [key, inner] of Object.entries(shape.object)) {
     const found = fault((value as Record<string, unknown>)[key], inner, `${path}.${key}`);
     if (found !== null) return found;
   }
   return null;
+}
+
+/** Why `value` is not shaped like a training declaration, or null. */
+export function declarationShapeFault(value: unknown): string | null {
+  return fault(value, DECLARATION, 'declaration');
+}
+
+/** Why `value` is not shaped like a transfer, or null. */
+export function transactionShapeFault(value: unknown): string | null {
+  return fault(value, TRANSACTION, 'transaction');
+}
+
+/** Why `value` is not shaped like a stakeholder signature, or null. */
+export function signatureShapeFault(value: unknown): string | null {
+  return fault(value, SIGNATURE, 'signature');
 }
 
 /** Why `value` is not shaped like a block header, or null. */

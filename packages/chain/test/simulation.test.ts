@@ -129,6 +129,8 @@ describe('what a node does with input it cannot use', () => {
       ],
       [{ ...block, transactions: [{ ...pay(a, b, COIN, 1), nonce: null }] }, /transactions\[0\].nonce/],
       [null, /block is not an object/],
+      [{ ...block, extra: undefined }, /block has a field "extra" it should not/],
+      [{ ...block, coinbase: { ...block.coinbase, toString: 1 } }, /block.coinbase has a field "toString"/],
     ] as const) {
       const outcome = await store.add(junk as never);
       assert.equal(outcome.outcome, 'dropped');

@@ -19,11 +19,17 @@ import { ChainStore } from '../ChainStore.ts';
 import { coinbase } from '../coinbase.ts';
 import { COIN } from '../constants.ts';
 import { followTheCoin } from '../followTheCoin.ts';
-import { canonicalHash, hashOf, shortId } from '../hashing.ts';
+import { hashOf, shortId } from '../hashing.ts';
 import { winsLottery } from '../lottery.ts';
 import { merkleRoot } from '../merkle.ts';
 import { selectTransactions } from '../selectTransactions.ts';
-import { blockShapeFault, headerShapeFault } from '../shape.ts';
+import {
+  blockShapeFault,
+  declarationShapeFault,
+  headerShapeFault,
+  signatureShapeFault,
+  transactionShapeFault,
+} from '../shape.ts';
 import {
   commitsTo,
   commitToSecret,
@@ -112,6 +118,31 @@ type Wrap = {
   signatures: Map<string, StakeholderSignature>;
 };
 
+/** Why a message from a peer is not shaped as its type says, or null. */
+function messageShapeFault(message: Message): string | null {
+  if (typeof message !== 'object' || message === null) return 'it is not an object';
+  switch (message.type) {
+    case 'transaction':
+      return transactionShapeFault(message.transaction);
+    case 'declaration':
+      return declarationShapeFault(message.declaration);
+    case 'header':
+      return headerShapeFault(message.header);
+    case 'signature':
+      return signatureShapeFault(message.signature);
+    case 'block':
+      return blockShapeFault(message.block);
+    case 'status':
+      return typeof message.tipHash === 'string' && Number.isSafeInteger(message.index)
+        ? null
+        : 'a status names a hash and a whole-number height';
+    case 'getBlock':
+      return typeof message.hash === 'string' ? null : 'a request names a block hash';
+    default:
+      return 'its type is unknown';
+  }
+}
+
 /** Signatures kept for headers not seen yet, at most: a peer cannot fill memory with them. */
 const EARLY_SIGNATURES_MAX = 256;
 /** Declarations kept per stage, at most. */
@@ -187,6 +218,12 @@ export class Participant {
   }
 
   async deliver(message: Message, from: string): Promise<void> {
+    // Whatever a peer sends is checked for shape here, once, before any handler reads a field.
+    const shape = messageShapeFault(message);
+    if (shape !== null) {
+      this.#debug(`drops a malformed message from ${from}: ${shape}`);
+      return;
+    }
     switch (message.type) {
       case 'transaction':
         return this.#receiveTransaction(message.transaction);
@@ -307,11 +344,7 @@ export class Participant {
   }
 
   #receiveDeclaration(declaration: TrainingDeclaration): void {
-    const hash = canonicalHash(declarationHash, declaration);
-    if (hash === null) {
-      this.#debug('drops a malformed TD');
-      return;
-    }
+    const hash = declarationHash(declaration);
     const id = `td:${hash}`;
     if (this.#seen.has(id)) return;
     this.#remember(id);
@@ -404,16 +437,7 @@ export class Participant {
   // --- headers: stakeholders judge, sign, wrap ----------------------------------------------------
 
   async #receiveHeader(header: BlockHeader, from: string): Promise<void> {
-    const shape = headerShapeFault(header);
-    if (shape !== null) {
-      this.#debug(`drops a malformed BH from ${from}: ${shape}`);
-      return;
-    }
-    const hash = canonicalHash(headerHash, header);
-    if (hash === null) {
-      this.#debug(`drops a malformed BH from ${from}`);
-      return;
-    }
+    const hash = headerHash(header);
     const id = `bh:${hash}`;
     if (this.#seen.has(id)) return;
     const parent = this.#store.stateOf(header.parentHash);
@@ -474,11 +498,7 @@ export class Participant {
   }
 
   async #receiveSignature(signature: StakeholderSignature): Promise<void> {
-    const hash = canonicalHash(hashOf, signature);
-    if (hash === null) {
-      this.#debug('drops a malformed stakeholder signature');
-      return;
-    }
+    const hash = hashOf(signature);
     const id = `sig:${hash}`;
     if (this.#seen.has(id)) return;
     this.#remember(id);
@@ -531,16 +551,7 @@ export class Participant {
   // --- blocks and transactions --------------------------------------------------------------------
 
   async #receiveBlock(block: WrappedBlock, from: string): Promise<void> {
-    const shape = blockShapeFault(block);
-    if (shape !== null) {
-      this.#debug(`drops a malformed block from ${from}: ${shape}`);
-      return;
-    }
-    const hash = canonicalHash(blockHash, block);
-    if (hash === null) {
-      this.#debug(`drops a malformed block from ${from}`);
-      return;
-    }
+    const hash = blockHash(block);
     const id = `block:${hash}`;
     if (this.#seen.has(id)) return;
     const epoch = this.#epoch;
@@ -579,11 +590,7 @@ export class Participant {
   }
 
   #receiveTransaction(transaction: Transaction): void {
-    const hash = canonicalHash(transactionHash, transaction);
-    if (hash === null) {
-      this.#debug('drops a malformed transaction');
-      return;
-    }
+    const hash = transactionHash(transaction);
     const id = `tx:${hash}`;
     if (this.#seen.has(id)) return;
     this.#remember(id);
