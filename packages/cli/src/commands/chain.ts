@@ -1,4 +1,4 @@
-import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   createSimulation,
@@ -77,10 +77,12 @@ export async function chainSimulate(args: Arguments, io: CommandIo): Promise<num
 
   const started = performance.now();
   const stages = await StageCache.create(DEFAULT_TRAINING_SPEC, { poison: poisonKind as Poison });
-  let file: WriteStream | undefined;
+  // Written synchronously, line by line: the simulation never yields to I/O, so a stream would hold the
+  // whole log in memory until the end.
+  let file: number | undefined;
   const log = (record: LogRecord) => {
     const line = `[${clock(record.timeMs)}][${record.name}][${record.level}]: ${record.message}`;
-    file?.write(`${line}\n`);
+    if (file !== undefined) writeSync(file, `${line}\n`);
     if (!json && record.level !== 'DEBUG') io.out(line);
   };
   let simulation: Simulation;
@@ -97,11 +99,12 @@ export async function chainSimulate(args: Arguments, io: CommandIo): Promise<num
     throw error;
   }
   file = openLog(logPath);
-  const fileError = new Promise<never>((_, reject) => file?.once('error', reject));
-  const report = await Promise.race([simulation.run(), fileError]);
-  await new Promise<void>((done, fail) =>
-    file?.end((error?: Error | null) => (error ? fail(error) : done())),
-  );
+  let report: SimulationReport;
+  try {
+    report = await simulation.run();
+  } finally {
+    closeSync(file);
+  }
   const checkpoint = stages.checkpoint(report.finalCheckpointSha256);
   const accuracy = checkpoint === undefined ? null : await testAccuracy(DEFAULT_TRAINING_SPEC, checkpoint);
   const wallMs = Math.round(performance.now() - started);
@@ -172,9 +175,9 @@ function summary(
 }
 
 /** The log file, opened now so that a path that cannot be written fails before the run, saying so. */
-function openLog(path: string): WriteStream {
+function openLog(path: string): number {
   try {
-    return createWriteStream(path, { fd: openSync(path, 'w') });
+    return openSync(path, 'w');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'an error';
     throw new Error(

@@ -64,6 +64,8 @@ export class StageCache {
     let result = this.#results.get(key);
     if (result === undefined) {
       result = this.#train(parentCheckpointSha256, poisoned);
+      if (this.#results.size >= 2 * CHECKPOINTS_MAX)
+        this.#results.delete(this.#results.keys().next().value ?? '');
       this.#results.set(key, result);
       result.catch(() => this.#results.delete(key));
     }
