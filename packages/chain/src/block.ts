@@ -4,7 +4,7 @@ import { followTheCoin } from './followTheCoin.ts';
 import { hashOf } from './hashing.ts';
 import { winsLottery } from './lottery.ts';
 import { merkleRoot } from './merkle.ts';
-import { headerShapeFault } from './shape.ts';
+import { blockShapeFault, headerShapeFault } from './shape.ts';
 import { signedBy, signedHex } from './signatures.ts';
 import { commitsTo, declarationFault, type TrainingDeclaration } from './trainingDeclaration.ts';
 import { type Transaction, transactionHash } from './transaction.ts';
@@ -63,11 +63,6 @@ export type StageReplay = (stage: { stageId: string; parentCheckpointSha256: str
   trainingSecret: string;
   checkpointSha256: string;
 }>;
-
-/** Declarations a header may carry: enough for any quorum, too few to make judging it costly. */
-export const DECLARATIONS_MAX = 64;
-/** Transfers a block may carry: each costs its judges a signature check. */
-export const TRANSACTIONS_PER_BLOCK_MAX = 1000;
 
 const HEADER_DOMAIN = 'proofgrid.pot.block-header.v1';
 const STAKEHOLDER_DOMAIN = 'proofgrid.pot.stakeholder.v1';
@@ -137,8 +132,8 @@ export function stakeholderSigned(signature: StakeholderSignature): boolean {
 }
 
 /**
- * What is wrong with a header on its own, before its parent is known: its stage, stake, signature,
- * lottery and the size of its declaration list. A block whose header fails here is not worth keeping even
+ * What is wrong with a header on its own, before its parent is known: its shape (with the size of its
+ * declaration list), its stage, stake, lottery and signature. A block whose header fails here is not worth keeping even
  * as an orphan.
  */
 export function headerSelfFault(header: BlockHeader, config: ChainConfig): string | null {
@@ -151,8 +146,6 @@ export function headerSelfFault(header: BlockHeader, config: ChainConfig): strin
     return `it carries stage ${header.stageId}, not ${stageIdOf(config, header.index)}`;
   if (header.coinstake !== config.bhCoinstake.toString())
     return `it stakes ${header.coinstake}, the network ${config.bhCoinstake}`;
-  if (header.declarations.length > DECLARATIONS_MAX)
-    return `it carries ${header.declarations.length} declarations, at most ${DECLARATIONS_MAX} are taken`;
   if (!winsLottery(headerHash(header), config.bhCoinstake)) return 'its hash does not win the lottery';
   if (!signedBy(header.publicKey, HEADER_DOMAIN, body, signature)) return 'its signature is not its key’s';
   return null;
@@ -219,6 +212,8 @@ export async function applyBlock(
   replay: StageReplay,
 ): Promise<{ ok: true; state: ParentState } | { ok: false; reason: string }> {
   const refuse = (reason: string) => ({ ok: false as const, reason });
+  const shape = blockShapeFault(block);
+  if (shape !== null) return refuse(`it is malformed: ${shape}`);
   const { header } = block;
   const fault = headerFault(header, parent, config);
   if (fault !== null) return refuse(`header: ${fault}`);
@@ -233,10 +228,6 @@ export async function applyBlock(
   if (block.stakeholderSignatures.length !== signers.length)
     return refuse(
       `it carries ${block.stakeholderSignatures.length} signatures, where it needs valid signatures of the ${signers.length} chosen stakeholders`,
-    );
-  if (block.transactions.length > TRANSACTIONS_PER_BLOCK_MAX)
-    return refuse(
-      `it carries ${block.transactions.length} transactions, at most ${TRANSACTIONS_PER_BLOCK_MAX} are taken`,
     );
   const valid = new Set(
     block.stakeholderSignatures

@@ -15,6 +15,13 @@ export const POT_DEFAULTS = {
   bhCoinstake: 2n ** 251n,
 } as const;
 
+/** Declarations a header may carry: enough for any quorum, too few to make judging it costly. */
+export const DECLARATIONS_MAX = 64;
+/** Transfers a block may carry: each costs its judges a signature check. */
+export const TRANSACTIONS_PER_BLOCK_MAX = 1000;
+/** Stakeholder signatures a block may carry (a network draws far fewer signers). */
+export const STAKEHOLDER_SIGNATURES_MAX = 256;
+
 /** Amounts are whole micro-coins: one coin is this many units (canonical encodings take integers only). */
 export const COIN = 1_000_000;
 

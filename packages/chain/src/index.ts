@@ -5,7 +5,6 @@ export {
   type BlockHeader,
   blockHash,
   type ChainConfig,
-  DECLARATIONS_MAX,
   headerFault,
   headerHash,
   headerSelfFault,
@@ -17,13 +16,19 @@ export {
   stageIdOf,
   stakeholderSeed,
   stakeholderSigned,
-  TRANSACTIONS_PER_BLOCK_MAX,
   type WrappedBlock,
   wrapBlock,
 } from './block.ts';
 export { type AddOutcome, ChainStore, ORPHANS_MAX, POOL_MAX } from './ChainStore.ts';
 export { coinbase } from './coinbase.ts';
-export { COIN, MINIMUM_STAKE, POT_DEFAULTS } from './constants.ts';
+export {
+  COIN,
+  DECLARATIONS_MAX,
+  MINIMUM_STAKE,
+  POT_DEFAULTS,
+  STAKEHOLDER_SIGNATURES_MAX,
+  TRANSACTIONS_PER_BLOCK_MAX,
+} from './constants.ts';
 export { followTheCoin } from './followTheCoin.ts';
 export { hashOf, sha256Hex, shortId } from './hashing.ts';
 export { leadingZeroBits, lotteryBitsRequired, winsLottery } from './lottery.ts';

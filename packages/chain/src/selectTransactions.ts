@@ -1,5 +1,5 @@
 import { type Accounts, transferInto } from './accounts.ts';
-import { TRANSACTIONS_PER_BLOCK_MAX } from './block.ts';
+import { TRANSACTIONS_PER_BLOCK_MAX } from './constants.ts';
 import type { Transaction } from './transaction.ts';
 
 /**

@@ -2,9 +2,11 @@
  * Whether a message off the wire has the shape of a chain object — every field present with its type —
  * before any rule reads it: a missing field must be a fault, not a TypeError in the middle of a judgement,
  * and a shaped object always has a canonical encoding (strings and safe integers), hence a hash. Values
- * (hex lengths, ranges) are the rules' business; this checks types only.
+ * (hex lengths, ranges) are the rules' business; this checks types, and the length of every list.
  */
-type Shape = 'string' | 'integer' | { array: Shape } | { object: Record<string, Shape> };
+import { DECLARATIONS_MAX, STAKEHOLDER_SIGNATURES_MAX, TRANSACTIONS_PER_BLOCK_MAX } from './constants.ts';
+
+type Shape = 'string' | 'integer' | { array: Shape; max: number } | { object: Record<string, Shape> };
 
 const DECLARATION: Shape = {
   object: {
@@ -29,7 +31,7 @@ const HEADER: Shape = {
     coinstake: 'string',
     publicKey: 'string',
     timestampMs: 'integer',
-    declarations: { array: DECLARATION },
+    declarations: { array: DECLARATION, max: DECLARATIONS_MAX },
     signature: 'string',
   },
 };
@@ -51,9 +53,9 @@ const BLOCK: Shape = {
   object: {
     header: HEADER,
     coinbase: { object: { to: 'string', amount: 'integer' } },
-    transactions: { array: TRANSACTION },
+    transactions: { array: TRANSACTION, max: TRANSACTIONS_PER_BLOCK_MAX },
     transactionsRoot: 'string',
-    stakeholderSignatures: { array: SIGNATURE },
+    stakeholderSignatures: { array: SIGNATURE, max: STAKEHOLDER_SIGNATURES_MAX },
     signature: 'string',
   },
 };
@@ -63,6 +65,8 @@ function fault(value: unknown, shape: Shape, path: string): string | null {
   if (shape === 'integer') return Number.isSafeInteger(value) ? null : `${path} is not a whole number`;
   if ('array' in shape) {
     if (!Array.isArray(value)) return `${path} is not a list`;
+    // Counted before any item is read: a list of a million costs nothing to refuse.
+    if (value.length > shape.max) return `${path} has ${value.length} items, at most ${shape.max} are taken`;
     for (const [i, item] of value.entries()) {
       const inner = fault(item, shape.array, `${path}[${i}]`);
       if (inner !== null) return inner;

@@ -119,6 +119,15 @@ describe('chain blocks', () => {
         /did not declare the stage/,
       ],
       [
+        'more declarations than a header may carry',
+        makeBlock(genesis, {
+          extraDeclarations: Array.from({ length: 62 }, (_, i) =>
+            declaration(node(100 + i), { stageId: stageIdOf(config, 1), ...honest(stageIdOf(config, 1)) }),
+          ),
+        }),
+        /header.declarations has 65 items, at most 64 are taken/,
+      ],
+      [
         'a declaration replayed from another stage',
         makeBlock(genesis, {
           extraDeclarations: [

@@ -130,6 +130,10 @@ describe('what a node does with input it cannot use', () => {
       [{ ...block, transactions: [{ ...pay(a, b, COIN, 1), nonce: null }] }, /transactions\[0\].nonce/],
       [null, /block is not an object/],
       [{ ...block, extra: undefined }, /block has a field "extra" it should not/],
+      [
+        { ...block, transactions: Array.from({ length: 1001 }, () => pay(a, b, COIN, 1)) },
+        /block.transactions has 1001 items, at most 1000 are taken/,
+      ],
       [{ ...block, coinbase: { ...block.coinbase, toString: 1 } }, /block.coinbase has a field "toString"/],
     ] as const) {
       const outcome = await store.add(junk as never);

@@ -2,7 +2,6 @@ import {
   type BlockHeader,
   blockHash,
   type ChainConfig,
-  DECLARATIONS_MAX,
   headerFault,
   headerHash,
   type ParentState,
@@ -17,7 +16,7 @@ import {
 } from '../block.ts';
 import { ChainStore } from '../ChainStore.ts';
 import { coinbase } from '../coinbase.ts';
-import { COIN } from '../constants.ts';
+import { COIN, DECLARATIONS_MAX } from '../constants.ts';
 import { followTheCoin } from '../followTheCoin.ts';
 import { hashOf, shortId } from '../hashing.ts';
 import { winsLottery } from '../lottery.ts';
