@@ -8,10 +8,11 @@ const ALLOWED: Record<string, string[]> = {
   api: ['core'],
   runtime: ['core'],
   chain: ['core'],
+  node: ['core', 'runtime', 'chain'],
   client: ['core', 'api'],
   worker: ['core', 'runtime', 'client'],
   hub: ['core', 'runtime', 'api'],
-  cli: ['core', 'api', 'runtime', 'chain', 'client', 'worker', 'hub'],
+  cli: ['core', 'api', 'runtime', 'chain', 'node', 'client', 'worker', 'hub'],
 };
 
 it('keeps dependencies between packages one-way', () => {

@@ -131,13 +131,37 @@ export class ChainStore {
    * above the sender's last), and neither pooled nor in the main chain already.
    */
   addTransaction(transaction: Transaction): boolean {
-    if (transactionShapeFault(transaction) !== null) return false;
+    return this.poolTransaction(transaction).ok;
+  }
+
+  /**
+   * `addTransaction`, saying why not: `invalid` when the transaction itself is wrong (malformed, badly
+   * signed) — what scores a peer down — and not when it is merely late, known or the pool is full.
+   */
+  poolTransaction(transaction: Transaction): { ok: true } | { ok: false; invalid: boolean; reason: string } {
+    const shape = transactionShapeFault(transaction);
+    if (shape !== null) return { ok: false, invalid: true, reason: `it is malformed: ${shape}` };
     const hash = transactionHash(transaction);
-    if (this.#pool.has(hash) || this.#pool.size >= POOL_MAX || this.#mainTransactions.has(hash)) return false;
-    if (transactionFault(transaction) !== null) return false;
-    if (transaction.nonce <= (this.tip.accounts.get(transaction.from)?.nonce ?? 0)) return false;
+    if (this.#pool.has(hash)) return { ok: false, invalid: false, reason: 'it is already pending' };
+    if (this.#mainTransactions.has(hash))
+      return { ok: false, invalid: false, reason: 'it is already in a block' };
+    if (this.#pool.size >= POOL_MAX)
+      return {
+        ok: false,
+        invalid: false,
+        reason: `the pool is full (${POOL_MAX} transactions): try again later`,
+      };
+    const fault = transactionFault(transaction);
+    if (fault !== null) return { ok: false, invalid: true, reason: fault };
+    const used = this.tip.accounts.get(transaction.from)?.nonce ?? 0;
+    if (transaction.nonce <= used)
+      return {
+        ok: false,
+        invalid: false,
+        reason: `nonce ${transaction.nonce} is used already: the sender's next nonce is ${used + 1}`,
+      };
     this.#pool.set(hash, transaction);
-    return true;
+    return { ok: true };
   }
 
   /**

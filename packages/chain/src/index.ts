@@ -33,6 +33,18 @@ export { followTheCoin } from './followTheCoin.ts';
 export { hashOf, sha256Hex, shortId } from './hashing.ts';
 export { leadingZeroBits, lotteryBitsRequired, winsLottery } from './lottery.ts';
 export { merkleRoot } from './merkle.ts';
+export {
+  type Clock,
+  type LogRecord,
+  type Message,
+  Participant,
+  type Role,
+  type StageTrainer,
+  type Timing,
+  type Transport,
+  type Verdict,
+  type World,
+} from './protocol/Participant.ts';
 export { selectTransactions } from './selectTransactions.ts';
 export {
   blockShapeFault,
@@ -41,7 +53,6 @@ export {
   signatureShapeFault,
   transactionShapeFault,
 } from './shape.ts';
-export type { LogRecord, Message, Role, StageTrainer, Timing } from './simulation/Participant.ts';
 export {
   createSimulation,
   SIMULATION_DEFAULTS,

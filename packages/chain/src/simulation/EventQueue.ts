@@ -1,4 +1,4 @@
-type Event = { atMs: number; sequence: number; run: () => void | Promise<void> };
+type Event = { atMs: number; sequence: number; run: () => unknown };
 
 /**
  * The simulated clock: events run one at a time in order of their time, then of their scheduling (so two
@@ -18,7 +18,7 @@ export class EventQueue {
   }
 
   /** Runs `run` `delayMs` from now (at least 0). */
-  after(delayMs: number, run: () => void | Promise<void>): void {
+  after(delayMs: number, run: () => unknown): void {
     this.#push({ atMs: this.#now + Math.max(0, delayMs), sequence: this.#sequence++, run });
   }
 

@@ -12,7 +12,7 @@ export type NetworkFaults = {
 };
 
 /** Someone on the network: messages reach it through `deliver` while it is up. */
-export type Peer<M> = { name: string; up: boolean; deliver: (message: M, from: string) => Promise<void> };
+export type Peer<M> = { name: string; up: boolean; deliver: (message: M, from: string) => Promise<unknown> };
 
 /** Counts of what the network carried, for the report. */
 export type NetworkCounts = { sent: number; delivered: number; dropped: number; partitioned: number };

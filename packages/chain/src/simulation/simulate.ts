@@ -6,8 +6,6 @@ import { blockHash, type ChainConfig, type ParentState, stakeholderSeed } from '
 import { COIN, MINIMUM_STAKE, POT_DEFAULTS } from '../constants.ts';
 import { followTheCoin } from '../followTheCoin.ts';
 import { hashOf } from '../hashing.ts';
-import { type Transaction, transactionHash } from '../transaction.ts';
-import { EventQueue } from './EventQueue.ts';
 import {
   type LogRecord,
   type Message,
@@ -15,7 +13,9 @@ import {
   type Role,
   type StageTrainer,
   type Timing,
-} from './Participant.ts';
+} from '../protocol/Participant.ts';
+import { type Transaction, transactionHash } from '../transaction.ts';
+import { EventQueue } from './EventQueue.ts';
 import { Random } from './random.ts';
 import { SimulatedNetwork } from './SimulatedNetwork.ts';
 
@@ -208,7 +208,7 @@ export function createSimulation(options: SimulationOptions): Simulation {
   });
   const log = o.log ?? (() => {});
   const world = {
-    queue,
+    clock: queue,
     network,
     config,
     timing: o.timing,

@@ -38,8 +38,6 @@ import {
   type TrainingDeclaration,
 } from '../trainingDeclaration.ts';
 import { signTransaction, type Transaction, transactionHash } from '../transaction.ts';
-import type { EventQueue } from './EventQueue.ts';
-import type { SimulatedNetwork } from './SimulatedNetwork.ts';
 
 /**
  * Who a participant is. Honest nodes train and judge; poisoners train on flipped labels, vouch only for
@@ -84,10 +82,31 @@ export type Message =
   | { type: 'status'; tipHash: string; index: number }
   | { type: 'getBlock'; hash: string };
 
-/** What every participant of one simulation shares: the clock, the network, the rules, the trainer. */
+/**
+ * Time as a participant sees it: the simulator's event queue, or a real node's wall clock and timers. The
+ * participant never reads a clock or sets a timer any other way, so the same code runs in both.
+ */
+export type Clock = { readonly now: number; after(delayMs: number, run: () => unknown): void };
+
+/**
+ * How a participant reaches the others: the simulated network, or a real node's gossip (broadcast) and
+ * request-response (send) over libp2p. Peers are named by strings (a participant's name, a peer id).
+ */
+export type Transport<M> = {
+  broadcast(from: string, message: M): void;
+  send(from: string, to: string, message: M): void;
+};
+
+/**
+ * What a participant made of a peer's message: `accept` (valid: relay it), `ignore` (not worth relaying —
+ * known, late, or not judged by this node's own fault) or `reject` (invalid: the sender is to blame).
+ */
+export type Verdict = { verdict: 'accept' } | { verdict: 'ignore' } | { verdict: 'reject'; reason: string };
+
+/** What every participant of one network shares: the clock, the network, the rules, the trainer. */
 export type World = {
-  queue: EventQueue;
-  network: SimulatedNetwork<Message>;
+  clock: Clock;
+  network: Transport<Message>;
   config: ChainConfig;
   timing: Timing;
   trainer: StageTrainer;
@@ -95,7 +114,15 @@ export type World = {
   targetLength: number;
   log: (record: LogRecord) => void;
   nameOf: (publicKey: string) => string;
+  /** Told of every block this participant accepts (a real node writes it to disk). */
+  onAccepted?: (block: WrappedBlock) => void;
+  /** Told of every transaction this participant pools (a real node writes it to disk). */
+  onPooled?: (transaction: Transaction) => void;
 };
+
+const ACCEPT: Verdict = { verdict: 'accept' };
+const IGNORE: Verdict = { verdict: 'ignore' };
+const reject = (reason: string): Verdict => ({ verdict: 'reject', reason });
 
 type Stage = {
   parentHash: string;
@@ -216,12 +243,13 @@ export class Participant {
     this.#announce();
   }
 
-  async deliver(message: Message, from: string): Promise<void> {
+  /** Judges (and acts on) a peer's message; the verdict says whether to relay it and whom to blame. */
+  async deliver(message: Message, from: string): Promise<Verdict> {
     // Whatever a peer sends is checked for shape here, once, before any handler reads a field.
     const shape = messageShapeFault(message);
     if (shape !== null) {
       this.#debug(`drops a malformed message from ${from}: ${shape}`);
-      return;
+      return reject(`it is malformed: ${shape}`);
     }
     switch (message.type) {
       case 'transaction':
@@ -237,11 +265,11 @@ export class Participant {
       case 'status':
         if (message.index >= this.#store.tip.index && this.#store.stateOf(message.tipHash) === undefined)
           this.#world.network.send(this.name, from, { type: 'getBlock', hash: message.tipHash });
-        return;
+        return IGNORE;
       case 'getBlock': {
         const block = this.#store.block(message.hash);
         if (block !== undefined) this.#world.network.send(this.name, from, { type: 'block', block });
-        return;
+        return IGNORE;
       }
     }
   }
@@ -268,6 +296,19 @@ export class Participant {
     );
     this.#receiveTransaction(transaction);
     return transaction;
+  }
+
+  /**
+   * A transaction handed to this node by its own client (a wallet through the API): pooled and gossiped, or
+   * why not (a nonce used already, a bad signature, a full pool).
+   */
+  submitTransaction(transaction: Transaction): { ok: true } | { ok: false; reason: string } {
+    const pooled = this.#store.poolTransaction(transaction);
+    if (!pooled.ok) return { ok: false, reason: pooled.reason };
+    this.#remember(`tx:${transactionHash(transaction)}`);
+    this.#world.onPooled?.(transaction);
+    this.#world.network.broadcast(this.name, { type: 'transaction', transaction });
+    return { ok: true };
   }
 
   #newStore(): ChainStore {
@@ -327,7 +368,7 @@ export class Participant {
       modelId: config.modelId,
       stageId: stage.stageId,
       publicKey: this.publicKey,
-      timestampMs: this.#world.queue.now,
+      timestampMs: this.#world.clock.now,
       coinstake: config.tdCoinstake.toString(),
       commitment: trained.commitment,
       checkpointSha256: trained.checkpointSha256,
@@ -342,10 +383,10 @@ export class Participant {
     this.#receiveDeclaration(declaration);
   }
 
-  #receiveDeclaration(declaration: TrainingDeclaration): void {
+  #receiveDeclaration(declaration: TrainingDeclaration): Verdict {
     const hash = declarationHash(declaration);
     const id = `td:${hash}`;
-    if (this.#seen.has(id)) return;
+    if (this.#seen.has(id)) return IGNORE;
     this.#remember(id);
     const fault =
       declaration.modelId !== this.#world.config.modelId
@@ -353,15 +394,16 @@ export class Participant {
         : declarationFault(declaration, this.#world.config.tdCoinstake);
     if (fault !== null) {
       this.#debug(`drops TD ${shortId(hash)}: ${fault}`);
-      return;
+      return reject(`declaration: ${fault}`);
     }
     this.#world.network.broadcast(this.name, { type: 'declaration', declaration });
     const known = this.#declarations.get(declaration.stageId) ?? [];
-    if (known.length >= DECLARATIONS_PER_STAGE_MAX) return;
+    if (known.length >= DECLARATIONS_PER_STAGE_MAX) return ACCEPT;
     known.push(declaration);
     this.#declarations.set(declaration.stageId, known);
     const stage = this.#stage;
     if (stage !== null && stage.stageId === declaration.stageId) this.#match(stage, declaration);
+    return ACCEPT;
   }
 
   /** Counts a declaration that commits to this node's own secret; with enough, draws headers (step 4–5). */
@@ -396,9 +438,9 @@ export class Participant {
   #drawHeader(stage: Stage): void {
     const { trained } = stage;
     if (this.#stage !== stage || trained === undefined) return;
-    const { queue, config, timing } = this.#world;
-    if (queue.now < stage.waitUntilMs) {
-      this.#later(stage.waitUntilMs - queue.now, () => this.#drawHeader(stage));
+    const { clock, config, timing } = this.#world;
+    if (clock.now < stage.waitUntilMs) {
+      this.#later(stage.waitUntilMs - clock.now, () => this.#drawHeader(stage));
       return;
     }
     const declarations = [...stage.matching.values()]
@@ -412,7 +454,7 @@ export class Participant {
       checkpointSha256: trained.checkpointSha256,
       coinstake: config.bhCoinstake.toString(),
       publicKey: this.publicKey,
-      timestampMs: queue.now,
+      timestampMs: clock.now,
       declarations,
     };
     if (!winsLottery(hashOf(body as never), config.bhCoinstake)) {
@@ -423,7 +465,7 @@ export class Participant {
     this.#info(
       `broadcasts BH ${shortId(headerHash(header))} #${header.index} with ${declarations.length} TDs`,
     );
-    stage.waitUntilMs = queue.now + timing.headerTimeoutMs;
+    stage.waitUntilMs = clock.now + timing.headerTimeoutMs;
     this.#later(timing.headerTimeoutMs, () => {
       if (this.#stage !== stage) return;
       this.#debug(`no block for BH ${shortId(headerHash(header))} yet: draws another header`);
@@ -435,18 +477,18 @@ export class Participant {
 
   // --- headers: stakeholders judge, sign, wrap ----------------------------------------------------
 
-  async #receiveHeader(header: BlockHeader, from: string): Promise<void> {
+  async #receiveHeader(header: BlockHeader, from: string): Promise<Verdict> {
     const hash = headerHash(header);
     const id = `bh:${hash}`;
-    if (this.#seen.has(id)) return;
+    if (this.#seen.has(id)) return IGNORE;
     const parent = this.#store.stateOf(header.parentHash);
     // Only a header on this node's tip is worth judging now; a later copy may find the tip moved to it.
-    if (parent === undefined || parent.hash !== this.#store.tip.hash) return;
+    if (parent === undefined || parent.hash !== this.#store.tip.hash) return IGNORE;
     this.#remember(id);
     const fault = headerFault(header, parent, this.#world.config);
     if (fault !== null) {
       this.#info(`refuses BH ${shortId(hash)} from ${from}: ${fault}`);
-      return;
+      return reject(`header: ${fault}`);
     }
     // A node vouches (relays, signs) only for training it re-executed: the stage from the parent's checkpoint.
     const epoch = this.#epoch;
@@ -459,9 +501,9 @@ export class Participant {
     } catch (error) {
       this.#warn(`cannot judge BH ${shortId(hash)}: ${(error as Error).message}`);
       this.#seen.delete(id);
-      return;
+      return IGNORE;
     }
-    if (epoch !== this.#epoch) return;
+    if (epoch !== this.#epoch) return IGNORE;
     if (
       replayed.trainingSecret !== header.trainingSecret ||
       replayed.checkpointSha256 !== header.checkpointSha256
@@ -469,7 +511,7 @@ export class Participant {
       this.#info(
         `refuses BH ${shortId(hash)} from ${from}: its stage does not re-execute to the secret and checkpoint it reveals`,
       );
-      return;
+      return reject('header: its stage does not re-execute to the secret and checkpoint it reveals');
     }
     this.#world.network.broadcast(this.name, { type: 'header', header });
     // Another's header for this stage: give its block time before drawing one's own.
@@ -477,16 +519,16 @@ export class Participant {
     if (stage !== null && stage.parentHash === parent.hash && header.publicKey !== this.publicKey)
       stage.waitUntilMs = Math.max(
         stage.waitUntilMs,
-        this.#world.queue.now + this.#world.timing.headerTimeoutMs,
+        this.#world.clock.now + this.#world.timing.headerTimeoutMs,
       );
     const chosen = followTheCoin(parent.accounts, stakeholderSeed(header), this.#world.config.stakeholders);
     const place = chosen.indexOf(this.publicKey);
-    if (place === -1) return;
+    if (place === -1) return ACCEPT;
     if (place < chosen.length - 1) {
       const signature = signAsStakeholder(hash, { publicKey: this.publicKey, secretKey: this.#secretKey });
       this.#info(`signs BH ${shortId(hash)} as stakeholder ${place + 1} of ${chosen.length}`);
       this.#world.network.broadcast(this.name, { type: 'signature', signature });
-      return;
+      return ACCEPT;
     }
     this.#debug(`is the wrapper of BH ${shortId(hash)}: waits for ${chosen.length - 1} signatures`);
     const wrap: Wrap = { header, parent, signers: chosen.slice(0, -1), signatures: new Map() };
@@ -494,26 +536,28 @@ export class Participant {
     for (const signature of this.#earlySignatures.filter((s) => s.headerHash === hash))
       this.#addSignature(wrap, signature);
     await this.#tryWrap(hash);
+    return ACCEPT;
   }
 
-  async #receiveSignature(signature: StakeholderSignature): Promise<void> {
+  async #receiveSignature(signature: StakeholderSignature): Promise<Verdict> {
     const hash = hashOf(signature);
     const id = `sig:${hash}`;
-    if (this.#seen.has(id)) return;
+    if (this.#seen.has(id)) return IGNORE;
     this.#remember(id);
     if (!stakeholderSigned(signature)) {
       this.#debug(`drops a stakeholder signature that is not its key's`);
-      return;
+      return reject("signature: it is not its key's");
     }
     this.#world.network.broadcast(this.name, { type: 'signature', signature });
     const wrap = this.#wraps.get(signature.headerHash);
     if (wrap === undefined) {
       if (this.#earlySignatures.length >= EARLY_SIGNATURES_MAX) this.#earlySignatures.shift();
       this.#earlySignatures.push(signature);
-      return;
+      return ACCEPT;
     }
     this.#addSignature(wrap, signature);
     await this.#tryWrap(signature.headerHash);
+    return ACCEPT;
   }
 
   #addSignature(wrap: Wrap, signature: StakeholderSignature): void {
@@ -549,52 +593,57 @@ export class Participant {
 
   // --- blocks and transactions --------------------------------------------------------------------
 
-  async #receiveBlock(block: WrappedBlock, from: string): Promise<void> {
+  async #receiveBlock(block: WrappedBlock, from: string): Promise<Verdict> {
     const hash = blockHash(block);
     const id = `block:${hash}`;
-    if (this.#seen.has(id)) return;
+    if (this.#seen.has(id)) return IGNORE;
     const epoch = this.#epoch;
     const result = await this.#store.add(block);
-    if (epoch !== this.#epoch) return;
+    if (epoch !== this.#epoch) return IGNORE;
     // Judged once: a block many peers relay is logged (and relayed) once. An orphan is not judged yet, nor
     // is a block this node could not re-execute (a later copy may find it able).
     if (result.outcome !== 'orphan' && result.outcome !== 'unjudged') this.#remember(id);
     const label = `block #${block.header.index} ${shortId(result.hash)}`;
     switch (result.outcome) {
       case 'accepted':
+        this.#world.onAccepted?.(block);
         this.#world.network.broadcast(this.name, { type: 'block', block });
         if (result.tipChanged) {
           const tip = this.#store.tip;
           this.#info(`accepts ${label}; tip #${tip.index} ${shortId(tip.hash)}`);
           this.#onTip();
         } else this.#debug(`accepts ${label} on a side branch`);
-        return;
+        return ACCEPT;
       case 'orphan':
         this.#debug(`holds orphan ${label}: asks ${from} for ${shortId(result.missingParent)}`);
         if (from !== this.name)
           this.#world.network.send(this.name, from, { type: 'getBlock', hash: result.missingParent });
-        return;
+        return IGNORE;
       case 'refused':
         this.#info(`refuses ${label} from ${from}: ${result.reason}`);
-        return;
+        return reject(`block: ${result.reason}`);
       case 'dropped':
         this.#debug(`drops ${label} from ${from}: ${result.reason}`);
-        return;
+        return reject(`block: ${result.reason}`);
       case 'unjudged':
         this.#warn(`cannot judge ${label}: ${result.reason}`);
-        return;
+        return IGNORE;
       case 'known':
-        return;
+        return IGNORE;
     }
   }
 
-  #receiveTransaction(transaction: Transaction): void {
+  #receiveTransaction(transaction: Transaction): Verdict {
     const hash = transactionHash(transaction);
     const id = `tx:${hash}`;
-    if (this.#seen.has(id)) return;
-    this.#remember(id);
-    if (this.#store.addTransaction(transaction))
-      this.#world.network.broadcast(this.name, { type: 'transaction', transaction });
+    if (this.#seen.has(id)) return IGNORE;
+    const pooled = this.#store.poolTransaction(transaction);
+    // An invalid transfer stays invalid; a late or known one may be worth hearing again.
+    if (pooled.ok || pooled.invalid) this.#remember(id);
+    if (!pooled.ok) return pooled.invalid ? reject(`transaction: ${pooled.reason}`) : IGNORE;
+    this.#world.onPooled?.(transaction);
+    this.#world.network.broadcast(this.name, { type: 'transaction', transaction });
+    return ACCEPT;
   }
 
   /** Status for peers that are behind, and this node's declaration again for those that lost it. */
@@ -614,9 +663,9 @@ export class Participant {
   // --- timers and logs ----------------------------------------------------------------------------
 
   /** Runs `run` after `delayMs` unless this participant crashed or restarted meanwhile. */
-  #later(delayMs: number, run: () => void | Promise<void>): void {
+  #later(delayMs: number, run: () => unknown): void {
     const epoch = this.#epoch;
-    this.#world.queue.after(delayMs, () => (epoch === this.#epoch && this.up ? run() : undefined));
+    this.#world.clock.after(delayMs, () => (epoch === this.#epoch && this.up ? run() : undefined));
   }
 
   #every(periodMs: number, run: () => void): void {
@@ -627,14 +676,14 @@ export class Participant {
   }
 
   #info(message: string): void {
-    this.#world.log({ timeMs: this.#world.queue.now, name: this.name, level: 'INFO', message });
+    this.#world.log({ timeMs: this.#world.clock.now, name: this.name, level: 'INFO', message });
   }
 
   #warn(message: string): void {
-    this.#world.log({ timeMs: this.#world.queue.now, name: this.name, level: 'WARNING', message });
+    this.#world.log({ timeMs: this.#world.clock.now, name: this.name, level: 'WARNING', message });
   }
 
   #debug(message: string): void {
-    this.#world.log({ timeMs: this.#world.queue.now, name: this.name, level: 'DEBUG', message });
+    this.#world.log({ timeMs: this.#world.clock.now, name: this.name, level: 'DEBUG', message });
   }
 }
