@@ -54,6 +54,19 @@ export const ERROR_CODES = [
   'INVALID_CHECKPOINT',
   'TRAIN_ENVIRONMENT_MISMATCH',
   'CHECKPOINT_UNKNOWN',
+  // The PoT network: nodes, their data, wallets and what the chain refuses.
+  'INVALID_GENESIS',
+  'GENESIS_MISMATCH',
+  'NODE_DATA_DIR_IN_USE',
+  'NODE_UNREACHABLE',
+  'NODE_REQUEST_INVALID',
+  'CHAIN_OBJECT_NOT_FOUND',
+  'TRANSACTION_REFUSED',
+  'BLOCK_REFUSED',
+  'WALLET_EXISTS',
+  'WALLET_NOT_FOUND',
+  'WALLET_PASSPHRASE_WRONG',
+  'INSUFFICIENT_BALANCE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

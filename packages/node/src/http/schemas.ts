@@ -1,0 +1,29 @@
+import { Type } from '@sinclair/typebox';
+
+const Hex64 = Type.String({ pattern: '^[0-9a-f]{64}$', description: '32 bytes as 64 lowercase hex characters' });
+
+/** A signed transfer, as `proofgrid wallet send` makes it (any field beyond these is refused). */
+export const TransactionBody = Type.Object(
+  {
+    from: Hex64,
+    to: Hex64,
+    amount: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'micro-coins' }),
+    fee: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'micro-coins to the wrapper' }),
+    nonce: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    signature: Type.String({ pattern: '^[0-9a-f]{128}$' }),
+  },
+  { additionalProperties: false },
+);
+
+export const NodeAddressBody = Type.Object({
+  node_address: Type.String({ minLength: 1, maxLength: 2048, description: "a node's HTTP URL" }),
+  peer_id: Type.Optional(Type.String({ maxLength: 128 })),
+  multiaddrs: Type.Optional(Type.Array(Type.String({ maxLength: 512 }), { maxItems: 16 })),
+});
+
+export const AddBlockBody = Type.Object({
+  hash: Hex64,
+  block: Type.Object({}, { additionalProperties: true }),
+});
+
+export const Anything = Type.Any();
