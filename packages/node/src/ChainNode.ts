@@ -115,7 +115,8 @@ export class ChainNode {
       if (stored !== undefined && JSON.stringify(stored) !== JSON.stringify(genesis))
         throw new ProofGridError('GENESIS_MISMATCH', {
           shortMessage: `The data directory ${options.dataDir} holds a chain of network "${stored.networkId}", not of the genesis given.`,
-          details: 'Start without --genesis to continue that chain, or give the new network its own --data-dir.',
+          details:
+            'Start without --genesis to continue that chain, or give the new network its own --data-dir.',
         });
       if (stored === undefined) await store.setMeta('genesis', genesis);
       const devIndex = options.port - 8000;
@@ -152,7 +153,8 @@ export class ChainNode {
             const before = stages.trained;
             const startedAt = performance.now();
             const result = await stages.train(stage);
-            if (stages.trained > before) metrics.observe('proofgrid_stage_train_seconds', (performance.now() - startedAt) / 1000);
+            if (stages.trained > before)
+              metrics.observe('proofgrid_stage_train_seconds', (performance.now() - startedAt) / 1000);
             return result;
           },
           genesis: chain.state,
@@ -161,7 +163,9 @@ export class ChainNode {
           nameOf: shortId,
           onAccepted: (block) =>
             void store.putBlock(blockHash(block), block).catch((error: unknown) => {
-              options.log(`[node][WARNING]: cannot store block #${block.header.index}: ${(error as Error).message}`);
+              options.log(
+                `[node][WARNING]: cannot store block #${block.header.index}: ${(error as Error).message}`,
+              );
             }),
           onPooled: (transaction) =>
             void store.putTransaction(transactionHash(transaction), transaction).catch(() => {}),
@@ -198,7 +202,9 @@ export class ChainNode {
       else if (result.outcome !== 'orphan') {
         dropped += 1;
         await this.store.deleteBlock(hash, block.header.index);
-        this.#options.log(`[node][WARNING]: drops stored block #${block.header.index} ${shortId(hash)}: ${result.outcome}`);
+        this.#options.log(
+          `[node][WARNING]: drops stored block #${block.header.index} ${shortId(hash)}: ${result.outcome}`,
+        );
       }
     }
     const tip = this.participant.chain.tip;
@@ -210,22 +216,36 @@ export class ChainNode {
 
   async #join(): Promise<void> {
     const { participant, network, metrics } = this;
-    metrics.gauge('proofgrid_node_tip_height', 'Height of the best chain this node holds.', () => participant.chain.tip.index);
+    metrics.gauge(
+      'proofgrid_node_tip_height',
+      'Height of the best chain this node holds.',
+      () => participant.chain.tip.index,
+    );
     metrics.gauge('proofgrid_node_peers', 'Connected libp2p peers.', () => network.peers().length);
-    metrics.gauge('proofgrid_node_pending_transactions', 'Transactions waiting for a block.', () => participant.chain.pool().length);
-    metrics.gauge('proofgrid_node_banned_peers', 'Peers dropped for invalid messages.', () => network.bannedPeers().length);
+    metrics.gauge(
+      'proofgrid_node_pending_transactions',
+      'Transactions waiting for a block.',
+      () => participant.chain.pool().length,
+    );
+    metrics.gauge(
+      'proofgrid_node_banned_peers',
+      'Peers dropped for invalid messages.',
+      () => network.bannedPeers().length,
+    );
     await network.attach({
       deliver: async (message, from) => {
         const startedAt = performance.now();
         const verdict = await participant.deliver(message, from);
-        if (message.type === 'block') metrics.observe('proofgrid_block_verify_seconds', (performance.now() - startedAt) / 1000);
+        if (message.type === 'block')
+          metrics.observe('proofgrid_block_verify_seconds', (performance.now() - startedAt) / 1000);
         return verdict;
       },
       blocksAfter: (hash, after) => this.blocksAfter(hash, after),
       knows: (hash) => participant.chain.stateOf(hash) !== undefined,
       tipIndex: () => participant.chain.tip.index,
       onVerdict: (kind, from, verdict) => this.#onVerdict(kind, from, verdict),
-      onBan: (peerId) => this.#options.log(`[node][WARNING]: drops peer ${peerId}: too many invalid messages`),
+      onBan: (peerId) =>
+        this.#options.log(`[node][WARNING]: drops peer ${peerId}: too many invalid messages`),
     });
     participant.start();
     for (const { hash, transaction } of await this.store.transactions()) {
@@ -233,7 +253,8 @@ export class ChainNode {
       if (!pooled.ok) await this.store.deleteTransaction(hash);
     }
     for (const peer of await this.store.peers()) {
-      if (peer.url !== null) this.httpPeers.set(peer.url, { peerId: peer.peerId, multiaddrs: peer.multiaddrs });
+      if (peer.url !== null)
+        this.httpPeers.set(peer.url, { peerId: peer.peerId, multiaddrs: peer.multiaddrs });
       void this.dialAny(peer.multiaddrs);
     }
   }
@@ -247,7 +268,10 @@ export class ChainNode {
   /** The blocks of the branch ending at `hash` from height `after + 1`, oldest first, at most a fetch's worth. */
   blocksAfter(hash: string, after: number): WrappedBlock[] {
     const branch: WrappedBlock[] = [];
-    for (let block = this.participant.chain.block(hash); block !== undefined && block.header.index > after; ) {
+    for (
+      let block = this.participant.chain.block(hash);
+      block !== undefined && block.header.index > after;
+    ) {
       branch.push(block);
       block = this.participant.chain.block(block.header.parentHash);
     }

@@ -53,7 +53,7 @@ export class Metrics {
     for (const [key, n] of this.#messages) {
       const [kind, verdict, reason] = key.split('|');
       lines.push(
-        `proofgrid_node_messages_total{kind="${kind}",verdict="${verdict}",reason="${escape(reason ?? '')}"} ${n}`,
+        `proofgrid_node_messages_total{kind="${kind}",verdict="${verdict}",reason="${escapeLabel(reason ?? '')}"} ${n}`,
       );
     }
     for (const [name, { count, sumSeconds }] of this.#summaries)
@@ -62,6 +62,6 @@ export class Metrics {
   }
 }
 
-function escape(label: string): string {
+function escapeLabel(label: string): string {
   return label.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, ' ');
 }

@@ -91,7 +91,8 @@ const invalid = (what: string): never => {
  * @throws INVALID_GENESIS naming the field and what it may be
  */
 export function parseGenesis(value: unknown): Genesis {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return invalid('it is not an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return invalid('it is not an object');
   const g = value as Record<string, unknown>;
   const known = Object.keys(devGenesis());
   for (const key of Object.keys(g)) if (!known.includes(key)) invalid(`field "${key}" is unknown`);

@@ -13,7 +13,10 @@ const FILE = 'node-key.json';
  * The key in `dataDir`, made on first use from `fallback` (a dev key) or fresh randomness, and kept in a
  * file only its owner may read.
  */
-export function loadOrCreateNodeKey(dataDir: string, fallback?: Uint8Array): { key: NodeKey; created: boolean } {
+export function loadOrCreateNodeKey(
+  dataDir: string,
+  fallback?: Uint8Array,
+): { key: NodeKey; created: boolean } {
   const path = join(dataDir, FILE);
   let raw: string | null = null;
   try {

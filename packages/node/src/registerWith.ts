@@ -20,7 +20,10 @@ type Registered = {
  *
  * @throws NODE_UNREACHABLE when the node does not answer; GENESIS_MISMATCH when it runs another network
  */
-export async function registerWith(node: ChainNode, url: string): Promise<{ peers: string[]; length: number; peer_id: string }> {
+export async function registerWith(
+  node: ChainNode,
+  url: string,
+): Promise<{ peers: string[]; length: number; peer_id: string }> {
   let base: URL;
   try {
     base = new URL(url);
@@ -36,7 +39,11 @@ export async function registerWith(node: ChainNode, url: string): Promise<{ peer
     const response = await fetch(new URL('/node/register_node', base), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ node_address: node.url, peer_id: node.network.peerId, multiaddrs: node.network.multiaddrs }),
+      body: JSON.stringify({
+        node_address: node.url,
+        peer_id: node.network.peerId,
+        multiaddrs: node.network.multiaddrs,
+      }),
       signal: AbortSignal.timeout(REGISTER_TIMEOUT_MS),
     });
     const envelope = (await response.json()) as { code: number; msg: string; data: Registered | null };

@@ -37,6 +37,13 @@ const WORKER_DATA_DIR = option(
   "the worker's identity and program cache (default ./.proofgrid/worker)",
 );
 
+const NODE = option('node', '<url>', 'the node (default: $PROOFGRID_NODE, else http://127.0.0.1:8000)');
+const WALLET = option(
+  'wallet',
+  '<file>',
+  'the keystore (default: $PROOFGRID_WALLET, else wallet.json in the config folder)',
+);
+
 /** Every command, in the order `proofgrid --help` lists them. */
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -415,6 +422,115 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     json: true,
     load: async () => (await import('../commands/chain.ts')).chainSimulate,
+  },
+  {
+    words: ['node', 'start'],
+    summary: "runs a Proof-of-Training node (CurveTime's API, libp2p gossip) in the foreground until Ctrl-C",
+    usage:
+      '[--port 8000] [--data-dir ./.proofgrid/node] [--peer <url>]… [--train|--no-train] [--genesis <file>] [--host 127.0.0.1] [--p2p-port <port+1000>] [--poison <kind>] [--verbose]',
+    details: [
+      "Serves CurveTime's node API on --port (/node/chain, /node/transaction, /register_with …), the explorer,",
+      '/health, /metrics and /openapi.json, and speaks libp2p (TCP, Noise, Yamux, gossipsub) on --p2p-port.',
+      'Blocks, pending transactions and peers are kept in --data-dir and re-verified (stages re-executed) at',
+      'every start. Without --genesis the node joins the embedded dev network, where ports 8000–8002 mine',
+      "with the dev keys 0–2. --peer registers with a running node as CurveTime's register_with does.",
+      '--poison trains corrupted stages, to test that a network refuses them.',
+    ].join(' '),
+    options: [
+      option('port', '<port>', 'HTTP port (0 picks a free one)'),
+      option('host', '<address>', 'address to listen on, HTTP and libp2p'),
+      option('p2p-port', '<port>', 'libp2p TCP port (default: HTTP port + 1000)'),
+      option('data-dir', '<dir>', 'blocks, mempool, peers and the node key'),
+      { ...option('peer', '<url>', "a node's URL to register with at start"), multiple: true },
+      option('train', undefined, 'train stages and mine (the default)'),
+      option('no-train', undefined, 'verify and relay only'),
+      option('genesis', '<file>', "a network's genesis (from `proofgrid node genesis`)"),
+      option('poison', '<kind>', 'flip-labels or append-mislabeled: train poisoned stages (for tests)'),
+      option('verbose', undefined, 'also print the DEBUG log'),
+    ],
+    load: async () => (await import('../commands/node.ts')).nodeStart,
+  },
+  {
+    words: ['node', 'key'],
+    summary: "prints the node's address (making its key on first use), to list in a genesis",
+    usage: '[--data-dir ./.proofgrid/node]',
+    options: [option('data-dir', '<dir>', "the node's data directory")],
+    json: true,
+    load: async () => (await import('../commands/node.ts')).nodeKey,
+  },
+  {
+    words: ['node', 'genesis'],
+    summary: "writes a new network's genesis: the dev network's rules with your allocations",
+    usage:
+      '[--allocate <address>=<coins>]… [--network-id proofgrid-local] [--employer-confidence 2] [--stakeholders 2] [--try-interval-ms 250] [--out genesis.json]',
+    options: [
+      { ...option('allocate', '<address>=<coins>', 'coins an address holds at genesis'), multiple: true },
+      option('network-id', '<id>', "the network's name (its gossip topics carry it)"),
+      option('employer-confidence', '<n>', 'declarations a header must carry'),
+      option('stakeholders', '<n>', 'signers drawn per block, the last wraps it'),
+      option('try-interval-ms', '<ms>', 'one lottery ticket per this many milliseconds'),
+      option('out', '<file>', 'write it here (never over an existing file) instead of printing it'),
+    ],
+    load: async () => (await import('../commands/node.ts')).nodeGenesis,
+  },
+  {
+    words: ['wallet', 'create'],
+    summary: 'makes an Ed25519 key in an encrypted keystore (scrypt, AES-GCM, mode 0600)',
+    usage: '[--wallet <file>] [--dev-key <0-2>]',
+    details:
+      'The passphrase is asked for, or read from $PROOFGRID_WALLET_PASSPHRASE. The wallet lives in the config folder unless --wallet (or $PROOFGRID_WALLET) names another file. --dev-key imports a dev network key (its secret is public).',
+    options: [WALLET, option('dev-key', '<i>', 'import dev key i of the embedded dev network')],
+    json: true,
+    load: async () => (await import('../commands/wallet.ts')).walletCreate,
+  },
+  {
+    words: ['wallet', 'show'],
+    summary: "prints the wallet's address and its balance as the chain sees it",
+    usage: '[--wallet <file>] [--node <url>]',
+    options: [WALLET, NODE],
+    json: true,
+    load: async () => (await import('../commands/wallet.ts')).walletShow,
+  },
+  {
+    words: ['wallet', 'send'],
+    summary: 'signs a transfer (next nonce, a fee) and sends it to a node',
+    usage:
+      '--to <address> --amount <coins> [--fee 0.001] [--wait] [--timeout 120] [--wallet <file>] [--node <url>]',
+    options: [
+      option('to', '<address>', 'the receiver (64 hex characters)'),
+      option('amount', '<coins>', 'coins to send, up to 6 decimals'),
+      option('fee', '<coins>', "paid to the block's wrapper (default 0.001)"),
+      option('wait', undefined, 'wait until a block holds it'),
+      option('timeout', '<seconds>', 'how long --wait waits (default 120)'),
+      WALLET,
+      NODE,
+    ],
+    json: true,
+    load: async () => (await import('../commands/wallet.ts')).walletSend,
+  },
+  {
+    words: ['chain', 'show'],
+    summary: "a node's network, tip and latest blocks",
+    usage: '[--limit 10] [--node <url>]',
+    options: [option('limit', '<n>', 'blocks listed (1–100)'), NODE],
+    json: true,
+    load: async () => (await import('../commands/explorer.ts')).chainShow,
+  },
+  {
+    words: ['block', 'show'],
+    summary: 'one block, by height or hash',
+    usage: '<n|hash> [--node <url>]',
+    options: [NODE],
+    json: true,
+    load: async () => (await import('../commands/explorer.ts')).blockShow,
+  },
+  {
+    words: ['tx', 'show'],
+    summary: 'one transaction: pending, or in which block',
+    usage: '<hash> [--node <url>]',
+    options: [NODE],
+    json: true,
+    load: async () => (await import('../commands/explorer.ts')).txShow,
   },
 ];
 

@@ -47,8 +47,13 @@ const SECRET_LENGTH_MAX = 1024;
  * A password from `--password`, else `PROOFGRID_PASSWORD`, else asked for: on a terminal without echo,
  * otherwise as the first line of standard input (so scripts can pipe it).
  */
-export async function readPassword(flag: string | undefined, io: CommandIo, prompt: string): Promise<string> {
-  const given = flag ?? io.env.PROOFGRID_PASSWORD;
+export async function readPassword(
+  flag: string | undefined,
+  io: CommandIo,
+  prompt: string,
+  { envName = 'PROOFGRID_PASSWORD', flagName = '--password', noun = 'password' } = {},
+): Promise<string> {
+  const given = flag ?? io.env[envName];
   if (given !== undefined && given !== '') return given;
   const interactive = process.stdin.isTTY === true;
   let muted = false;
@@ -60,7 +65,7 @@ export async function readPassword(flag: string | undefined, io: CommandIo, prom
   });
   const rl = createInterface({ input: process.stdin, output, terminal: interactive });
   const noPassword = new Error(
-    'No password given. Pass --password, set PROOFGRID_PASSWORD, or type it when asked.',
+    `No ${noun} given. ${flagName === '' ? '' : `Pass ${flagName}, `}Set ${envName}, or type it when asked.`,
   );
   try {
     // Piped input gets no prompt; a terminal gets one, and the typed characters are not echoed.
@@ -73,7 +78,7 @@ export async function readPassword(flag: string | undefined, io: CommandIo, prom
     if (interactive) process.stderr.write('\n');
     if (password === '') throw noPassword;
     if (password.length > SECRET_LENGTH_MAX)
-      throw new Error(`The password is longer than ${SECRET_LENGTH_MAX} characters.`);
+      throw new Error(`The ${noun} is longer than ${SECRET_LENGTH_MAX} characters.`);
     return password;
   } finally {
     rl.close();

@@ -31,16 +31,33 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (isProofGridError(error)) {
-      const status = error.code === 'CHAIN_OBJECT_NOT_FOUND' ? 404 : error.code === 'NODE_UNREACHABLE' ? 502 : error.code === 'GENESIS_MISMATCH' ? 409 : 400;
+      const status =
+        error.code === 'CHAIN_OBJECT_NOT_FOUND'
+          ? 404
+          : error.code === 'NODE_UNREACHABLE'
+            ? 502
+            : error.code === 'GENESIS_MISMATCH'
+              ? 409
+              : 400;
       return fail(reply, status, error.code, error.message);
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500)
-      return fail(reply, status, 'NODE_REQUEST_INVALID', `The request is invalid: ${error.message}. Fix it and send it again.`);
+      return fail(
+        reply,
+        status,
+        'NODE_REQUEST_INVALID',
+        `The request is invalid: ${error.message}. Fix it and send it again.`,
+      );
     return fail(reply, 500, 'INTERNAL', 'The node failed on this request; its log says why.');
   });
   app.setNotFoundHandler((request, reply) =>
-    fail(reply, 404, 'NODE_REQUEST_INVALID', `No route ${request.method} ${request.url.split('?')[0]}: see /openapi.json for the node's routes.`),
+    fail(
+      reply,
+      404,
+      'NODE_REQUEST_INVALID',
+      `No route ${request.method} ${request.url.split('?')[0]}: see /openapi.json for the node's routes.`,
+    ),
   );
   await app.register(swagger, {
     openapi: {
@@ -55,7 +72,11 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
   const { participant } = node;
   const chain = () => participant.chain;
 
-  const registerNode = async (body: { node_address: string; peer_id?: string | undefined; multiaddrs?: string[] | undefined }) => {
+  const registerNode = async (body: {
+    node_address: string;
+    peer_id?: string | undefined;
+    multiaddrs?: string[] | undefined;
+  }) => {
     if (body.peer_id !== undefined)
       await node.addPeer({ url: body.node_address, peerId: body.peer_id, multiaddrs: body.multiaddrs ?? [] });
     else node.httpPeers.set(body.node_address, { peerId: '', multiaddrs: [] });
@@ -75,11 +96,15 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
     ok(await registerWith(node, body.node_address), 'Registration successful');
 
   for (const prefix of ['/node', '']) {
-    app.post(`${prefix}/register_node`, { schema: { tags: ['curvetime'], body: NodeAddressBody } }, (request) =>
-      registerNode(request.body),
+    app.post(
+      `${prefix}/register_node`,
+      { schema: { tags: ['curvetime'], body: NodeAddressBody } },
+      (request) => registerNode(request.body),
     );
-    app.post(`${prefix}/register_with`, { schema: { tags: ['curvetime'], body: NodeAddressBody } }, (request) =>
-      registerWithRoute(request.body),
+    app.post(
+      `${prefix}/register_with`,
+      { schema: { tags: ['curvetime'], body: NodeAddressBody } },
+      (request) => registerWithRoute(request.body),
     );
   }
 
@@ -95,17 +120,27 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
     );
   });
 
-  app.post('/node/transaction', { schema: { tags: ['curvetime'], body: TransactionBody } }, async (request, reply) => {
-    const transaction = request.body as Transaction;
-    const hash = transactionHash(transaction);
-    const pooled = participant.submitTransaction(transaction);
-    if (!pooled.ok) {
-      if (pooled.reason === 'it is already pending') return ok({ hash, status: 'pending' }, 'Already pending');
-      return fail(reply, 400, 'TRANSACTION_REFUSED', `Transaction ${hash.slice(0, 8)} is refused: ${pooled.reason}.`);
-    }
-    await node.store.putTransaction(hash, transaction);
-    return ok({ hash, status: 'pending' }, 'Transaction accepted: it goes into the next blocks');
-  });
+  app.post(
+    '/node/transaction',
+    { schema: { tags: ['curvetime'], body: TransactionBody } },
+    async (request, reply) => {
+      const transaction = request.body as Transaction;
+      const hash = transactionHash(transaction);
+      const pooled = participant.submitTransaction(transaction);
+      if (!pooled.ok) {
+        if (pooled.reason === 'it is already pending')
+          return ok({ hash, status: 'pending' }, 'Already pending');
+        return fail(
+          reply,
+          400,
+          'TRANSACTION_REFUSED',
+          `Transaction ${hash.slice(0, 8)} is refused: ${pooled.reason}.`,
+        );
+      }
+      await node.store.putTransaction(hash, transaction);
+      return ok({ hash, status: 'pending' }, 'Transaction accepted: it goes into the next blocks');
+    },
+  );
 
   app.get(
     '/node/transaction',
@@ -115,33 +150,60 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
       const block = chain().block(hash);
       if (block !== undefined) return ok(block.transactions);
       const found = findTransaction(node, hash);
-      if (found === null) return fail(reply, 404, 'CHAIN_OBJECT_NOT_FOUND', `No block or transaction ${hash.slice(0, 8)} is known to this node.`);
+      if (found === null)
+        return fail(
+          reply,
+          404,
+          'CHAIN_OBJECT_NOT_FOUND',
+          `No block or transaction ${hash.slice(0, 8)} is known to this node.`,
+        );
       return ok(found);
     },
   );
 
   app.get('/node/pending_tx', { schema: { tags: ['curvetime'] } }, async () =>
-    ok(chain().pool().map((transaction) => ({ hash: transactionHash(transaction), ...transaction }))),
+    ok(
+      chain()
+        .pool()
+        .map((transaction) => ({ hash: transactionHash(transaction), ...transaction })),
+    ),
   );
 
-  app.post('/node/add_block', { schema: { tags: ['curvetime'], body: AddBlockBody } }, async (request, reply) => {
-    const block = request.body.block as unknown as WrappedBlock;
-    let hash: string;
-    try {
-      hash = blockHash(block);
-    } catch {
-      return fail(reply, 400, 'BLOCK_REFUSED', 'The block is malformed: it cannot be hashed.');
-    }
-    if (hash !== request.body.hash)
-      return fail(reply, 400, 'BLOCK_REFUSED', `The block's hash is ${hash.slice(0, 8)}, not the ${request.body.hash.slice(0, 8)} given.`);
-    const known = chain().stateOf(hash) !== undefined;
-    const verdict = await participant.deliver({ type: 'block', block }, 'http');
-    if (verdict.verdict === 'reject') return fail(reply, 400, 'BLOCK_REFUSED', `Block ${hash.slice(0, 8)} is refused: ${verdict.reason}.`);
-    const state = chain().stateOf(hash);
-    if (state === undefined)
-      return { code: 202, msg: 'Held: its parent is not known here yet, or this node cannot re-execute its stage now', data: { hash } };
-    return ok({ hash, index: state.index, tip: chain().tip.hash === hash }, known ? 'Already known' : 'Block added');
-  });
+  app.post(
+    '/node/add_block',
+    { schema: { tags: ['curvetime'], body: AddBlockBody } },
+    async (request, reply) => {
+      const block = request.body.block as unknown as WrappedBlock;
+      let hash: string;
+      try {
+        hash = blockHash(block);
+      } catch {
+        return fail(reply, 400, 'BLOCK_REFUSED', 'The block is malformed: it cannot be hashed.');
+      }
+      if (hash !== request.body.hash)
+        return fail(
+          reply,
+          400,
+          'BLOCK_REFUSED',
+          `The block's hash is ${hash.slice(0, 8)}, not the ${request.body.hash.slice(0, 8)} given.`,
+        );
+      const known = chain().stateOf(hash) !== undefined;
+      const verdict = await participant.deliver({ type: 'block', block }, 'http');
+      if (verdict.verdict === 'reject')
+        return fail(reply, 400, 'BLOCK_REFUSED', `Block ${hash.slice(0, 8)} is refused: ${verdict.reason}.`);
+      const state = chain().stateOf(hash);
+      if (state === undefined)
+        return {
+          code: 202,
+          msg: 'Held: its parent is not known here yet, or this node cannot re-execute its stage now',
+          data: { hash },
+        };
+      return ok(
+        { hash, index: state.index, tip: chain().tip.hash === hash },
+        known ? 'Already known' : 'Block added',
+      );
+    },
+  );
 
   // --- the explorer ------------------------------------------------------------------------------
 
@@ -182,37 +244,64 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
     },
   );
 
-  app.get('/node/blocks/:id', { schema: { tags: ['explorer'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
-    const { id } = request.params;
-    let block: WrappedBlock | undefined;
-    if (/^[0-9]+$/.test(id)) block = chain().mainChain()[Number(id) - 1];
-    else if (/^[0-9a-f]{64}$/.test(id)) block = chain().block(id);
-    else return fail(reply, 400, 'NODE_REQUEST_INVALID', 'A block is named by its height (a whole number) or its hash (64 hex characters).');
-    if (id === '0') return ok({ index: 0, hash: node.genesisHash, genesis: node.genesis });
-    if (block === undefined) return fail(reply, 404, 'CHAIN_OBJECT_NOT_FOUND', `Block ${id} is not known to this node.`);
-    return ok(blockView(node, block));
-  });
+  app.get(
+    '/node/blocks/:id',
+    { schema: { tags: ['explorer'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } },
+    async (request, reply) => {
+      const { id } = request.params;
+      let block: WrappedBlock | undefined;
+      if (/^[0-9]+$/.test(id)) block = chain().mainChain()[Number(id) - 1];
+      else if (/^[0-9a-f]{64}$/.test(id)) block = chain().block(id);
+      else
+        return fail(
+          reply,
+          400,
+          'NODE_REQUEST_INVALID',
+          'A block is named by its height (a whole number) or its hash (64 hex characters).',
+        );
+      if (id === '0') return ok({ index: 0, hash: node.genesisHash, genesis: node.genesis });
+      if (block === undefined)
+        return fail(reply, 404, 'CHAIN_OBJECT_NOT_FOUND', `Block ${id} is not known to this node.`);
+      return ok(blockView(node, block));
+    },
+  );
 
-  app.get('/node/transactions/:hash', { schema: { tags: ['explorer'], params: Type.Object({ hash: Hash }) } }, async (request, reply) => {
-    const found = findTransaction(node, request.params.hash);
-    if (found === null) return fail(reply, 404, 'CHAIN_OBJECT_NOT_FOUND', `Transaction ${request.params.hash.slice(0, 8)} is neither pending nor in the chain this node follows.`);
-    return ok(found);
-  });
+  app.get(
+    '/node/transactions/:hash',
+    { schema: { tags: ['explorer'], params: Type.Object({ hash: Hash }) } },
+    async (request, reply) => {
+      const found = findTransaction(node, request.params.hash);
+      if (found === null)
+        return fail(
+          reply,
+          404,
+          'CHAIN_OBJECT_NOT_FOUND',
+          `Transaction ${request.params.hash.slice(0, 8)} is neither pending nor in the chain this node follows.`,
+        );
+      return ok(found);
+    },
+  );
 
-  app.get('/node/accounts/:address', { schema: { tags: ['explorer'], params: Type.Object({ address: Hash }) } }, async (request) => {
-    const { address } = request.params;
-    const account = chain().tip.accounts.get(address) ?? { balance: 0, nonce: 0 };
-    const pending = chain().pool().filter((t) => t.from === address);
-    return ok({
-      address,
-      balance: account.balance,
-      balanceCoins: account.balance / COIN,
-      nonce: account.nonce,
-      nextNonce: Math.max(account.nonce, ...pending.map((t) => t.nonce)) + 1,
-      pending: pending.length,
-      tip: chain().tip.index,
-    });
-  });
+  app.get(
+    '/node/accounts/:address',
+    { schema: { tags: ['explorer'], params: Type.Object({ address: Hash }) } },
+    async (request) => {
+      const { address } = request.params;
+      const account = chain().tip.accounts.get(address) ?? { balance: 0, nonce: 0 };
+      const pending = chain()
+        .pool()
+        .filter((t) => t.from === address);
+      return ok({
+        address,
+        balance: account.balance,
+        balanceCoins: account.balance / COIN,
+        nonce: account.nonce,
+        nextNonce: Math.max(account.nonce, ...pending.map((t) => t.nonce)) + 1,
+        pending: pending.length,
+        tip: chain().tip.index,
+      });
+    },
+  );
 
   app.get('/node/peers', { schema: { tags: ['explorer'] } }, async () =>
     ok({
@@ -222,7 +311,9 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
     }),
   );
 
-  app.get('/health', { schema: { tags: ['operations'] } }, async () => ok({ status: 'ok', tip: chain().tip.index }));
+  app.get('/health', { schema: { tags: ['operations'] } }, async () =>
+    ok({ status: 'ok', tip: chain().tip.index }),
+  );
   app.get('/metrics', { schema: { tags: ['operations'] } }, async (_request, reply) =>
     reply.type('text/plain; version=0.0.4').send(node.metrics.render()),
   );
@@ -267,7 +358,11 @@ function findTransaction(node: ChainNode, hash: string) {
         hash,
         status: 'confirmed',
         transaction,
-        block: { index: block.header.index, hash: blockHash(block), confirmations: main.length - block.header.index + 1 },
+        block: {
+          index: block.header.index,
+          hash: blockHash(block),
+          confirmations: main.length - block.header.index + 1,
+        },
       };
   }
   return null;

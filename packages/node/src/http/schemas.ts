@@ -1,6 +1,9 @@
 import { Type } from '@sinclair/typebox';
 
-const Hex64 = Type.String({ pattern: '^[0-9a-f]{64}$', description: '32 bytes as 64 lowercase hex characters' });
+const Hex64 = Type.String({
+  pattern: '^[0-9a-f]{64}$',
+  description: '32 bytes as 64 lowercase hex characters',
+});
 
 /** A signed transfer, as `proofgrid wallet send` makes it (any field beyond these is refused). */
 export const TransactionBody = Type.Object(
@@ -8,7 +11,11 @@ export const TransactionBody = Type.Object(
     from: Hex64,
     to: Hex64,
     amount: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'micro-coins' }),
-    fee: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'micro-coins to the wrapper' }),
+    fee: Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'micro-coins to the wrapper',
+    }),
     nonce: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
     signature: Type.String({ pattern: '^[0-9a-f]{128}$' }),
   },

@@ -62,17 +62,12 @@ export class PeerNetwork implements Transport<Message> {
   readonly #fetching = new Set<string>();
   #handlers: NetworkHandlers | null = null;
 
-  private constructor(
-    libp2p: Host,
-    networkName: string,
-    scores: PeerScores,
-  ) {
+  private constructor(libp2p: Host, networkName: string, scores: PeerScores) {
     this.#libp2p = libp2p;
     this.#scores = scores;
-    this.#topics = Object.fromEntries(KINDS.map((kind) => [kind, `/proofgrid/${networkName}/${kind}/1`])) as Record<
-      Kind,
-      string
-    >;
+    this.#topics = Object.fromEntries(
+      KINDS.map((kind) => [kind, `/proofgrid/${networkName}/${kind}/1`]),
+    ) as Record<Kind, string>;
     this.#fetchProtocol = `/proofgrid/${networkName}/blocks/1.0.0`;
   }
 
@@ -112,6 +107,10 @@ export class PeerNetwork implements Transport<Message> {
           // A message is named by its bytes: the same declaration from two peers is one message.
           msgIdFn: (message) => sha256(message.data),
           allowPublishToZeroTopicPeers: true,
+          // Seen for a second only: a node repeats its declaration and status every few seconds for peers that
+          // joined since, and those repeats are the same bytes. Loops are still cut: the protocol ignores (and
+          // so does not relay) what it has judged before.
+          seenTTL: 1_000,
           ignoreDuplicatePublishError: true,
           emitSelf: false,
           fallbackToFloodsub: false,
@@ -143,7 +142,10 @@ export class PeerNetwork implements Transport<Message> {
     await this.#libp2p.handle(this.#fetchProtocol, async (stream) => {
       const lp = lpStream(stream, { maxDataLength: 4096 });
       try {
-        const request = JSON.parse(decoder.decode((await lp.read()).subarray())) as { hash?: unknown; after?: unknown };
+        const request = JSON.parse(decoder.decode((await lp.read()).subarray())) as {
+          hash?: unknown;
+          after?: unknown;
+        };
         const blocks =
           typeof request.hash === 'string' && Number.isSafeInteger(request.after)
             ? handlers.blocksAfter(request.hash, request.after as number)
@@ -161,7 +163,8 @@ export class PeerNetwork implements Transport<Message> {
     if (handlers === null) return TopicValidatorResult.Ignore;
     if (this.#scores.banned(from)) return TopicValidatorResult.Reject;
     let verdict: Verdict;
-    if (data.length > MESSAGE_BYTES_MAX) verdict = { verdict: 'reject', reason: `it is larger than ${MESSAGE_BYTES_MAX} bytes` };
+    if (data.length > MESSAGE_BYTES_MAX)
+      verdict = { verdict: 'reject', reason: `it is larger than ${MESSAGE_BYTES_MAX} bytes` };
     else {
       let message: Message | null = null;
       try {
@@ -261,7 +264,11 @@ export class PeerNetwork implements Transport<Message> {
       const id = connection.remotePeer.toString();
       byPeer.set(id, [...(byPeer.get(id) ?? []), connection.remoteAddr.toString()]);
     }
-    return [...byPeer].map(([peerId, multiaddrs]) => ({ peerId, multiaddrs, score: this.#scores.score(peerId) }));
+    return [...byPeer].map(([peerId, multiaddrs]) => ({
+      peerId,
+      multiaddrs,
+      score: this.#scores.score(peerId),
+    }));
   }
 
   bannedPeers(): string[] {

@@ -1,0 +1,90 @@
+import type { CommandIo } from '../cli/io.ts';
+import type { Arguments } from '../cli/parseArguments.ts';
+import { formatCoins } from './coins.ts';
+import { printResult, table } from './output.ts';
+import { nodeClient } from './wallet.ts';
+
+type BlockView = {
+  index: number;
+  hash: string;
+  previous_hash?: string;
+  timestamp?: number;
+  stageId?: string;
+  checkpointSha256?: string;
+  author?: string;
+  declarers?: string[];
+  coinbase?: { to: string; amount: number };
+  transactions?: { hash: string; from: string; to: string; amount: number; fee: number }[];
+  stakeholders?: string[];
+};
+
+/** `proofgrid chain show`: the node's network, tip and latest blocks. */
+export async function chainShow(args: Arguments, io: CommandIo): Promise<number> {
+  const client = nodeClient(args, io);
+  const status = await client.status();
+  const limit = args.integer('limit', { min: 1, max: 100 }) ?? 10;
+  const blocks = (await client.blocks({ limit })) as BlockView[];
+  printResult(io, args, { ...status, blocks }, (v) => [
+    `network ${v.networkId} (genesis ${v.genesis.slice(0, 16)}) at ${client.url}`,
+    `tip #${v.tip.index} ${v.tip.hash}  checkpoint ${v.tip.checkpointSha256.slice(0, 16)}`,
+    `${v.peers} peers, ${v.pendingTransactions} pending transactions`,
+    ...table([
+      ['#', 'HASH', 'STAGE', 'AUTHOR', 'TXS', 'TIME'],
+      ...[...v.blocks]
+        .reverse()
+        .map((b) => [
+          String(b.index),
+          b.hash.slice(0, 16),
+          b.stageId ?? '',
+          (b.author ?? '').slice(0, 8),
+          String(b.transactions?.length ?? 0),
+          b.timestamp === undefined ? '' : new Date(b.timestamp).toISOString(),
+        ]),
+    ]),
+  ]);
+  return 0;
+}
+
+/** `proofgrid block show <n|hash>`. */
+export async function blockShow(args: Arguments, io: CommandIo): Promise<number> {
+  const id = args.positionals[0];
+  if (id === undefined || args.positionals.length > 1)
+    throw args.usage('block show takes one block: its height or its hash.');
+  if (!/^([0-9]{1,12}|[0-9a-f]{64})$/.test(id))
+    throw args.usage(`A block is a height or a 64-hex hash (got "${id}").`);
+  const block = (await nodeClient(args, io).block(id)) as BlockView;
+  printResult(io, args, block, (b) =>
+    b.index === 0
+      ? [`block #0 ${b.hash} (the genesis)`]
+      : [
+          `block #${b.index} ${b.hash}`,
+          `parent      ${b.previous_hash}`,
+          `time        ${new Date(b.timestamp ?? 0).toISOString()}`,
+          `stage       ${b.stageId}  checkpoint ${b.checkpointSha256}`,
+          `author      ${b.author} (coinbase ${formatCoins(b.coinbase?.amount ?? 0)} coins)`,
+          `declarers   ${(b.declarers ?? []).map((d) => d.slice(0, 8)).join(' ')}`,
+          `stakeholders ${(b.stakeholders ?? []).map((d) => d.slice(0, 8)).join(' ')}`,
+          `transactions ${b.transactions?.length ?? 0}`,
+          ...(b.transactions ?? []).map(
+            (t) =>
+              `  ${t.hash.slice(0, 16)} ${t.from.slice(0, 8)} → ${t.to.slice(0, 8)} ${formatCoins(t.amount)} (fee ${formatCoins(t.fee)})`,
+          ),
+        ],
+  );
+  return 0;
+}
+
+/** `proofgrid tx show <hash>`: pending, or confirmed in which block. */
+export async function txShow(args: Arguments, io: CommandIo): Promise<number> {
+  const hash = args.positionals[0];
+  if (hash === undefined || !/^[0-9a-f]{64}$/.test(hash) || args.positionals.length > 1)
+    throw args.usage('tx show takes one transaction hash (64 hex characters).');
+  const found = await nodeClient(args, io).transaction(hash);
+  printResult(io, args, found, (f) => [
+    `transaction ${f.hash}: ${f.status}${f.block === null ? '' : ` in block #${f.block.index} ${f.block.hash} (${f.block.confirmations} confirmations)`}`,
+    `from ${f.transaction.from}`,
+    `to   ${f.transaction.to}`,
+    `${formatCoins(f.transaction.amount)} coins, fee ${formatCoins(f.transaction.fee)}, nonce ${f.transaction.nonce}`,
+  ]);
+  return 0;
+}

@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { signTransaction, transactionHash } from '@proofgrid/chain';
+import { ProofGridError } from '@proofgrid/core';
+import {
+  DEV_KEYS,
+  decryptKey,
+  devKey,
+  encryptKey,
+  type Keystore,
+  NodeClient,
+  parseKeystore,
+} from '@proofgrid/node';
+import { type CommandIo, readPassword } from '../cli/io.ts';
+import type { Arguments } from '../cli/parseArguments.ts';
+import { configDir } from '../config/credentials.ts';
+import { formatCoins, parseCoins } from './coins.ts';
+import { printResult } from './output.ts';
+
+/** The node a command talks to: `--node`, else `$PROOFGRID_NODE`, else the first dev node. */
+export function nodeClient(args: Arguments, io: CommandIo): NodeClient {
+  return new NodeClient(args.string('node') ?? io.env.PROOFGRID_NODE ?? 'http://127.0.0.1:8000');
+}
+
+/** The keystore file: `--wallet`, else `$PROOFGRID_WALLET`, else wallet.json in the config folder. */
+function walletPath(args: Arguments, io: CommandIo): string {
+  return resolve(args.string('wallet') ?? io.env.PROOFGRID_WALLET ?? join(configDir(io.env), 'wallet.json'));
+}
+
+function readWallet(path: string): Keystore {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ProofGridError('WALLET_NOT_FOUND', {
+      shortMessage: `No wallet at ${path}.`,
+      details: 'Create one with `proofgrid wallet create` (or name another file with --wallet).',
+    });
+  }
+  let keystore: Keystore | null = null;
+  try {
+    keystore = parseKeystore(JSON.parse(text));
+  } catch {
+    keystore = null;
+  }
+  if (keystore === null)
+    throw new ProofGridError('WALLET_NOT_FOUND', {
+      shortMessage: `${path} is not a ProofGrid wallet (an encrypted keystore).`,
+      details: 'Restore it from a backup, or create a new wallet elsewhere with --wallet <file>.',
+    });
+  return keystore;
+}
+
+const passphrase = (io: CommandIo, prompt: string) =>
+  readPassword(undefined, io, prompt, {
+    envName: 'PROOFGRID_WALLET_PASSPHRASE',
+    flagName: '',
+    noun: 'wallet passphrase',
+  });
+
+/** `proofgrid wallet create`: a new Ed25519 key (or a dev network key) in an encrypted keystore, mode 0600. */
+export async function walletCreate(args: Arguments, io: CommandIo): Promise<number> {
+  const path = walletPath(args, io);
+  const dev = args.integer('dev-key', { min: 0, max: DEV_KEYS - 1 });
+  let exists = true;
+  try {
+    readFileSync(path);
+  } catch {
+    exists = false;
+  }
+  if (exists)
+    throw new ProofGridError('WALLET_EXISTS', {
+      shortMessage: `A wallet already exists at ${path}; it is never overwritten.`,
+      details: 'Use it (`proofgrid wallet show`), or create another with --wallet <file>.',
+    });
+  const seed = dev === undefined ? new Uint8Array(randomBytes(32)) : devKey(dev).secretKey;
+  const keystore = encryptKey(seed, await passphrase(io, 'New wallet passphrase: '));
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(keystore, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(temporary, 0o600);
+  renameSync(temporary, path);
+  printResult(io, args, { address: keystore.address, wallet: path }, (v) => [
+    `address ${v.address}`,
+    `wallet ${v.wallet} (encrypted; keep the passphrase: it cannot be recovered)`,
+    ...(dev !== undefined ? [`this is dev key ${dev}: its secret is public — for the dev network only`] : []),
+  ]);
+  return 0;
+}
+
+/** `proofgrid wallet show`: the address and its balance as the chain (at the node's tip) sees it. */
+export async function walletShow(args: Arguments, io: CommandIo): Promise<number> {
+  const keystore = readWallet(walletPath(args, io));
+  const client = nodeClient(args, io);
+  const account = await client.account(keystore.address);
+  printResult(io, args, { ...account, node: client.url }, (v) => [
+    `address  ${v.address}`,
+    `balance  ${formatCoins(v.balance)} coins (${v.balance} micro-coins) at block #${v.tip} of ${v.node}`,
+    `nonce    ${v.nonce} used${v.pending > 0 ? `, ${v.pending} transfers pending` : ''}`,
+  ]);
+  return 0;
+}
+
+/** `proofgrid wallet send`: a signed transfer with the next nonce and a fee, sent to a node (and waited for). */
+export async function walletSend(args: Arguments, io: CommandIo): Promise<number> {
+  const to = args.required('to');
+  if (!/^[0-9a-f]{64}$/.test(to))
+    throw args.usage(`--to takes an address: 64 lowercase hex characters (got "${to}").`);
+  const amount = parseCoins(args, 'amount', args.required('amount'));
+  if (amount <= 0) throw args.usage('--amount must be above 0.');
+  const fee = parseCoins(args, 'fee', args.string('fee') ?? '0.001');
+  const keystore = readWallet(walletPath(args, io));
+  const client = nodeClient(args, io);
+  const account = await client.account(keystore.address);
+  if (account.balance < amount + fee)
+    throw new ProofGridError('INSUFFICIENT_BALANCE', {
+      shortMessage: `The wallet holds ${formatCoins(account.balance)} coins; the transfer needs ${formatCoins(amount + fee)} (amount and fee).`,
+      details: 'Send less, or have coins sent to this address first.',
+    });
+  const key = decryptKey(keystore, await passphrase(io, 'Wallet passphrase: '));
+  const transaction = signTransaction(
+    { from: key.publicKey, to, amount, fee, nonce: account.nextNonce },
+    key.secretKey,
+  );
+  const hash = transactionHash(transaction);
+  await client.sendTransaction(transaction);
+  let confirmed: { index: number; hash: string } | null = null;
+  if (args.flag('wait')) {
+    const deadline = Date.now() + (args.integer('timeout', { min: 1, max: 3600 }) ?? 120) * 1000;
+    while (confirmed === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      const found = await client.transaction(hash).catch(() => null);
+      if (found?.status === 'confirmed' && found.block !== null) confirmed = found.block;
+    }
+    if (confirmed === null) {
+      io.err(`transaction ${hash} is still pending: check later with \`proofgrid tx show ${hash}\`.`);
+      return 1;
+    }
+  }
+  printResult(
+    io,
+    args,
+    { hash, from: key.publicKey, to, amount, fee, nonce: transaction.nonce, block: confirmed },
+    (v) => [
+      `transaction ${v.hash}`,
+      `${formatCoins(v.amount)} coins to ${v.to} (fee ${formatCoins(v.fee)}, nonce ${v.nonce})`,
+      v.block === null
+        ? 'pending: see it with `proofgrid tx show <hash>`'
+        : `confirmed in block #${v.block.index} ${v.block.hash}`,
+    ],
+  );
+  return 0;
+}
