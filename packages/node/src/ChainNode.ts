@@ -16,6 +16,9 @@ import { loadOrCreateNodeKey, type NodeKey } from './nodeKey.ts';
 import { BLOCKS_PER_FETCH_MAX, PeerNetwork } from './p2p/PeerNetwork.ts';
 import { NodeStore, type StoredPeer } from './store/NodeStore.ts';
 
+/** How often peers known but not connected are dialled again. */
+const REDIAL_INTERVAL_MS = 5_000;
+
 export type NodeOptions = {
   dataDir: string;
   /** The address HTTP and libp2p listen on. */
@@ -74,6 +77,8 @@ export class ChainNode {
   url = '';
   readonly #clock: WallClock;
   readonly #options: NodeOptions;
+  /** Every peer this node has known, by peer id: redialled while not connected. */
+  readonly #known = new Map<string, string[]>();
   #stopped = false;
 
   private constructor(parts: {
@@ -293,6 +298,7 @@ export class ChainNode {
   /** CurveTime's `register_node`: a peer announces itself; it is remembered and dialled. */
   async addPeer(peer: StoredPeer): Promise<void> {
     if (peer.url !== null) this.httpPeers.set(peer.url, { peerId: peer.peerId, multiaddrs: peer.multiaddrs });
+    if (peer.peerId !== this.network.peerId) this.#known.set(peer.peerId, peer.multiaddrs);
     await this.store.putPeer(peer);
     void this.dialAny(peer.multiaddrs);
   }

@@ -311,6 +311,44 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
     }),
   );
 
+  // Operator routes: only from this machine.
+  const PeerIdBody = Type.Object({ peer_id: Type.String({ minLength: 1, maxLength: 128 }) });
+  const local = (ip: string) => ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
+  app.post(
+    '/node/peers/block',
+    { schema: { tags: ['operations'], body: PeerIdBody } },
+    async (request, reply) => {
+      if (!local(request.ip))
+        return fail(
+          reply,
+          403,
+          'NODE_REQUEST_INVALID',
+          'Peers are blocked from the node’s own machine only.',
+        );
+      try {
+        await node.network.block(request.body.peer_id);
+      } catch {
+        return fail(reply, 400, 'NODE_REQUEST_INVALID', `"${request.body.peer_id}" is not a libp2p peer id.`);
+      }
+      return ok({ blocked: request.body.peer_id }, 'Peer dropped and refused until unblocked');
+    },
+  );
+  app.post(
+    '/node/peers/unblock',
+    { schema: { tags: ['operations'], body: PeerIdBody } },
+    async (request, reply) => {
+      if (!local(request.ip))
+        return fail(
+          reply,
+          403,
+          'NODE_REQUEST_INVALID',
+          'Peers are unblocked from the node’s own machine only.',
+        );
+      node.network.unblock(request.body.peer_id);
+      return ok({ unblocked: request.body.peer_id }, 'Peer allowed again');
+    },
+  );
+
   app.get('/health', { schema: { tags: ['operations'] } }, async () =>
     ok({ status: 'ok', tip: chain().tip.index }),
   );

@@ -241,20 +241,39 @@ export class PeerNetwork implements Transport<Message> {
   }
 
   async #fetch(peer: string, hash: string, after: number): Promise<WrappedBlock[]> {
-    const signal = AbortSignal.timeout(FETCH_TIMEOUT_MS);
-    const stream = await this.#libp2p.dialProtocol(peerIdFromString(peer), this.#fetchProtocol, { signal });
-    const lp = lpStream(stream, { maxDataLength: FETCH_RESPONSE_BYTES_MAX });
-    await lp.write(encoder.encode(JSON.stringify({ hash, after })), { signal });
-    const answer = JSON.parse(decoder.decode((await lp.read({ signal })).subarray())) as { blocks?: unknown };
-    await stream.close().catch(() => {});
-    if (!Array.isArray(answer.blocks)) return [];
-    return answer.blocks.slice(0, BLOCKS_PER_FETCH_MAX) as WrappedBlock[];
+    // A timer of our own, cleared when done: a signal that fires later would tear down the connection the
+    // dial opened with it.
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new Error('the peer did not answer in time')),
+      FETCH_TIMEOUT_MS,
+    );
+    const { signal } = controller;
+    try {
+      const stream = await this.#libp2p.dialProtocol(peerIdFromString(peer), this.#fetchProtocol, { signal });
+      const lp = lpStream(stream, { maxDataLength: FETCH_RESPONSE_BYTES_MAX });
+      await lp.write(encoder.encode(JSON.stringify({ hash, after })), { signal });
+      const answer = JSON.parse(decoder.decode((await lp.read({ signal })).subarray())) as {
+        blocks?: unknown;
+      };
+      await stream.close().catch(() => {});
+      if (!Array.isArray(answer.blocks)) return [];
+      return answer.blocks.slice(0, BLOCKS_PER_FETCH_MAX) as WrappedBlock[];
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Dials a peer by one of its multiaddrs; its peer id, or why not. */
   async dial(address: string): Promise<string> {
-    const connection = await this.#libp2p.dial(multiaddr(address), { signal: AbortSignal.timeout(10_000) });
-    return connection.remotePeer.toString();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error('no answer in 10 s')), 10_000);
+    try {
+      const connection = await this.#libp2p.dial(multiaddr(address), { signal: controller.signal });
+      return connection.remotePeer.toString();
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Connected peers with their addresses and standing. */
@@ -269,6 +288,16 @@ export class PeerNetwork implements Transport<Message> {
       multiaddrs,
       score: this.#scores.score(peerId),
     }));
+  }
+
+  /** Drops a peer and refuses it until `unblock` (an operator's decision, or a partition in a test). */
+  async block(peerId: string): Promise<void> {
+    this.#scores.block(peerId);
+    await this.#libp2p.hangUp(peerIdFromString(peerId)).catch(() => {});
+  }
+
+  unblock(peerId: string): void {
+    this.#scores.unblock(peerId);
   }
 
   bannedPeers(): string[] {

@@ -34,6 +34,16 @@ export class PeerScores {
     return true;
   }
 
+  /** An operator's block: refused until `unblock`, whatever its record. */
+  block(peerId: string): void {
+    this.#bannedUntil.set(peerId, Number.POSITIVE_INFINITY);
+  }
+
+  unblock(peerId: string): void {
+    this.#bannedUntil.delete(peerId);
+    this.#rejects.delete(peerId);
+  }
+
   banned(peerId: string): boolean {
     const until = this.#bannedUntil.get(peerId);
     if (until === undefined) return false;
