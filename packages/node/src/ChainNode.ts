@@ -14,7 +14,7 @@ import { chainOfGenesis, DEV_KEYS, devGenesis, devKey, type Genesis } from './ge
 import { Metrics } from './Metrics.ts';
 import { loadOrCreateNodeKey, type NodeKey } from './nodeKey.ts';
 import { BLOCKS_PER_FETCH_MAX, PeerNetwork } from './p2p/PeerNetwork.ts';
-import { NodeStore, type StoredPeer } from './store/NodeStore.ts';
+import { NodeStore, PEERS_STORED_MAX, type StoredPeer } from './store/NodeStore.ts';
 
 /** How often peers known but not connected are dialled again. */
 const REDIAL_INTERVAL_MS = 5_000;
@@ -260,7 +260,47 @@ export class ChainNode {
     for (const peer of await this.store.peers()) {
       if (peer.url !== null)
         this.httpPeers.set(peer.url, { peerId: peer.peerId, multiaddrs: peer.multiaddrs });
+      if (peer.peerId !== this.network.peerId) this.#known.set(peer.peerId, peer.multiaddrs);
       void this.dialAny(peer.multiaddrs);
+    }
+    this.#redialEvery(REDIAL_INTERVAL_MS);
+  }
+
+  /**
+   * Peers that went away (restarted, partitioned) are dialled again, so the network heals by itself; and
+   * one registered peer a round is asked for the peers it knows (CurveTime registers a node with one peer
+   * only, so without this a node would never learn of those that joined elsewhere).
+   */
+  #redialEvery(periodMs: number, round = 0): void {
+    this.#clock.after(periodMs, async () => {
+      const urls = [...this.httpPeers.keys()];
+      const url = urls[round % Math.max(1, urls.length)];
+      if (url !== undefined) await this.#exchangePeers(url);
+      const connected = new Set(this.network.peers().map((peer) => peer.peerId));
+      for (const [peerId, multiaddrs] of this.#known)
+        if (!connected.has(peerId) && !this.#stopped) await this.dialAny(multiaddrs);
+      if (!this.#stopped) this.#redialEvery(periodMs, round + 1);
+    });
+  }
+
+  async #exchangePeers(url: string): Promise<void> {
+    try {
+      const response = await fetch(`${url}/node/peers`, { signal: AbortSignal.timeout(5_000) });
+      const body = (await response.json()) as {
+        data?: { registered?: { url?: unknown; peerId?: unknown; multiaddrs?: unknown }[] };
+      };
+      for (const peer of (body.data?.registered ?? []).slice(0, PEERS_STORED_MAX)) {
+        if (typeof peer.url !== 'string' || typeof peer.peerId !== 'string' || peer.peerId === '') continue;
+        if (!Array.isArray(peer.multiaddrs) || !peer.multiaddrs.every((m) => typeof m === 'string')) continue;
+        if (peer.peerId === this.network.peerId || this.#known.has(peer.peerId)) continue;
+        await this.addPeer({
+          url: peer.url,
+          peerId: peer.peerId,
+          multiaddrs: (peer.multiaddrs as string[]).slice(0, 16),
+        });
+      }
+    } catch {
+      // That peer is away: another is asked next round.
     }
   }
 
@@ -288,8 +328,9 @@ export class ChainNode {
     for (const address of multiaddrs) {
       try {
         return await this.network.dial(address);
-      } catch {
-        // The next address, if any.
+      } catch (error) {
+        if (this.#options.verbose)
+          this.#options.log(`[node][DEBUG]: cannot dial ${address}: ${(error as Error).message}`);
       }
     }
     return null;
