@@ -1,4 +1,4 @@
-import { type Transaction, transactionFault } from './transaction.ts';
+import { type Transaction, transactionCost, transactionFault } from './transaction.ts';
 
 /** What the chain knows of an address: its micro-coins and the last nonce it used (0: none yet). */
 export type Account = { balance: number; nonce: number };
@@ -38,14 +38,15 @@ export function transferInto(
       code: 'NONCE_NOT_NEXT',
       reason: `the sender's next nonce is ${sender.nonce + 1}, this transfer has ${transaction.nonce}`,
     };
-  const cost = transaction.amount + transaction.fee;
+  const cost = transactionCost(transaction);
   if (!Number.isSafeInteger(cost) || cost > sender.balance)
     return {
       code: 'INSUFFICIENT_BALANCE',
-      reason: `the sender has ${sender.balance} micro-coins, the transfer needs ${cost}`,
+      reason: `the sender has ${sender.balance} micro-coins, the transaction needs ${cost}`,
     };
   accounts.set(transaction.from, { balance: sender.balance - cost, nonce: transaction.nonce });
-  credit(accounts, transaction.to, transaction.amount);
+  // A job's reward is escrowed (paid out stage by stage by the block rules); a commitment moves nothing.
+  if (!('kind' in transaction)) credit(accounts, transaction.to, transaction.amount);
   if (transaction.fee > 0) credit(accounts, feeTo, transaction.fee);
   return null;
 }
@@ -53,6 +54,11 @@ export function transferInto(
 function credit(accounts: Map<string, Account>, address: string, amount: number): void {
   const account = accounts.get(address) ?? { balance: 0, nonce: 0 };
   accounts.set(address, { ...account, balance: account.balance + amount });
+}
+
+/** Credits micro-coins to an address in place (a job's reward share). */
+export function creditInto(accounts: Map<string, Account>, address: string, amount: number): void {
+  credit(accounts, address, amount);
 }
 
 /** Mints micro-coins to an address (a block's coinbase, the genesis allocation). */

@@ -1,5 +1,6 @@
-import { type Accounts, mint, transferInto } from './accounts.ts';
+import { type Accounts, creditInto, mint, transferInto } from './accounts.ts';
 import { coinbase } from './coinbase.ts';
+import { JOB_QUEUE_MAX } from './constants.ts';
 import { followTheCoin } from './followTheCoin.ts';
 import { hashOf } from './hashing.ts';
 import { winsLottery } from './lottery.ts';
@@ -7,7 +8,7 @@ import { merkleRoot } from './merkle.ts';
 import { blockShapeFault, headerShapeFault } from './shape.ts';
 import { signedBy, signedHex } from './signatures.ts';
 import { commitsTo, declarationFault, type TrainingDeclaration } from './trainingDeclaration.ts';
-import { type Transaction, transactionHash } from './transaction.ts';
+import { jobSpecOf, type Transaction, transactionHash } from './transaction.ts';
 
 /** What a network agrees on before its first block: its stakes, quorums and model. */
 export type ChainConfig = {
@@ -55,14 +56,74 @@ export type WrappedBlock = {
   signature: string;
 };
 
-/** What a block is judged against: its parent and the state after it. */
-export type ParentState = { hash: string; index: number; accounts: Accounts; checkpointSha256: string };
+/** A training job on chain: submitted by a transaction (its hash is the id), trained a stage per block. */
+export type Job = {
+  id: string;
+  submitter: string;
+  /** The TrainingSpec's JSON, as submitted. */
+  spec: string;
+  stages: number;
+  /** Micro-coins escrowed at submission, paid stage by stage to the blocks' authors. */
+  reward: number;
+  paid: number;
+  stagesDone: number;
+  /** The checkpoint after its last trained stage; null before its first. */
+  checkpointSha256: string | null;
+  /** The block that submitted it, and the one that trained its last stage. */
+  submittedAt: number;
+  finishedAt: number | null;
+};
+
+/**
+ * What a block is judged against: its parent and the state after it. `checkpointSha256` is the network's
+ * default model (trained when no job waits) after `defaultStages` stages (absent: one per block, as before
+ * any job); `jobs` holds every job submitted and `queue` the unfinished ones, oldest first.
+ */
+export type ParentState = {
+  hash: string;
+  index: number;
+  accounts: Accounts;
+  checkpointSha256: string;
+  defaultStages?: number;
+  jobs?: ReadonlyMap<string, Job>;
+  queue?: readonly string[];
+};
+
+/** What a job's first stage starts from: its spec's initial weights, which every node computes itself. */
+export const INITIAL_CHECKPOINT = 'initial';
+
+/** The stage a block trains: the next of the oldest queued job, else the next of the default model. */
+export type Stage = {
+  stageId: string;
+  /** The parent checkpoint's sha256, or INITIAL_CHECKPOINT for a job's first stage. */
+  parentCheckpointSha256: string;
+  /** The job's spec (JSON); absent for the default model (the genesis's). */
+  spec?: string;
+  jobId?: string;
+};
 
 /** A stage re-executed from the parent's checkpoint by the judging node (the `train` runtime). */
-export type StageReplay = (stage: { stageId: string; parentCheckpointSha256: string }) => Promise<{
+export type StageReplay = (stage: Stage) => Promise<{
   trainingSecret: string;
   checkpointSha256: string;
 }>;
+
+/** The stage the block after `state` trains. */
+export function nextStage(state: ParentState, config: ChainConfig): Stage {
+  const jobId = state.queue?.[0];
+  const job = jobId === undefined ? undefined : state.jobs?.get(jobId);
+  if (job !== undefined)
+    return {
+      stageId: `${job.id}:${job.stagesDone}`,
+      parentCheckpointSha256: job.checkpointSha256 ?? INITIAL_CHECKPOINT,
+      spec: job.spec,
+      jobId: job.id,
+    };
+  return {
+    stageId: `${config.modelId}:${state.defaultStages ?? state.index}`,
+    parentCheckpointSha256: state.checkpointSha256,
+  };
+}
 
 const HEADER_DOMAIN = 'proofgrid.pot.block-header.v1';
 const STAKEHOLDER_DOMAIN = 'proofgrid.pot.stakeholder.v1';
@@ -142,8 +203,7 @@ export function headerSelfFault(header: BlockHeader, config: ChainConfig): strin
   const { signature, ...body } = header;
   if (!Number.isSafeInteger(header.index) || header.index < 1)
     return 'its index is not a whole number above 0';
-  if (header.stageId !== stageIdOf(config, header.index))
-    return `it carries stage ${header.stageId}, not ${stageIdOf(config, header.index)}`;
+  if (header.stageId.length > 200) return 'its stage id is longer than 200 characters';
   if (header.coinstake !== config.bhCoinstake.toString())
     return `it stakes ${header.coinstake}, the network ${config.bhCoinstake}`;
   if (!winsLottery(headerHash(header), config.bhCoinstake)) return 'its hash does not win the lottery';
@@ -156,16 +216,14 @@ export function headerSelfFault(header: BlockHeader, config: ChainConfig): strin
  * `employerConfidence` valid declarations from distinct nodes for its stage, each committing to the secret
  * it reveals and to the checkpoint it names.
  */
-export function headerFault(
-  header: BlockHeader,
-  parent: { hash: string; index: number; accounts: Accounts },
-  config: ChainConfig,
-): string | null {
+export function headerFault(header: BlockHeader, parent: ParentState, config: ChainConfig): string | null {
   if (header.parentHash !== parent.hash)
     return `its parent ${header.parentHash.slice(0, 8)} is not ${parent.hash.slice(0, 8)}`;
   if (header.index !== parent.index + 1) return `its index ${header.index} does not follow ${parent.index}`;
   const own = headerSelfFault(header, config);
   if (own !== null) return own;
+  const stage = nextStage(parent, config);
+  if (header.stageId !== stage.stageId) return `it carries stage ${header.stageId}, not ${stage.stageId}`;
   const staked = (publicKey: string) => (parent.accounts.get(publicKey)?.balance ?? 0) >= config.minimumStake;
   if (!staked(header.publicKey))
     return `its author ${header.publicKey.slice(0, 8)} holds less than the minimum stake (${config.minimumStake} micro-coins)`;
@@ -243,24 +301,65 @@ export async function applyBlock(
   if (block.transactionsRoot !== merkleRoot(block.transactions.map(transactionHash)))
     return refuse('its transactions do not match their Merkle root');
   const accounts = new Map(mint(parent.accounts, header.publicKey, block.coinbase.amount));
-  for (const transaction of block.transactions) {
-    const refusal = transferInto(accounts, transaction, { feeTo: wrapper });
-    if (refusal !== null)
-      return refuse(`transaction ${transactionHash(transaction).slice(0, 8)}: ${refusal.reason}`);
+  const stage = nextStage(parent, config);
+  // The stage's job, if any, advances and pays this block's author its share of the reward.
+  let jobs = parent.jobs ?? new Map<string, Job>();
+  let queue = parent.queue ?? [];
+  if (stage.jobId !== undefined) {
+    const job = jobs.get(stage.jobId) as Job;
+    const last = job.stagesDone + 1 === job.stages;
+    const share = last ? job.reward - job.paid : Math.floor(job.reward / job.stages);
+    if (share > 0) creditInto(accounts, header.publicKey, share);
+    jobs = new Map(jobs).set(job.id, {
+      ...job,
+      stagesDone: job.stagesDone + 1,
+      paid: job.paid + share,
+      checkpointSha256: header.checkpointSha256,
+      finishedAt: last ? header.index : null,
+    });
+    if (last) queue = queue.slice(1);
   }
-  const replayed = await replay({ stageId: header.stageId, parentCheckpointSha256: parent.checkpointSha256 });
+  for (const transaction of block.transactions) {
+    const hash = transactionHash(transaction);
+    const refusal = transferInto(accounts, transaction, { feeTo: wrapper });
+    if (refusal !== null) return refuse(`transaction ${hash.slice(0, 8)}: ${refusal.reason}`);
+    if ('kind' in transaction && transaction.kind === 'train-job') {
+      if (queue.length >= JOB_QUEUE_MAX)
+        return refuse(`transaction ${hash.slice(0, 8)}: the job queue is full (${JOB_QUEUE_MAX} jobs)`);
+      const spec = jobSpecOf(transaction.spec);
+      if (!spec.ok) return refuse(`transaction ${hash.slice(0, 8)}: ${spec.reason}`);
+      jobs = new Map(jobs).set(hash, {
+        id: hash,
+        submitter: transaction.from,
+        spec: transaction.spec,
+        stages: spec.stages,
+        reward: transaction.reward,
+        paid: 0,
+        stagesDone: 0,
+        checkpointSha256: null,
+        submittedAt: header.index,
+        finishedAt: null,
+      });
+      queue = [...queue, hash];
+    }
+  }
+  const replayed = await replay(stage);
   if (
     replayed.trainingSecret !== header.trainingSecret ||
     replayed.checkpointSha256 !== header.checkpointSha256
   )
     return refuse('re-executing its stage from the parent checkpoint gives another secret or checkpoint');
+  const defaultStages = parent.defaultStages ?? parent.index;
   return {
     ok: true,
     state: {
       hash: blockHash(block),
       index: header.index,
       accounts,
-      checkpointSha256: header.checkpointSha256,
+      checkpointSha256: stage.jobId === undefined ? header.checkpointSha256 : parent.checkpointSha256,
+      defaultStages: stage.jobId === undefined ? defaultStages + 1 : defaultStages,
+      jobs,
+      queue,
     },
   };
 }

@@ -30,3 +30,10 @@ export const COIN = 1_000_000;
  * ProofGrid's, the seed has none: with a constant lottery stake, free keys would make a quorum.
  */
 export const MINIMUM_STAKE = COIN;
+
+/** A job's spec (JSON text), at most: a few layers' description. */
+export const JOB_SPEC_CHARS_MAX = 4096;
+/** Stages one job may ask for. */
+export const JOB_STAGES_MAX = 10_000;
+/** Jobs waiting their turn, at most: a submission beyond is refused. */
+export const JOB_QUEUE_MAX = 1000;

@@ -6,7 +6,13 @@
  */
 import { DECLARATIONS_MAX, STAKEHOLDER_SIGNATURES_MAX, TRANSACTIONS_PER_BLOCK_MAX } from './constants.ts';
 
-type Shape = 'string' | 'integer' | { array: Shape; max: number } | { object: Record<string, Shape> };
+type Shape =
+  | 'string'
+  | 'integer'
+  | { array: Shape; max: number }
+  | { object: Record<string, Shape> }
+  /** An object whose `kind` field (absent: `otherwise`) picks its shape. */
+  | { kinds: Record<string, Shape>; otherwise: Shape };
 
 const DECLARATION: Shape = {
   object: {
@@ -37,13 +43,39 @@ const HEADER: Shape = {
 };
 
 const TRANSACTION: Shape = {
-  object: {
-    from: 'string',
-    to: 'string',
-    amount: 'integer',
-    fee: 'integer',
-    nonce: 'integer',
-    signature: 'string',
+  kinds: {
+    commitment: {
+      object: {
+        kind: 'string',
+        from: 'string',
+        label: 'string',
+        hash: 'string',
+        fee: 'integer',
+        nonce: 'integer',
+        signature: 'string',
+      },
+    },
+    'train-job': {
+      object: {
+        kind: 'string',
+        from: 'string',
+        spec: 'string',
+        reward: 'integer',
+        fee: 'integer',
+        nonce: 'integer',
+        signature: 'string',
+      },
+    },
+  },
+  otherwise: {
+    object: {
+      from: 'string',
+      to: 'string',
+      amount: 'integer',
+      fee: 'integer',
+      nonce: 'integer',
+      signature: 'string',
+    },
   },
 };
 
@@ -74,6 +106,15 @@ function fault(value: unknown, shape: Shape, path: string): string | null {
     return null;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${path} is not an object`;
+  if ('kinds' in shape) {
+    if (!Object.hasOwn(value, 'kind')) return fault(value, shape.otherwise, path);
+    const kind = (value as { kind: unknown }).kind;
+    const picked =
+      typeof kind === 'string' && Object.hasOwn(shape.kinds, kind) ? shape.kinds[kind] : undefined;
+    return picked === undefined
+      ? `${path}.kind is not one of ${Object.keys(shape.kinds).join(', ')}`
+      : fault(value, picked, path);
+  }
   // Exactly its fields: an extra one would change the object's hash, and could hold anything.
   const extra = Object.keys(value).find((key) => !Object.hasOwn(shape.object, key));
   if (extra !== undefined) return `${path} has a field ${JSON.stringify(extra.slice(0, 40))} it should not`;
@@ -89,7 +130,7 @@ export function declarationShapeFault(value: unknown): string | null {
   return fault(value, DECLARATION, 'declaration');
 }
 
-/** Why `value` is not shaped like a transfer, or null. */
+/** Why `value` is not shaped like a transaction (a transfer, a commitment or a job), or null. */
 export function transactionShapeFault(value: unknown): string | null {
   return fault(value, TRANSACTION, 'transaction');
 }

@@ -91,6 +91,17 @@ export {
 export type { Clock } from './time/Clock.ts';
 export { formatNaiveDatetime } from './time/formatNaiveDatetime.ts';
 export {
+  DEFAULT_TRAINING_SPEC,
+  type LayerSpec,
+  parseTrainingSpec,
+  TRAIN_LAYERS_MAX,
+  TRAIN_PARAMETERS_MAX,
+  TRAIN_SAMPLES_PER_STAGE_MAX,
+  TRAIN_STAGES_MAX,
+  TRAIN_UNITS_MAX,
+  type TrainingSpec,
+} from './training/trainingSpec.ts';
+export {
   decideReplicaVerdict,
   type ReplicaResult,
   type ReplicaVerdict,

@@ -2,13 +2,14 @@ import {
   type BlockHeader,
   blockHash,
   type ChainConfig,
+  type Stage as ChainStage,
   headerFault,
   headerHash,
+  nextStage,
   type ParentState,
   type StakeholderSignature,
   signAsStakeholder,
   signHeader,
-  stageIdOf,
   stakeholderSeed,
   stakeholderSigned,
   type WrappedBlock,
@@ -37,7 +38,7 @@ import {
   signDeclaration,
   type TrainingDeclaration,
 } from '../trainingDeclaration.ts';
-import { signTransaction, type Transaction, transactionHash } from '../transaction.ts';
+import { signTransaction, type Transaction, transactionCost, transactionHash } from '../transaction.ts';
 
 /**
  * Who a participant is. Honest nodes train and judge; poisoners train on flipped labels, vouch only for
@@ -47,11 +48,9 @@ import { signTransaction, type Transaction, transactionHash } from '../transacti
 export type Role = 'honest' | 'poisoner' | 'user';
 
 /** A stage trained (or re-executed) from a parent checkpoint: the `train` runtime, injected. */
-export type StageTrainer = (stage: {
-  stageId: string;
-  parentCheckpointSha256: string;
-  poisoned: boolean;
-}) => Promise<{ trainingSecret: string; checkpointSha256: string }>;
+export type StageTrainer = (
+  stage: ChainStage & { poisoned: boolean },
+) => Promise<{ trainingSecret: string; checkpointSha256: string }>;
 
 /** The seed's two levels: INFO is what the network sees, DEBUG what only the node knows. */
 export type LogRecord = {
@@ -281,7 +280,7 @@ export class Participant {
   transfer(to: string, amount: number): Transaction | null {
     const account = this.#store.tip.accounts.get(this.publicKey) ?? { balance: 0, nonce: 0 };
     const pending = this.#store.pool().filter((t) => t.from === this.publicKey);
-    const spendable = account.balance - pending.reduce((sum, t) => sum + t.amount + t.fee, 0);
+    const spendable = account.balance - pending.reduce((sum, t) => sum + transactionCost(t), 0);
     if (amount > spendable) {
       this.#debug(`cannot pay ${amount / COIN} coins (it can spend ${spendable / COIN})`);
       return null;
@@ -326,7 +325,8 @@ export class Participant {
       return;
     }
     if (this.#stage?.parentHash === tip.hash) return;
-    const stageId = stageIdOf(this.#world.config, tip.index + 1);
+    const next = nextStage(tip, this.#world.config);
+    const { stageId } = next;
     const stage: Stage = {
       parentHash: tip.hash,
       index: tip.index + 1,
@@ -336,13 +336,13 @@ export class Participant {
       waitUntilMs: 0,
     };
     this.#stage = stage;
-    this.#debug(`trains stage ${stageId} from checkpoint ${shortId(tip.checkpointSha256)}`);
+    this.#debug(`trains stage ${stageId} from checkpoint ${shortId(next.parentCheckpointSha256)}`);
     this.#later(this.#world.timing.stageTimeMs, async () => {
       if (this.#stage !== stage) return;
       let trained: Awaited<ReturnType<StageTrainer>>;
       try {
         // The store's re-execution: the node trains a stage once, and judges its blocks with that result.
-        trained = await this.#store.reexecute({ stageId, parentCheckpointSha256: tip.checkpointSha256 });
+        trained = await this.#store.reexecute(next);
       } catch (error) {
         this.#warn(
           `cannot train stage ${stageId}: ${(error as Error).message}; it mines nothing on this tip`,
@@ -494,10 +494,7 @@ export class Participant {
     const epoch = this.#epoch;
     let replayed: Awaited<ReturnType<StageTrainer>>;
     try {
-      replayed = await this.#store.reexecute({
-        stageId: header.stageId,
-        parentCheckpointSha256: parent.checkpointSha256,
-      });
+      replayed = await this.#store.reexecute(nextStage(parent, this.#world.config));
     } catch (error) {
       this.#warn(`cannot judge BH ${shortId(hash)}: ${(error as Error).message}`);
       this.#seen.delete(id);

@@ -1,3 +1,4 @@
+import type { Transaction } from '@proofgrid/chain';
 import type { CommandIo } from '../cli/io.ts';
 import type { Arguments } from '../cli/parseArguments.ts';
 import { formatCoins } from './coins.ts';
@@ -14,7 +15,7 @@ type BlockView = {
   author?: string;
   declarers?: string[];
   coinbase?: { to: string; amount: number };
-  transactions?: { hash: string; from: string; to: string; amount: number; fee: number }[];
+  transactions?: (Transaction & { hash: string })[];
   stakeholders?: string[];
 };
 
@@ -65,13 +66,19 @@ export async function blockShow(args: Arguments, io: CommandIo): Promise<number>
           `declarers   ${(b.declarers ?? []).map((d) => d.slice(0, 8)).join(' ')}`,
           `stakeholders ${(b.stakeholders ?? []).map((d) => d.slice(0, 8)).join(' ')}`,
           `transactions ${b.transactions?.length ?? 0}`,
-          ...(b.transactions ?? []).map(
-            (t) =>
-              `  ${t.hash.slice(0, 16)} ${t.from.slice(0, 8)} → ${t.to.slice(0, 8)} ${formatCoins(t.amount)} (fee ${formatCoins(t.fee)})`,
-          ),
+          ...(b.transactions ?? []).map((t) => `  ${t.hash.slice(0, 16)} ${describeTransaction(t)}`),
         ],
   );
   return 0;
+}
+
+/** One line for a transaction of any kind. */
+export function describeTransaction(t: Transaction): string {
+  if (!('kind' in t))
+    return `${t.from.slice(0, 8)} → ${t.to.slice(0, 8)} ${formatCoins(t.amount)} coins (fee ${formatCoins(t.fee)})`;
+  if (t.kind === 'commitment')
+    return `${t.from.slice(0, 8)} commits "${t.label}" = ${t.hash} (fee ${formatCoins(t.fee)})`;
+  return `${t.from.slice(0, 8)} submits a training job, reward ${formatCoins(t.reward)} coins (fee ${formatCoins(t.fee)})`;
 }
 
 /** `proofgrid tx show <hash>`: pending, or confirmed in which block. */
@@ -82,9 +89,8 @@ export async function txShow(args: Arguments, io: CommandIo): Promise<number> {
   const found = await nodeClient(args, io).transaction(hash);
   printResult(io, args, found, (f) => [
     `transaction ${f.hash}: ${f.status}${f.block === null ? '' : ` in block #${f.block.index} ${f.block.hash} (${f.block.confirmations} confirmations)`}`,
-    `from ${f.transaction.from}`,
-    `to   ${f.transaction.to}`,
-    `${formatCoins(f.transaction.amount)} coins, fee ${formatCoins(f.transaction.fee)}, nonce ${f.transaction.nonce}`,
+    describeTransaction(f.transaction),
+    `from ${f.transaction.from}, nonce ${f.transaction.nonce}`,
   ]);
   return 0;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { TrainingSpec } from '@proofgrid/core';
 import { ProofGridError } from '@proofgrid/core';
 import { type Checkpoint, encodeCheckpoint } from './checkpoint.ts';
-import type { TrainingSpec } from './trainingSpec.ts';
 import { initialCheckpoint, type StageSamples, stageSamples, trainStage } from './trainStage.ts';
 
 /**

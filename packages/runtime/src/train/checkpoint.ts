@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { TrainingSpec } from '@proofgrid/core';
 import { ProofGridError } from '@proofgrid/core';
 import type { TrainEnvironment } from './trainBackend.ts';
-import type { TrainingSpec } from './trainingSpec.ts';
 
 /**
  * A model and its optimizer after some stages: every dense layer's kernel and bias, Adam's first and second

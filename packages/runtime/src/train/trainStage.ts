@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { TrainingSpec } from '@proofgrid/core';
 import { assert, ProofGridError } from '@proofgrid/core';
 import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { type Checkpoint, denseShapes, encodeCheckpoint, specSha256 } from './checkpoint.ts';
 import { MNIST_PIXELS, mnist, scaledImages } from './mnist.ts';
 import { assertEnvironment, trainBackend } from './trainBackend.ts';
-import type { TrainingSpec } from './trainingSpec.ts';
 
 /** Adam's constants (TensorFlow.js's defaults, as Keras's). */
 const BETA1 = 0.9;

@@ -1,4 +1,4 @@
-import { ProofGridError } from '@proofgrid/core';
+import { ProofGridError } from '../errors/base.ts';
 
 /** The layers a training job may declare: enough for the seed's MNIST model and its kin. */
 export type LayerSpec =
