@@ -9,12 +9,13 @@ import {
   type WrappedBlock,
 } from '@proofgrid/chain';
 import { ProofGridError } from '@proofgrid/core';
-import { type Poison, StageCache } from '@proofgrid/runtime/train';
+import type { Poison } from '@proofgrid/runtime/train';
 import { chainOfGenesis, DEV_KEYS, devGenesis, devKey, type Genesis } from './genesis.ts';
 import { Metrics } from './Metrics.ts';
 import { loadOrCreateNodeKey, type NodeKey } from './nodeKey.ts';
 import { BLOCKS_PER_FETCH_MAX, PeerNetwork } from './p2p/PeerNetwork.ts';
 import { NodeStore, PEERS_STORED_MAX, type StoredPeer } from './store/NodeStore.ts';
+import { JobTrainer } from './training/JobTrainer.ts';
 
 /** How often peers known but not connected are dialled again. */
 const REDIAL_INTERVAL_MS = 5_000;
@@ -68,7 +69,7 @@ export class ChainNode {
   readonly participant: Participant;
   readonly network: PeerNetwork;
   readonly store: NodeStore;
-  readonly stages: StageCache;
+  readonly stages: JobTrainer;
   readonly metrics: Metrics;
   readonly startedAtMs = Date.now();
   /** CurveTime's registry: peers by HTTP URL. */
@@ -88,7 +89,7 @@ export class ChainNode {
     participant: Participant;
     network: PeerNetwork;
     store: NodeStore;
-    stages: StageCache;
+    stages: JobTrainer;
     clock: WallClock;
     metrics: Metrics;
     options: NodeOptions;
@@ -130,8 +131,11 @@ export class ChainNode {
           ? devKey(devIndex).secretKey
           : undefined;
       const { key } = loadOrCreateNodeKey(options.dataDir, fallback);
-      const stages = await StageCache.create(genesis.training, { poison: options.poison ?? 'flip-labels' });
-      const chain = chainOfGenesis(genesis, stages.initialSha256);
+      const stages = await JobTrainer.create(genesis.training, {
+        poison: options.poison ?? 'flip-labels',
+        directory: `${options.dataDir}/checkpoints`,
+      });
+      const chain = chainOfGenesis(genesis, stages.defaultCache.initialSha256);
       const network = await PeerNetwork.create({
         seed: key.secretKey,
         host: options.host,
@@ -166,12 +170,18 @@ export class ChainNode {
           targetLength: Number.POSITIVE_INFINITY,
           log,
           nameOf: shortId,
-          onAccepted: (block) =>
-            void store.putBlock(blockHash(block), block).catch((error: unknown) => {
+          onAccepted: (block) => {
+            const hash = blockHash(block);
+            void store.putBlock(hash, block).catch((error: unknown) => {
               options.log(
                 `[node][WARNING]: cannot store block #${block.header.index}: ${(error as Error).message}`,
               );
-            }),
+            });
+            // A job this block finished: its model is kept on disk, to be downloaded.
+            for (const job of participant.chain.stateOf(hash)?.jobs?.values() ?? [])
+              if (job.finishedAt === block.header.index && job.checkpointSha256 !== null)
+                void stages.keep(job.checkpointSha256, job.spec).catch(() => {});
+          },
           onPooled: (transaction) =>
             void store.putTransaction(transactionHash(transaction), transaction).catch(() => {}),
         },

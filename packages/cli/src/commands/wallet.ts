@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { signTransaction, transactionHash } from '@proofgrid/chain';
+import {
+  signTransaction,
+  type Transaction,
+  transactionCost,
+  transactionHash,
+  type UnsignedTransaction,
+} from '@proofgrid/chain';
 import { ProofGridError } from '@proofgrid/core';
 import {
   DEV_KEYS,
@@ -102,6 +108,43 @@ export async function walletShow(args: Arguments, io: CommandIo): Promise<number
   return 0;
 }
 
+/**
+ * Signs a transaction from the wallet with the next nonce the node knows of, sends it, and with `--wait`
+ * waits until a block holds it. Refused before the passphrase is asked when the balance cannot cover it.
+ */
+export async function sendFromWallet(
+  args: Arguments,
+  io: CommandIo,
+  make: (from: string, nonce: number) => UnsignedTransaction,
+): Promise<{ hash: string; transaction: Transaction; block: { index: number; hash: string } | null } | null> {
+  const keystore = readWallet(walletPath(args, io));
+  const client = nodeClient(args, io);
+  const account = await client.account(keystore.address);
+  const cost = transactionCost({
+    ...make(keystore.address, account.nextNonce),
+    signature: '',
+  } as Transaction);
+  if (account.balance < cost)
+    throw new ProofGridError('INSUFFICIENT_BALANCE', {
+      shortMessage: `The wallet holds ${formatCoins(account.balance)} coins; this needs ${formatCoins(cost)} (with the fee).`,
+      details: 'Send less, or have coins sent to this address first.',
+    });
+  const key = decryptKey(keystore, await passphrase(io, 'Wallet passphrase: '));
+  const transaction = signTransaction(make(key.publicKey, account.nextNonce), key.secretKey) as Transaction;
+  const hash = transactionHash(transaction);
+  await client.sendTransaction(transaction);
+  if (!args.flag('wait')) return { hash, transaction, block: null };
+  const deadline = Date.now() + (args.integer('timeout', { min: 1, max: 3600 }) ?? 120) * 1000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const found = await client.transaction(hash).catch(() => null);
+    if (found?.status === 'confirmed' && found.block !== null)
+      return { hash, transaction, block: found.block };
+  }
+  io.err(`transaction ${hash} is still pending: check later with \`proofgrid tx show ${hash}\`.`);
+  return null;
+}
+
 /** `proofgrid wallet send`: a signed transfer with the next nonce and a fee, sent to a node (and waited for). */
 export async function walletSend(args: Arguments, io: CommandIo): Promise<number> {
   const to = args.required('to');
@@ -110,38 +153,20 @@ export async function walletSend(args: Arguments, io: CommandIo): Promise<number
   const amount = parseCoins(args, 'amount', args.required('amount'));
   if (amount <= 0) throw args.usage('--amount must be above 0.');
   const fee = parseCoins(args, 'fee', args.string('fee') ?? '0.001');
-  const keystore = readWallet(walletPath(args, io));
-  const client = nodeClient(args, io);
-  const account = await client.account(keystore.address);
-  if (account.balance < amount + fee)
-    throw new ProofGridError('INSUFFICIENT_BALANCE', {
-      shortMessage: `The wallet holds ${formatCoins(account.balance)} coins; the transfer needs ${formatCoins(amount + fee)} (amount and fee).`,
-      details: 'Send less, or have coins sent to this address first.',
-    });
-  const key = decryptKey(keystore, await passphrase(io, 'Wallet passphrase: '));
-  const transaction = signTransaction(
-    { from: key.publicKey, to, amount, fee, nonce: account.nextNonce },
-    key.secretKey,
-  );
-  const hash = transactionHash(transaction);
-  await client.sendTransaction(transaction);
-  let confirmed: { index: number; hash: string } | null = null;
-  if (args.flag('wait')) {
-    const deadline = Date.now() + (args.integer('timeout', { min: 1, max: 3600 }) ?? 120) * 1000;
-    while (confirmed === null && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 500));
-      const found = await client.transaction(hash).catch(() => null);
-      if (found?.status === 'confirmed' && found.block !== null) confirmed = found.block;
-    }
-    if (confirmed === null) {
-      io.err(`transaction ${hash} is still pending: check later with \`proofgrid tx show ${hash}\`.`);
-      return 1;
-    }
-  }
+  const sent = await sendFromWallet(args, io, (from, nonce) => ({ from, to, amount, fee, nonce }));
+  if (sent === null) return 1;
   printResult(
     io,
     args,
-    { hash, from: key.publicKey, to, amount, fee, nonce: transaction.nonce, block: confirmed },
+    {
+      hash: sent.hash,
+      from: sent.transaction.from,
+      to,
+      amount,
+      fee,
+      nonce: sent.transaction.nonce,
+      block: sent.block,
+    },
     (v) => [
       `transaction ${v.hash}`,
       `${formatCoins(v.amount)} coins to ${v.to} (fee ${formatCoins(v.fee)}, nonce ${v.nonce})`,
@@ -150,5 +175,30 @@ export async function walletSend(args: Arguments, io: CommandIo): Promise<number
         : `confirmed in block #${v.block.index} ${v.block.hash}`,
     ],
   );
+  return 0;
+}
+
+/** `proofgrid chain commit`: puts a label and a 32-byte hash on chain (a commitment transaction). */
+export async function chainCommit(args: Arguments, io: CommandIo): Promise<number> {
+  const label = args.required('label');
+  if (!/^[a-z0-9][a-z0-9._:/-]{0,63}$/.test(label))
+    throw args.usage(`--label takes 1 to 64 lowercase letters, digits or . _ : / - (got "${label}").`);
+  const hash = args.required('hash');
+  if (!/^[0-9a-f]{64}$/.test(hash))
+    throw args.usage(`--hash takes 32 bytes as 64 lowercase hex characters (got "${hash}").`);
+  const fee = parseCoins(args, 'fee', args.string('fee') ?? '0.001');
+  const sent = await sendFromWallet(args, io, (from, nonce) => ({
+    kind: 'commitment',
+    from,
+    label,
+    hash,
+    fee,
+    nonce,
+  }));
+  if (sent === null) return 1;
+  printResult(io, args, { transaction: sent.hash, label, hash, block: sent.block }, (v) => [
+    `commitment ${v.transaction}: "${v.label}" = ${v.hash}`,
+    v.block === null ? 'pending' : `confirmed in block #${v.block.index} ${v.block.hash}`,
+  ]);
   return 0;
 }

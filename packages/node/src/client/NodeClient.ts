@@ -106,6 +106,30 @@ export class NodeClient {
     return this.#request<Record<string, unknown>[]>('GET', `/node/blocks?${params}`);
   }
 
+  job(id: string) {
+    return this.#request<Record<string, unknown>>('GET', `/node/jobs/${id}`);
+  }
+
+  /** A job's latest checkpoint, as the node holds it (the caller checks it against the chain). */
+  async checkpoint(id: string): Promise<Uint8Array> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}/node/jobs/${id}/checkpoint`, {
+        signal: AbortSignal.timeout(60_000),
+      });
+    } catch (error) {
+      throw new ProofGridError('NODE_UNREACHABLE', {
+        shortMessage: `No node answers at ${this.url}: ${(error as Error).message}.`,
+        details: 'Point at another node with --node <url>.',
+      });
+    }
+    if (!response.ok) {
+      const envelope = (await response.json().catch(() => ({ msg: response.statusText }))) as { msg: string };
+      throw new ProofGridError('CHAIN_OBJECT_NOT_FOUND', { shortMessage: envelope.msg });
+    }
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
   chain() {
     return this.#request<{ length: number; chain: string[]; peers: string[] }>('GET', '/node/chain');
   }

@@ -1,7 +1,15 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { blockHash, COIN, type Transaction, transactionHash, type WrappedBlock } from '@proofgrid/chain';
+import {
+  blockHash,
+  COIN,
+  type Job,
+  type Transaction,
+  transactionHash,
+  type WrappedBlock,
+} from '@proofgrid/chain';
 import { isProofGridError } from '@proofgrid/core';
+import { encodeCheckpoint } from '@proofgrid/runtime/train';
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { ChainNode } from '../ChainNode.ts';
@@ -309,6 +317,69 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
       registered: [...node.httpPeers].map(([url, peer]) => ({ url, ...peer })),
       banned: node.network.bannedPeers(),
     }),
+  );
+
+  // --- training jobs ------------------------------------------------------------------------------
+
+  const jobView = async (job: Job, withAccuracy: boolean) => {
+    const queue = chain().tip.queue ?? [];
+    const position = queue.indexOf(job.id);
+    const accuracy =
+      withAccuracy && job.checkpointSha256 !== null
+        ? await node.stages.accuracy(job.checkpointSha256, job.spec).catch(() => undefined)
+        : undefined;
+    return {
+      ...job,
+      spec: JSON.parse(job.spec) as unknown,
+      status: job.finishedAt !== null ? 'finished' : position === 0 ? 'training' : 'queued',
+      queuePosition: position,
+      testAccuracy: accuracy ?? null,
+    };
+  };
+  app.get('/node/jobs', { schema: { tags: ['explorer'] } }, async () => {
+    const jobs = [...(chain().tip.jobs?.values() ?? [])];
+    return ok(await Promise.all(jobs.map((job) => jobView(job, false))));
+  });
+  app.get(
+    '/node/jobs/:id',
+    { schema: { tags: ['explorer'], params: Type.Object({ id: Hash }) } },
+    async (request, reply) => {
+      const job = chain().tip.jobs?.get(request.params.id);
+      if (job === undefined)
+        return fail(
+          reply,
+          404,
+          'CHAIN_OBJECT_NOT_FOUND',
+          `No training job ${request.params.id.slice(0, 8)} is on the chain this node follows (it may still be pending: see /node/pending_tx).`,
+        );
+      return ok(await jobView(job, true));
+    },
+  );
+  app.get(
+    '/node/jobs/:id/checkpoint',
+    { schema: { tags: ['explorer'], params: Type.Object({ id: Hash }) } },
+    async (request, reply) => {
+      const job = chain().tip.jobs?.get(request.params.id);
+      if (job === undefined || job.checkpointSha256 === null)
+        return fail(
+          reply,
+          404,
+          'CHAIN_OBJECT_NOT_FOUND',
+          `Job ${request.params.id.slice(0, 8)} has no trained stage on this node's chain yet.`,
+        );
+      const checkpoint = await node.stages.checkpoint(job.checkpointSha256, job.spec);
+      if (checkpoint === undefined)
+        return fail(
+          reply,
+          404,
+          'CHAIN_OBJECT_NOT_FOUND',
+          `This node no longer holds checkpoint ${job.checkpointSha256.slice(0, 8)}: ask another node.`,
+        );
+      return reply
+        .type('application/octet-stream')
+        .header('x-checkpoint-sha256', job.checkpointSha256)
+        .send(Buffer.from(encodeCheckpoint(checkpoint)));
+    },
   );
 
   // Operator routes: only from this machine.

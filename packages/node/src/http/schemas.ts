@@ -6,7 +6,7 @@ const Hex64 = Type.String({
 });
 
 /** A signed transfer, as `proofgrid wallet send` makes it (any field beyond these is refused). */
-export const TransactionBody = Type.Object(
+const TransferBody = Type.Object(
   {
     from: Hex64,
     to: Hex64,
@@ -34,3 +34,42 @@ export const AddBlockBody = Type.Object({
 });
 
 export const Anything = Type.Any();
+
+const Fee = Type.Integer({
+  minimum: 0,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description: 'micro-coins to the wrapper',
+});
+const Nonce = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+const Signature = Type.String({ pattern: '^[0-9a-f]{128}$' });
+
+/** A commitment: a label and a 32-byte hash put on chain (what the hub anchors its receipts with). */
+const CommitmentBody = Type.Object(
+  {
+    kind: Type.Literal('commitment'),
+    from: Hex64,
+    label: Type.String({ pattern: '^[a-z0-9][a-z0-9._:/-]{0,63}$' }),
+    hash: Hex64,
+    fee: Fee,
+    nonce: Nonce,
+    signature: Signature,
+  },
+  { additionalProperties: false },
+);
+
+/** A training job: the TrainingSpec's JSON and the reward escrowed for its stages. */
+const JobBody = Type.Object(
+  {
+    kind: Type.Literal('train-job'),
+    from: Hex64,
+    spec: Type.String({ minLength: 2, maxLength: 4096 }),
+    reward: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+    fee: Fee,
+    nonce: Nonce,
+    signature: Signature,
+  },
+  { additionalProperties: false },
+);
+
+/** Any transaction the chain takes. */
+export const TransactionBody = Type.Union([TransferBody, CommitmentBody, JobBody]);

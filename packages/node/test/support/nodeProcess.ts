@@ -84,6 +84,7 @@ export async function startNodeProcess(
 
 export type Envelope<T = unknown> = { code: number; msg: string; data: T; error?: string };
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read the envelopes loosely, as a curl user would
 export async function api<T = any>(
   url: string,
   path: string,
