@@ -17,8 +17,9 @@ export class Metrics {
   }
 
   message(kind: string, verdict: string, reason = ''): void {
+    // Hashes (hex with a letter) become H and numbers N, so one reason is one label.
     let folded = reason
-      .replace(/[0-9a-f]{6,}/g, 'H')
+      .replace(/\b(?=[0-9a-f]*[a-f])[0-9a-f]{6,}\b/g, 'H')
       .replace(/[0-9]+/g, 'N')
       .slice(0, 100);
     const known = [...this.#messages.keys()].some((key) => key.endsWith(`|${folded}`));
