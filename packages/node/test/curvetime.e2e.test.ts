@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -175,6 +176,78 @@ describe("CurveTime's README against `proofgrid node start`", () => {
     });
     assert.equal(wrong.status, 1);
     assert.match(wrong.stderr, /WALLET_PASSPHRASE_WRONG/);
+  });
+
+  it('trains a job submitted through the CLI to its end; the downloaded model matches the chain and its accuracy is printed', async () => {
+    const spec = {
+      layers: [
+        { type: 'flatten' },
+        { type: 'dense', units: 32, activation: 'relu' },
+        { type: 'dense', units: 10, activation: 'softmax' },
+      ],
+      optimizer: { type: 'adam', learningRate: 0.01 },
+      loss: 'sparse_categorical_crossentropy',
+      seed: 7,
+      dataset: 'mnist',
+      samplesPerStage: 20,
+      stages: 6,
+    };
+    await writeFile(join(dir, 'job.json'), JSON.stringify(spec));
+    const submitted = cli([
+      'train',
+      'submit',
+      '--spec',
+      join(dir, 'job.json'),
+      '--reward',
+      '6',
+      '--wait',
+      '--json',
+    ]);
+    assert.equal(submitted.status, 0, submitted.stderr);
+    const { job } = JSON.parse(submitted.stdout) as { job: string };
+    const watched = cli(['train', 'status', job, '--watch', '--node', 'http://127.0.0.1:8002', '--json']);
+    assert.equal(watched.status, 0, watched.stderr);
+    const status = JSON.parse(watched.stdout) as {
+      status: string;
+      stagesDone: number;
+      paid: number;
+      checkpointSha256: string;
+      testAccuracy: number;
+    };
+    assert.equal(status.status, 'finished');
+    assert.equal(status.stagesDone, 6);
+    assert.equal(status.paid, 6_000_000, 'the whole reward went to the miners');
+    assert.ok(status.testAccuracy > 0.3, `accuracy ${status.testAccuracy}`);
+    // The job's stages were the network's mining work: six blocks in a row trained them.
+    const blocks = (await api('http://127.0.0.1:8000', '/node/blocks?from=1&limit=100')).body.data as {
+      stageId: string;
+    }[];
+    assert.equal(blocks.filter((b) => b.stageId.startsWith(`${job}:`)).length, 6);
+    const download = cli([
+      'train',
+      'download',
+      job,
+      '--out',
+      join(dir, 'model'),
+      '--node',
+      'http://127.0.0.1:8001',
+    ]);
+    assert.equal(download.status, 0, download.stderr);
+    assert.match(download.stdout, new RegExp(`checkpoint ${status.checkpointSha256} matches the chain`));
+    assert.match(download.stdout, /test accuracy \d+\.\d\d% on MNIST's 10,000 test images/);
+    const bytes = await readFile(join(dir, 'model', 'model.ckpt'));
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), status.checkpointSha256);
+  });
+
+  it('puts a commitment (a label and a hash) on chain', async () => {
+    const hash = createHash('sha256').update('a receipts root').digest('hex');
+    const committed = cli(['chain', 'commit', '--label', 'hub.receipts', '--hash', hash, '--wait', '--json']);
+    assert.equal(committed.status, 0, committed.stderr);
+    const { transaction } = JSON.parse(committed.stdout) as { transaction: string };
+    const found = (await api('http://127.0.0.1:8002', `/node/transactions/${transaction}`)).body.data;
+    assert.equal(found.transaction.kind, 'commitment');
+    assert.equal(found.transaction.hash, hash);
+    assert.match(cli(['tx', 'show', transaction]).stdout, /commits "hub\.receipts"/);
   });
 
   it('serves its status, /health, Prometheus metrics and an OpenAPI document', async () => {
