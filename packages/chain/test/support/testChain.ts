@@ -14,13 +14,13 @@ import {
   MINIMUM_STAKE,
   merkleRoot,
   mint,
+  nextStage,
   type ParentState,
   POT_DEFAULTS,
   type StageReplay,
   signAsStakeholder,
   signHeader,
   signTransaction,
-  stageIdOf,
   stakeholderSeed,
   type Transaction,
   transactionHash,
@@ -96,7 +96,7 @@ export function makeBlock(
   {
     transactions = [],
     declarers = nodes.slice(0, 3),
-    stage = honest(stageIdOf(config, parent.index + 1)),
+    stage = honest(nextStage(parent, config).stageId),
     coinbaseAmount,
     skipSignature = false,
     badSignature = false,
@@ -112,7 +112,7 @@ export function makeBlock(
     extraDeclarations?: ReturnType<typeof declaration>[];
   } = {},
 ): WrappedBlock {
-  const stageId = stageIdOf(config, parent.index + 1);
+  const { stageId } = nextStage(parent, config);
   const proposer = nodes[0] ?? node(1);
   const declarations = [
     ...declarers.map((by) => declaration(by, { stageId, ...stage })),
