@@ -3,6 +3,7 @@ import { BLOB_GARBAGE_GRACE_MS, buildHub, openHubDeps } from '@proofgrid/hub';
 import type { CommandIo } from '../cli/io.ts';
 import { type Arguments, parseInteger } from '../cli/parseArguments.ts';
 import { resolveCrsPath } from '../config/resolveCrsPath.ts';
+import { untilSignal } from './untilSignal.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -17,8 +18,6 @@ type HubStartOptions = {
   /** How long a released blob is kept before the garbage sweep deletes it. */
   blobGraceSeconds: number;
 };
-
-const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Flags, then environment variables, then defaults. */
 function parseOptions(args: Arguments, env: NodeJS.ProcessEnv): HubStartOptions {
@@ -82,27 +81,8 @@ export async function hubStart(args: Arguments, io: CommandIo): Promise<number> 
   );
   io.out(`API description: http://${options.host}:${port}/openapi.json — stop with Ctrl-C`);
 
-  return new Promise((resolveExit) => {
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) {
-        io.err(`${signal} again: exiting at once.`);
-        process.exit(1);
-      }
-      stopping = true;
-      io.out(`${signal} received: stopping the hub...`);
-      const force = setTimeout(() => {
-        io.err(`requests still running after ${SHUTDOWN_GRACE_MS} ms: exiting anyway.`);
-        process.exit(1);
-      }, SHUTDOWN_GRACE_MS);
-      force.unref();
-      await app.close();
-      await close();
-      clearTimeout(force);
-      io.out('hub stopped.');
-      resolveExit(0);
-    };
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
+  return untilSignal(io, 'hub', async () => {
+    await app.close();
+    await close();
   });
 }

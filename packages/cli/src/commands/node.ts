@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { COIN } from '@proofgrid/chain';
 import { isProofGridError } from '@proofgrid/core';
@@ -6,26 +6,12 @@ import { devGenesis, type Genesis, loadOrCreateNodeKey, parseGenesis, startNode 
 import type { CommandIo } from '../cli/io.ts';
 import type { Arguments } from '../cli/parseArguments.ts';
 import { parseCoins } from './coins.ts';
-
-/** How long a stopping node may take before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
+import { readJsonFile } from './readJsonFile.ts';
+import { untilSignal } from './untilSignal.ts';
 
 function readGenesis(args: Arguments): Genesis | null {
   const path = args.string('genesis');
-  if (path === undefined) return null;
-  let text: string;
-  try {
-    text = readFileSync(resolve(path), 'utf8');
-  } catch (error) {
-    throw args.usage(`--genesis ${path} cannot be read: ${(error as Error).message}.`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw args.usage(`--genesis ${path} is not JSON: ${(error as Error).message}.`);
-  }
-  return parseGenesis(json);
+  return path === undefined ? null : parseGenesis(readJsonFile(args, 'genesis', path));
 }
 
 /**
@@ -72,30 +58,7 @@ export async function nodeStart(args: Arguments, io: CommandIo): Promise<number>
     `address ${node.key.publicKey}: ${stake / COIN} coins at the tip; ${poison !== null ? `trains POISONED stages (${poison})` : train ? (stake >= node.genesis.minimumStake ? 'trains and mines' : 'trains, but mines nothing until it holds the minimum stake') : 'verifies only (--no-train)'}`,
   );
   io.out(`API: ${running.url}/openapi.json, metrics: ${running.url}/metrics — stop with Ctrl-C`);
-  return new Promise((resolveExit) => {
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) {
-        io.err(`${signal} again: exiting at once.`);
-        process.exit(1);
-      }
-      stopping = true;
-      io.out(`${signal} received: stopping the node...`);
-      const force = setTimeout(() => {
-        io.err(
-          `still stopping after ${SHUTDOWN_GRACE_MS} ms: exiting anyway (what was accepted is on disk).`,
-        );
-        process.exit(1);
-      }, SHUTDOWN_GRACE_MS);
-      force.unref();
-      await running.close();
-      clearTimeout(force);
-      io.out('node stopped.');
-      resolveExit(0);
-    };
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
-  });
+  return untilSignal(io, 'node', running.close);
 }
 
 /** `proofgrid node key`: the node's address (its key is made on first use), to list in a genesis. */

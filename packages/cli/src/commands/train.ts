@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { JOB_STAGES_MAX } from '@proofgrid/chain';
 import { ProofGridError, parseTrainingSpec } from '@proofgrid/core';
@@ -8,6 +8,7 @@ import type { CommandIo } from '../cli/io.ts';
 import type { Arguments } from '../cli/parseArguments.ts';
 import { formatCoins, parseCoins } from './coins.ts';
 import { printResult } from './output.ts';
+import { readJsonFile } from './readJsonFile.ts';
 import { nodeClient, sendFromWallet } from './wallet.ts';
 
 type JobView = {
@@ -26,19 +27,7 @@ type JobView = {
 
 /** `proofgrid train submit`: a training job on chain, its reward escrowed from the wallet. */
 export async function trainSubmit(args: Arguments, io: CommandIo): Promise<number> {
-  const path = args.required('spec');
-  let text: string;
-  try {
-    text = readFileSync(resolve(path), 'utf8');
-  } catch (error) {
-    throw args.usage(`--spec ${path} cannot be read: ${(error as Error).message}.`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw args.usage(`--spec ${path} is not JSON: ${(error as Error).message}.`);
-  }
+  const json = readJsonFile(args, 'spec', args.required('spec'));
   const spec = parseTrainingSpec(json);
   if (spec.stages > JOB_STAGES_MAX)
     throw args.usage(
