@@ -12,8 +12,13 @@ import {
   testAccuracy,
 } from '@proofgrid/runtime/train';
 
-/** Jobs' stage caches kept at once (the default model's is always kept); each holds up to 512 checkpoints. */
+/** Jobs' stage caches kept at once (the default model's is always kept). */
 const JOB_CACHES_MAX = 4;
+/**
+ * Checkpoints each cache keeps (about 1.2 MB each for the seed's model): enough to judge forks a few dozen
+ * blocks deep and serve recent downloads; a finished job's model is on disk.
+ */
+const CHECKPOINTS_PER_CACHE = 64;
 /** Accuracies remembered (by checkpoint). */
 const ACCURACIES_MAX = 256;
 
@@ -43,13 +48,20 @@ export class JobTrainer {
 
   static async create(spec: TrainingSpec, { poison, directory }: { poison: Poison; directory: string }) {
     mkdirSync(directory, { recursive: true });
-    return new JobTrainer(await StageCache.create(spec, { poison }), poison, directory);
+    return new JobTrainer(
+      await StageCache.create(spec, { poison, checkpointsMax: CHECKPOINTS_PER_CACHE }),
+      poison,
+      directory,
+    );
   }
 
   #cacheFor(spec: string): Promise<StageCache> {
     let cache = this.#caches.get(spec);
     if (cache === undefined) {
-      cache = StageCache.create(parseTrainingSpec(JSON.parse(spec)), { poison: this.#poison });
+      cache = StageCache.create(parseTrainingSpec(JSON.parse(spec)), {
+        poison: this.#poison,
+        checkpointsMax: CHECKPOINTS_PER_CACHE,
+      });
       if (this.#caches.size >= JOB_CACHES_MAX) this.#caches.delete(this.#caches.keys().next().value ?? '');
       this.#caches.set(spec, cache);
       cache.catch(() => this.#caches.delete(spec));

@@ -10,7 +10,7 @@ import { initialCheckpoint, type StageSamples, stageSamples, trainStage } from '
  */
 export type Poison = 'flip-labels' | 'append-mislabeled';
 
-/** Checkpoints kept, at most (each is about 1.2 MB for the seed's model). */
+/** Checkpoints kept, at most, unless the creator says otherwise (each is about 1.2 MB for the seed's model). */
 const CHECKPOINTS_MAX = 512;
 
 /**
@@ -22,25 +22,36 @@ export class StageCache {
   readonly spec: TrainingSpec;
   readonly initialSha256: string;
   readonly #poison: Poison;
+  readonly #checkpointsMax: number;
   readonly #checkpoints = new Map<string, Checkpoint>();
   readonly #results = new Map<string, Promise<{ trainingSecret: string; checkpointSha256: string }>>();
   /** Stages actually trained (not served from memory). */
   trained = 0;
 
-  private constructor(spec: TrainingSpec, initial: Checkpoint, initialSha256: string, poison: Poison) {
+  private constructor(
+    spec: TrainingSpec,
+    initial: Checkpoint,
+    initialSha256: string,
+    { poison, checkpointsMax }: { poison: Poison; checkpointsMax: number },
+  ) {
     this.spec = spec;
     this.initialSha256 = initialSha256;
     this.#poison = poison;
+    this.#checkpointsMax = checkpointsMax;
     this.#checkpoints.set(initialSha256, initial);
   }
 
   static async create(
     spec: TrainingSpec,
-    { poison = 'flip-labels', simd = true }: { poison?: Poison; simd?: boolean } = {},
+    {
+      poison = 'flip-labels',
+      simd = true,
+      checkpointsMax = CHECKPOINTS_MAX,
+    }: { poison?: Poison; simd?: boolean; checkpointsMax?: number } = {},
   ): Promise<StageCache> {
     const checkpoint = await initialCheckpoint(spec, { simd });
     const sha256 = createHash('sha256').update(encodeCheckpoint(checkpoint)).digest('hex');
-    return new StageCache(spec, checkpoint, sha256, poison);
+    return new StageCache(spec, checkpoint, sha256, { poison, checkpointsMax });
   }
 
   /** A checkpoint this cache made (or started from), by its sha256. */
@@ -64,7 +75,7 @@ export class StageCache {
     let result = this.#results.get(key);
     if (result === undefined) {
       result = this.#train(parentCheckpointSha256, poisoned);
-      if (this.#results.size >= 2 * CHECKPOINTS_MAX)
+      if (this.#results.size >= 2 * this.#checkpointsMax)
         this.#results.delete(this.#results.keys().next().value ?? '');
       this.#results.set(key, result);
       result.catch(() => this.#results.delete(key));
@@ -82,7 +93,7 @@ export class StageCache {
     const honest = stageSamples(this.spec, parent.stagesDone);
     const stage = await trainStage(this.spec, parent, poisoned ? poison(honest, this.#poison) : honest);
     this.trained += 1;
-    if (this.#checkpoints.size >= CHECKPOINTS_MAX)
+    if (this.#checkpoints.size >= this.#checkpointsMax)
       this.#checkpoints.delete(this.#checkpoints.keys().next().value ?? '');
     this.#checkpoints.set(stage.checkpointSha256, stage.checkpoint);
     return { trainingSecret: stage.secret, checkpointSha256: stage.checkpointSha256 };
