@@ -169,20 +169,7 @@ try {
   const spec = join(dir, 'job.json');
   writeFileSync(spec, JSON.stringify({ ...DEFAULT_TRAINING_SPEC, stages: JOB_STAGES }));
   const submitted = JSON.parse(
-    net.cli([
-      'train',
-      'submit',
-      '--spec',
-      spec,
-      '--reward',
-      '0',
-      '--fee',
-      '0',
-      '--wait',
-      '--json',
-      '--node',
-      first.url,
-    ]),
+    net.cli(['train', 'submit', '--spec', spec, '--fee', '0.001', '--wait', '--json', '--node', first.url]),
   );
   const jobStartedMs = performance.now();
   for (;;) {

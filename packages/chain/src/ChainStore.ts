@@ -7,8 +7,9 @@ import {
   type StageReplay,
   type WrappedBlock,
 } from './block.ts';
+import { JOB_QUEUE_MAX, PENDING_PER_SENDER_MAX } from './constants.ts';
 import { blockShapeFault, transactionShapeFault } from './shape.ts';
-import { type Transaction, transactionFault, transactionHash } from './transaction.ts';
+import { type Transaction, transactionCost, transactionFault, transactionHash } from './transaction.ts';
 
 /** Blocks kept waiting for their parent, at most: a peer cannot fill a node's memory with orphans. */
 export const ORPHANS_MAX = 1024;
@@ -54,6 +55,7 @@ class ReplayFailed extends Error {
 export class ChainStore {
   readonly #config: ChainConfig;
   readonly #replay: StageReplay;
+  readonly #onAccepted: ((block: WrappedBlock) => void) | undefined;
   readonly #blocks = new Map<string, Stored>();
   readonly #orphans = new Map<string, WrappedBlock[]>();
   readonly #pool = new Map<string, Transaction>();
@@ -68,8 +70,16 @@ export class ChainStore {
     genesis,
     config,
     replay,
-  }: { genesis: ParentState; config: ChainConfig; replay: StageReplay }) {
+    onAccepted,
+  }: {
+    genesis: ParentState;
+    config: ChainConfig;
+    replay: StageReplay;
+    /** Told of every block kept, orphans taken in included (a node writes them to disk). */
+    onAccepted?: (block: WrappedBlock) => void;
+  }) {
     this.#config = config;
+    this.#onAccepted = onAccepted;
     // The stage is deterministic: one re-execution per parent checkpoint and stage serves every sibling.
     this.#replay = (stage) => {
       const key = `${stage.stageId} ${stage.parentCheckpointSha256}`;
@@ -153,12 +163,38 @@ export class ChainStore {
       };
     const fault = transactionFault(transaction);
     if (fault !== null) return { ok: false, invalid: true, reason: fault };
-    const used = this.tip.accounts.get(transaction.from)?.nonce ?? 0;
-    if (transaction.nonce <= used)
+    const account = this.tip.accounts.get(transaction.from) ?? { balance: 0, nonce: 0 };
+    if (transaction.nonce <= account.nonce)
       return {
         ok: false,
         invalid: false,
-        reason: `nonce ${transaction.nonce} is used already: the sender's next nonce is ${used + 1}`,
+        reason: `nonce ${transaction.nonce} is used already: the sender's next nonce is ${account.nonce + 1}`,
+      };
+    // What the sender cannot pay at the tip, with what it has pending, waits nowhere: a key holding nothing
+    // cannot fill the pool.
+    const pending = [...this.#pool.values()].filter((t) => t.from === transaction.from);
+    if (pending.length >= PENDING_PER_SENDER_MAX)
+      return {
+        ok: false,
+        invalid: false,
+        reason: `the sender has ${PENDING_PER_SENDER_MAX} transactions pending already`,
+      };
+    const owed = pending.reduce((sum, t) => sum + transactionCost(t), transactionCost(transaction));
+    if (owed > account.balance)
+      return {
+        ok: false,
+        invalid: false,
+        reason: `the sender holds ${account.balance} micro-coins at the tip, its pending transactions and this one need ${owed}`,
+      };
+    if (
+      'kind' in transaction &&
+      transaction.kind === 'train-job' &&
+      (this.tip.queue?.length ?? 0) >= JOB_QUEUE_MAX
+    )
+      return {
+        ok: false,
+        invalid: false,
+        reason: `the job queue is full (${JOB_QUEUE_MAX} jobs): submit it later`,
       };
     this.#pool.set(hash, transaction);
     return { ok: true };
@@ -201,6 +237,7 @@ export class ChainStore {
       return { outcome: 'refused', hash, reason: applied.reason };
     }
     this.#blocks.set(hash, { block, state: applied.state });
+    this.#onAccepted?.(block);
     const before = this.#tip;
     if (this.#better(hash, this.#tip)) this.#moveTip(hash);
     const children = this.#orphans.get(hash) ?? [];

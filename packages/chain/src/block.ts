@@ -1,6 +1,6 @@
 import { type Accounts, creditInto, mint, transferInto } from './accounts.ts';
 import { coinbase } from './coinbase.ts';
-import { JOB_QUEUE_MAX } from './constants.ts';
+import { BLOCK_BYTES_MAX, JOB_QUEUE_MAX } from './constants.ts';
 import { followTheCoin } from './followTheCoin.ts';
 import { hashOf } from './hashing.ts';
 import { winsLottery } from './lottery.ts';
@@ -272,6 +272,9 @@ export async function applyBlock(
   const refuse = (reason: string) => ({ ok: false as const, reason });
   const shape = blockShapeFault(block);
   if (shape !== null) return refuse(`it is malformed: ${shape}`);
+  const bytes = new TextEncoder().encode(JSON.stringify(block)).length;
+  if (bytes > BLOCK_BYTES_MAX)
+    return refuse(`it is ${bytes} bytes, more than the ${BLOCK_BYTES_MAX} a block may be`);
   const { header } = block;
   const fault = headerFault(header, parent, config);
   if (fault !== null) return refuse(`header: ${fault}`);

@@ -35,5 +35,19 @@ export const MINIMUM_STAKE = COIN;
 export const JOB_SPEC_CHARS_MAX = 4096;
 /** Stages one job may ask for. */
 export const JOB_STAGES_MAX = 10_000;
-/** Jobs waiting their turn, at most: a submission beyond is refused. */
+/** Jobs waiting their turn, at most: wrappers leave a submission beyond in the pool. */
 export const JOB_QUEUE_MAX = 1000;
+/**
+ * The fee a commitment or a job submission pays at least (micro-coins): they move no coins to anyone, so
+ * without it a key holding nothing could write to the chain for free.
+ */
+export const MINIMUM_FEE = 1000;
+/** A job's reward per stage, at least (micro-coins): a queue of junk jobs costs its submitters. */
+export const JOB_REWARD_PER_STAGE_MIN = 1000;
+/**
+ * A block's canonical JSON, at most: under the gossip's message limit (1 MiB), with room for the envelope.
+ * Wrappers fill blocks up to it; a block above it is refused.
+ */
+export const BLOCK_BYTES_MAX = 768 * 1024;
+/** Transactions one sender may have pending in a node's pool. */
+export const PENDING_PER_SENDER_MAX = 64;

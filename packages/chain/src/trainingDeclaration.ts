@@ -69,6 +69,8 @@ export function declarationHash(
 export function declarationFault(declaration: TrainingDeclaration, coinstake: bigint): string | null {
   const { signature, ...body } = declaration;
   if (!/^[0-9a-f]{64}$/.test(body.publicKey)) return 'its public key is not 32 bytes of hex';
+  if (body.stageId.length > 200 || body.modelId.length > 200)
+    return 'its model or stage id is longer than 200 characters';
   if (!/^[0-9a-f]{128}$/.test(signature) || !/^[0-9a-f]{128}$/.test(body.commitment))
     return 'its signature or commitment is not 64 bytes of hex';
   if (body.coinstake !== coinstake.toString()) return `it stakes ${body.coinstake}, the network ${coinstake}`;

@@ -1,5 +1,5 @@
 import { parseTrainingSpec } from '@proofgrid/core';
-import { JOB_SPEC_CHARS_MAX, JOB_STAGES_MAX } from './constants.ts';
+import { JOB_REWARD_PER_STAGE_MIN, JOB_SPEC_CHARS_MAX, JOB_STAGES_MAX, MINIMUM_FEE } from './constants.ts';
 import { hashOf } from './hashing.ts';
 import { signedBy, signedHex } from './signatures.ts';
 
@@ -105,12 +105,15 @@ export function transactionFault(transaction: Transaction): string | null {
     if (!LABEL.test(body.label)) return 'the label is not 1 to 64 lowercase letters, digits or . _ : / -';
     if (!ADDRESS.test(body.hash)) return 'the committed hash is not 64 lowercase hex characters';
   } else if (body.kind === 'train-job') {
-    if (!Number.isSafeInteger(body.reward) || body.reward < 0)
-      return 'the reward is not a whole number of at least 0';
     const job = jobSpecOf(body.spec);
     if (!job.ok) return job.reason;
+    const least = job.stages * JOB_REWARD_PER_STAGE_MIN;
+    if (!Number.isSafeInteger(body.reward) || body.reward < least)
+      return `the reward is below ${least} micro-coins (${JOB_REWARD_PER_STAGE_MIN} a stage)`;
   } else return 'its kind is unknown';
   if (!Number.isSafeInteger(body.fee) || body.fee < 0) return 'the fee is not a whole number of at least 0';
+  if ('kind' in body && body.fee < MINIMUM_FEE)
+    return `the fee is below ${MINIMUM_FEE} micro-coins, the least a commitment or a job pays`;
   if (!Number.isSafeInteger(body.nonce) || body.nonce < 1) return 'the nonce is not a whole number above 0';
   if (!Number.isSafeInteger(transactionCost(transaction))) return 'its cost is not a safe whole number';
   if (!/^[0-9a-f]{128}$/.test(signature)) return 'the signature is not 64 bytes of hex';

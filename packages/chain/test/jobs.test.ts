@@ -19,7 +19,7 @@ const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
 const spec = JSON.stringify({ ...DEFAULT_TRAINING_SPEC, stages: 3 });
 const submit = (nonce: number, overrides: { spec?: string; reward?: number } = {}) =>
   signTransaction(
-    { kind: 'train-job', from: b.publicKey, spec, reward: 30 * COIN + 1, fee: 5, nonce, ...overrides },
+    { kind: 'train-job', from: b.publicKey, spec, reward: 30 * COIN + 1, fee: 1000, nonce, ...overrides },
     b.secretKey,
   );
 
@@ -44,7 +44,7 @@ describe('training jobs on chain', () => {
     const before = genesis.accounts.get(b.publicKey)?.balance ?? 0;
     assert.equal(
       one.accounts.get(b.publicKey)?.balance,
-      before - 30 * COIN - 1 - 5,
+      before - 30 * COIN - 1 - 1000,
       'reward and fee leave the submitter',
     );
     assert.deepEqual(one.queue, [id]);
@@ -106,17 +106,20 @@ describe('training jobs on chain', () => {
         from: b.publicKey,
         label: 'hub.receipts',
         hash: 'ab'.repeat(32),
-        fee: 7,
+        fee: 1000,
         nonce: 1,
       },
       b.secretKey,
     );
     assert.equal(transactionFault(commitment), null);
+    const cheap = signTransaction({ ...commitment, fee: 999 }, b.secretKey);
+    assert.match(transactionFault(cheap) ?? '', /the fee is below 1000 micro-coins/);
+    assert.match(transactionFault(submit(1, { reward: 2999 })) ?? '', /the reward is below 3000 micro-coins/);
     assert.match(transactionFault({ ...commitment, label: 'Not A Label' }) ?? '', /the label is not/);
     const state = await apply(genesis, makeBlock(genesis, { transactions: [commitment] }));
     assert.equal(
       state.accounts.get(b.publicKey)?.balance,
-      (genesis.accounts.get(b.publicKey)?.balance ?? 0) - 7,
+      (genesis.accounts.get(b.publicKey)?.balance ?? 0) - 1000,
     );
     assert.equal(state.accounts.get(b.publicKey)?.nonce, 1);
   });

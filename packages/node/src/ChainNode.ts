@@ -13,10 +13,12 @@ import type { Poison } from '@proofgrid/runtime/train';
 import { chainOfGenesis, DEV_KEYS, devGenesis, devKey, type Genesis } from './genesis.ts';
 import { Metrics } from './Metrics.ts';
 import { loadOrCreateNodeKey, type NodeKey } from './nodeKey.ts';
-import { BLOCKS_PER_FETCH_MAX, PeerNetwork } from './p2p/PeerNetwork.ts';
+import { BLOCKS_PER_FETCH_MAX, FETCH_RESPONSE_BYTES_MAX, PeerNetwork } from './p2p/PeerNetwork.ts';
 import { NodeStore, PEERS_STORED_MAX, type StoredPeer } from './store/NodeStore.ts';
 import { JobTrainer } from './training/JobTrainer.ts';
 
+/** Peers remembered in memory, at most. */
+const KNOWN_PEERS_MAX = 256;
 /** How often peers known but not connected are dialled again. */
 const REDIAL_INTERVAL_MS = 5_000;
 
@@ -143,6 +145,7 @@ export class ChainNode {
         networkName: `${genesis.networkId}-${chain.state.hash.slice(0, 16)}`,
       });
       const clock = new WallClock();
+      let recovering = true;
       const metrics = new Metrics();
       const log = (record: LogRecord) => {
         if (record.level === 'DEBUG' && !options.verbose) return;
@@ -172,6 +175,8 @@ export class ChainNode {
           nameOf: shortId,
           onAccepted: (block) => {
             const hash = blockHash(block);
+            // Blocks read back from the disk at start are there already.
+            if (recovering) return;
             void store.putBlock(hash, block).catch((error: unknown) => {
               options.log(
                 `[node][WARNING]: cannot store block #${block.header.index}: ${(error as Error).message}`,
@@ -199,6 +204,7 @@ export class ChainNode {
         options,
       });
       await node.#recover();
+      recovering = false;
       await node.#join();
       return node;
     } catch (error) {
@@ -214,7 +220,8 @@ export class ChainNode {
     for await (const { hash, block } of this.store.blocks()) {
       const result = await this.participant.chain.add(block);
       if (result.outcome === 'accepted' || result.outcome === 'known') verified += 1;
-      else if (result.outcome !== 'orphan') {
+      // Only a block judged invalid goes: one this node could not re-execute now stays for the next start.
+      else if (result.outcome === 'refused' || result.outcome === 'dropped') {
         dropped += 1;
         await this.store.deleteBlock(hash, block.header.index);
         this.#options.log(
@@ -271,7 +278,7 @@ export class ChainNode {
       if (peer.url !== null)
         this.httpPeers.set(peer.url, { peerId: peer.peerId, multiaddrs: peer.multiaddrs });
       if (peer.peerId !== this.network.peerId) this.#known.set(peer.peerId, peer.multiaddrs);
-      void this.dialAny(peer.multiaddrs);
+      this.#dialQuietly(peer.multiaddrs);
     }
     this.#redialEvery(REDIAL_INTERVAL_MS);
   }
@@ -320,7 +327,10 @@ export class ChainNode {
       this.#options.log(`[node][INFO]: refuses a ${kind} from peer ${from}: ${verdict.reason}`);
   }
 
-  /** The blocks of the branch ending at `hash` from height `after + 1`, oldest first, at most a fetch's worth. */
+  /**
+   * The blocks of the branch ending at `hash` from height `after + 1`, oldest first, at most a fetch's
+   * worth (in count and in bytes).
+   */
   blocksAfter(hash: string, after: number): WrappedBlock[] {
     const branch: WrappedBlock[] = [];
     for (
@@ -330,7 +340,19 @@ export class ChainNode {
       branch.push(block);
       block = this.participant.chain.block(block.header.parentHash);
     }
-    return branch.reverse().slice(0, BLOCKS_PER_FETCH_MAX);
+    let bytes = 0;
+    const answer: WrappedBlock[] = [];
+    for (const block of branch.reverse().slice(0, BLOCKS_PER_FETCH_MAX)) {
+      // Twice the characters bounds the UTF-8 bytes.
+      bytes += JSON.stringify(block).length * 2;
+      if (answer.length > 0 && bytes > FETCH_RESPONSE_BYTES_MAX / 2) break;
+      answer.push(block);
+    }
+    return answer;
+  }
+
+  #dialQuietly(multiaddrs: string[]): void {
+    this.dialAny(multiaddrs).catch(() => {});
   }
 
   /** Dials the first of a peer's multiaddrs that answers; its peer id or null. */
@@ -348,10 +370,11 @@ export class ChainNode {
 
   /** CurveTime's `register_node`: a peer announces itself; it is remembered and dialled. */
   async addPeer(peer: StoredPeer): Promise<void> {
+    if (!this.#known.has(peer.peerId) && this.#known.size >= KNOWN_PEERS_MAX) return;
     if (peer.url !== null) this.httpPeers.set(peer.url, { peerId: peer.peerId, multiaddrs: peer.multiaddrs });
     if (peer.peerId !== this.network.peerId) this.#known.set(peer.peerId, peer.multiaddrs);
     await this.store.putPeer(peer);
-    void this.dialAny(peer.multiaddrs);
+    this.#dialQuietly(peer.multiaddrs);
   }
 
   async stop(): Promise<void> {

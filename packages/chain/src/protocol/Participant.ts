@@ -313,7 +313,13 @@ export class Participant {
   #newStore(): ChainStore {
     const { genesis, config, trainer } = this.#world;
     const poisoned = this.role === 'poisoner';
-    return new ChainStore({ genesis, config, replay: (stage) => trainer({ ...stage, poisoned }) });
+    return new ChainStore({
+      genesis,
+      config,
+      replay: (stage) => trainer({ ...stage, poisoned }),
+      // Every block the store keeps, those it takes from its orphans too.
+      ...(this.#world.onAccepted === undefined ? {} : { onAccepted: this.#world.onAccepted }),
+    });
   }
 
   // --- the chain moves: train the next stage -------------------------------------------------------
@@ -327,6 +333,8 @@ export class Participant {
     if (this.#stage?.parentHash === tip.hash) return;
     const next = nextStage(tip, this.#world.config);
     const { stageId } = next;
+    // Declarations of other stages are of no use now (a peer repeats its own every status round).
+    for (const known of this.#declarations.keys()) if (known !== stageId) this.#declarations.delete(known);
     const stage: Stage = {
       parentHash: tip.hash,
       index: tip.index + 1,
@@ -569,6 +577,7 @@ export class Participant {
     if (wrap.parent.hash !== this.#store.tip.hash) return;
     const transactions = selectTransactions(this.#store.pool(), wrap.parent.accounts, {
       feeTo: this.publicKey,
+      jobsQueued: wrap.parent.queue?.length ?? 0,
     });
     const block = wrapBlock(
       {
@@ -603,7 +612,6 @@ export class Participant {
     const label = `block #${block.header.index} ${shortId(result.hash)}`;
     switch (result.outcome) {
       case 'accepted':
-        this.#world.onAccepted?.(block);
         this.#world.network.broadcast(this.name, { type: 'block', block });
         if (result.tipChanged) {
           const tip = this.#store.tip;

@@ -11,7 +11,7 @@ import {
 import { isProofGridError } from '@proofgrid/core';
 import { encodeCheckpoint } from '@proofgrid/runtime/train';
 import { Type } from '@sinclair/typebox';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ChainNode } from '../ChainNode.ts';
 import { registerWith } from '../registerWith.ts';
 import { fail, ok } from './envelope.ts';
@@ -100,8 +100,18 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
       'Registration successful',
     );
   };
-  const registerWithRoute = async (body: { node_address: string }) =>
-    ok(await registerWith(node, body.node_address), 'Registration successful');
+  const local = (ip: string) => ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
+  const registerWithRoute = async (body: { node_address: string }, ip: string, reply: FastifyReply) => {
+    // It makes this node call out to any URL: an operator's command, from the node's own machine only.
+    if (!local(ip))
+      return fail(
+        reply,
+        403,
+        'NODE_REQUEST_INVALID',
+        'register_with is taken from the node’s own machine only.',
+      );
+    return ok(await registerWith(node, body.node_address), 'Registration successful');
+  };
 
   for (const prefix of ['/node', '']) {
     app.post(
@@ -112,7 +122,7 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
     app.post(
       `${prefix}/register_with`,
       { schema: { tags: ['curvetime'], body: NodeAddressBody } },
-      (request) => registerWithRoute(request.body),
+      (request, reply) => registerWithRoute(request.body, request.ip, reply),
     );
   }
 
@@ -201,11 +211,11 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
         return fail(reply, 400, 'BLOCK_REFUSED', `Block ${hash.slice(0, 8)} is refused: ${verdict.reason}.`);
       const state = chain().stateOf(hash);
       if (state === undefined)
-        return {
+        return reply.code(202).send({
           code: 202,
           msg: 'Held: its parent is not known here yet, or this node cannot re-execute its stage now',
           data: { hash },
-        };
+        });
       return ok(
         { hash, index: state.index, tip: chain().tip.hash === hash },
         known ? 'Already known' : 'Block added',
@@ -384,7 +394,6 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
 
   // Operator routes: only from this machine.
   const PeerIdBody = Type.Object({ peer_id: Type.String({ minLength: 1, maxLength: 128 }) });
-  const local = (ip: string) => ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
   app.post(
     '/node/peers/block',
     { schema: { tags: ['operations'], body: PeerIdBody } },

@@ -18,7 +18,7 @@ export const MESSAGE_BYTES_MAX = 1024 * 1024;
 /** Blocks one fetch returns, at most. */
 export const BLOCKS_PER_FETCH_MAX = 64;
 /** A fetch's answer, at most. */
-const FETCH_RESPONSE_BYTES_MAX = 16 * 1024 * 1024;
+export const FETCH_RESPONSE_BYTES_MAX = 16 * 1024 * 1024;
 /** A peer has this long to answer a fetch. */
 const FETCH_TIMEOUT_MS = 10_000;
 
@@ -223,6 +223,8 @@ export class PeerNetwork implements Transport<Message> {
           after = Math.max(0, after - BLOCKS_PER_FETCH_MAX);
           continue;
         }
+        const tipBefore = handlers.tipIndex();
+        let accepted = 0;
         for (const block of blocks) {
           const verdict = await handlers.deliver({ type: 'block', block }, peer);
           handlers.onVerdict('block', peer, verdict);
@@ -230,7 +232,11 @@ export class PeerNetwork implements Transport<Message> {
             if (this.#scores.reject(peer)) handlers.onBan(peer);
             return;
           }
+          if (verdict.verdict === 'accept') accepted += 1;
         }
+        // An answer that moves nothing (known blocks, or blocks this node cannot judge now) ends the sync:
+        // the peer's next status starts another.
+        if (accepted === 0 && handlers.tipIndex() === tipBefore) return;
         after = (blocks.at(-1) as WrappedBlock).header.index;
       }
     } catch {

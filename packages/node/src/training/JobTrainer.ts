@@ -57,7 +57,11 @@ export class JobTrainer {
 
   #cacheFor(spec: string): Promise<StageCache> {
     let cache = this.#caches.get(spec);
-    if (cache === undefined) {
+    if (cache !== undefined) {
+      // Least recently trained goes first: the job being trained stays.
+      this.#caches.delete(spec);
+      this.#caches.set(spec, cache);
+    } else {
       cache = StageCache.create(parseTrainingSpec(JSON.parse(spec)), {
         poison: this.#poison,
         checkpointsMax: CHECKPOINTS_PER_CACHE,
@@ -86,16 +90,21 @@ export class JobTrainer {
 
   /** A checkpoint by sha256, from the caches or the disk; undefined when this node does not hold it. */
   async checkpoint(sha256: string, spec: string | null): Promise<Checkpoint | undefined> {
-    const cache = spec === null ? this.defaultCache : await this.#cacheFor(spec);
-    const held = cache.checkpoint(sha256);
+    // Only training makes a cache: a download or an accuracy asked over HTTP never evicts the one in use.
+    const cache = spec === null ? this.defaultCache : await this.#caches.get(spec)?.catch(() => undefined);
+    const held = cache?.checkpoint(sha256);
     if (held !== undefined) return held;
     try {
       const bytes = readFileSync(join(this.#directory, `${sha256}.ckpt`));
       if (createHash('sha256').update(bytes).digest('hex') !== sha256) return undefined;
-      return decodeCheckpoint(bytes, cache.spec);
+      return decodeCheckpoint(bytes, this.#specOf(spec));
     } catch {
       return undefined;
     }
+  }
+
+  #specOf(spec: string | null): TrainingSpec {
+    return spec === null ? this.defaultCache.spec : parseTrainingSpec(JSON.parse(spec));
   }
 
   /** Writes a checkpoint this node holds to disk (a finished job's model), atomically. */
@@ -113,8 +122,7 @@ export class JobTrainer {
     if (accuracy === undefined) {
       const checkpoint = await this.checkpoint(sha256, spec);
       if (checkpoint === undefined) return undefined;
-      const cache = spec === null ? this.defaultCache : await this.#cacheFor(spec);
-      accuracy = testAccuracy(cache.spec, checkpoint);
+      accuracy = testAccuracy(this.#specOf(spec), checkpoint);
       if (this.#accuracies.size >= ACCURACIES_MAX)
         this.#accuracies.delete(this.#accuracies.keys().next().value ?? '');
       this.#accuracies.set(sha256, accuracy);
