@@ -39,7 +39,7 @@ export async function chainShow(args: Arguments, io: CommandIo): Promise<number>
           b.stageId ?? '',
           (b.author ?? '').slice(0, 8),
           String(b.transactions?.length ?? 0),
-          b.timestamp === undefined ? '' : new Date(b.timestamp).toISOString(),
+          b.timestamp === undefined ? '' : isoTime(b.timestamp),
         ]),
     ]),
   ]);
@@ -60,7 +60,7 @@ export async function blockShow(args: Arguments, io: CommandIo): Promise<number>
       : [
           `block #${b.index} ${b.hash}`,
           `parent      ${b.previous_hash}`,
-          `time        ${new Date(b.timestamp ?? 0).toISOString()}`,
+          `time        ${isoTime(b.timestamp ?? 0)}`,
           `stage       ${b.stageId}  checkpoint ${b.checkpointSha256}`,
           `author      ${b.author} (coinbase ${formatCoins(b.coinbase?.amount ?? 0)} coins)`,
           `declarers   ${(b.declarers ?? []).map((d) => d.slice(0, 8)).join(' ')}`,
@@ -70,6 +70,12 @@ export async function blockShow(args: Arguments, io: CommandIo): Promise<number>
         ],
   );
   return 0;
+}
+
+/** A header's timestamp as ISO text; the rules do not bound it, so one past year 275760 is shown as a number. */
+function isoTime(timestampMs: number): string {
+  const date = new Date(timestampMs);
+  return Number.isNaN(date.getTime()) ? `${timestampMs} ms` : date.toISOString();
 }
 
 /** One line for a transaction of any kind. */
