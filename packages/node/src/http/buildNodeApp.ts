@@ -11,7 +11,12 @@ import {
 import { isProofGridError } from '@proofgrid/core';
 import { encodeCheckpoint } from '@proofgrid/runtime/train';
 import { Type } from '@sinclair/typebox';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { ChainNode } from '../ChainNode.ts';
 import { registerWith } from '../registerWith.ts';
 import { fail, ok } from './envelope.ts';
@@ -100,17 +105,16 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
       'Registration successful',
     );
   };
-  const local = (ip: string) => ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
-  const registerWithRoute = async (body: { node_address: string }, ip: string, reply: FastifyReply) => {
-    // It makes this node call out to any URL: an operator's command, from the node's own machine only.
-    if (!local(ip))
+  // Operator routes (register_with makes this node call out to any URL; blocking peers): this machine only.
+  const localOnly = async (request: FastifyRequest, reply: FastifyReply) => {
+    const ip = request.ip;
+    if (ip !== '127.0.0.1' && ip !== '::1' && ip !== '::ffff:127.0.0.1')
       return fail(
         reply,
         403,
         'NODE_REQUEST_INVALID',
-        'register_with is taken from the node’s own machine only.',
+        `${request.url} is taken from the node’s own machine only.`,
       );
-    return ok(await registerWith(node, body.node_address), 'Registration successful');
   };
 
   for (const prefix of ['/node', '']) {
@@ -121,8 +125,8 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
     );
     app.post(
       `${prefix}/register_with`,
-      { schema: { tags: ['curvetime'], body: NodeAddressBody } },
-      (request, reply) => registerWithRoute(request.body, request.ip, reply),
+      { schema: { tags: ['curvetime'], body: NodeAddressBody }, preHandler: localOnly },
+      async (request) => ok(await registerWith(node, request.body.node_address), 'Registration successful'),
     );
   }
 
@@ -392,19 +396,11 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
     },
   );
 
-  // Operator routes: only from this machine.
   const PeerIdBody = Type.Object({ peer_id: Type.String({ minLength: 1, maxLength: 128 }) });
   app.post(
     '/node/peers/block',
-    { schema: { tags: ['operations'], body: PeerIdBody } },
+    { schema: { tags: ['operations'], body: PeerIdBody }, preHandler: localOnly },
     async (request, reply) => {
-      if (!local(request.ip))
-        return fail(
-          reply,
-          403,
-          'NODE_REQUEST_INVALID',
-          'Peers are blocked from the node’s own machine only.',
-        );
       try {
         await node.network.block(request.body.peer_id);
       } catch {
@@ -415,15 +411,8 @@ export async function buildNodeApp(node: ChainNode): Promise<FastifyInstance> {
   );
   app.post(
     '/node/peers/unblock',
-    { schema: { tags: ['operations'], body: PeerIdBody } },
-    async (request, reply) => {
-      if (!local(request.ip))
-        return fail(
-          reply,
-          403,
-          'NODE_REQUEST_INVALID',
-          'Peers are unblocked from the node’s own machine only.',
-        );
+    { schema: { tags: ['operations'], body: PeerIdBody }, preHandler: localOnly },
+    async (request) => {
       node.network.unblock(request.body.peer_id);
       return ok({ unblocked: request.body.peer_id }, 'Peer allowed again');
     },
