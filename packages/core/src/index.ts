@@ -69,6 +69,62 @@ export {
   type VerificationPolicy,
 } from './manifest/parseManifest.ts';
 export {
+  CATEGORY_NAME,
+  CATEGORY_SECONDS_MAX,
+  type Category,
+  CONTRIBUTION_DEADLINE_FACTOR,
+  categoryDeadlines,
+  DEFAULT_CATEGORIES,
+  FINAL_DEADLINE_FACTOR,
+} from './market/categories.ts';
+export {
+  type CredibilityVerdict,
+  decideByCredibility,
+  type WeightedResult,
+  workerWeight,
+} from './market/credibility.ts';
+export { type Match, matchOrders, type Remaining } from './market/matchOrders.ts';
+export {
+  InvalidOrderError,
+  inputsHash,
+  ORDER_DOMAIN,
+  ORDER_TAGS_MAX,
+  ORDER_VOLUME_MAX,
+  type Order,
+  type OrderKind,
+  orderHash,
+  orderSignedBySigner,
+  PARAMS_LENGTH_MAX,
+  type PoolOrder,
+  type ProgramOrder,
+  parseSignedOrder,
+  type RequestOrder,
+  type SignedOrder,
+  signOrder,
+  TRUST_MAX,
+} from './market/orders.ts';
+export {
+  type MerkleStep,
+  merkleProofHolds,
+  merkleProofOf,
+  merkleRootOf,
+  RECEIPT_DOMAIN,
+  type Receipt,
+  receiptLeaf,
+  receiptSignedByHub,
+  type SignedReceipt,
+  signReceipt,
+} from './market/receiptLog.ts';
+export { type RewardSplit, splitReward } from './market/splitReward.ts';
+export {
+  AMOUNT_NANO_MAX,
+  creditsText,
+  formatCredits,
+  NANO_PER_CREDIT,
+  NANO_PER_MICRO_COIN,
+  parseCredits,
+} from './market/units.ts';
+export {
   type KeyPair,
   keyPairFromSeed,
   signCanonical,

@@ -67,6 +67,18 @@ export const ERROR_CODES = [
   'WALLET_NOT_FOUND',
   'WALLET_PASSPHRASE_WRONG',
   'INSUFFICIENT_BALANCE',
+  // The market: credits, orders, deals and receipts.
+  'INVALID_ORDER',
+  'ORDER_NOT_FOUND',
+  'ORDERS_DO_NOT_MATCH',
+  'INSUFFICIENT_CREDITS',
+  'WALLET_NOT_LINKED',
+  'POOL_NOT_FOUND',
+  'DEAL_NOT_FOUND',
+  'CLAIM_NOT_DUE',
+  'FAUCET_UNAVAILABLE',
+  'RECEIPT_NOT_FOUND',
+  'BRIDGE_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

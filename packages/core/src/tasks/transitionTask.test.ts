@@ -21,6 +21,7 @@ const EXPECTED: Record<TaskState, Record<TaskEvent, string>> = {
     owner_rejected: '✗ no_result',
     cancelled: '→ cancelled',
     retried: '✗ not_ended',
+    deadline_claimed: 'failed',
   },
   proven: {
     result_accepted: '✗ already_ended',
@@ -31,6 +32,7 @@ const EXPECTED: Record<TaskState, Record<TaskEvent, string>> = {
     owner_rejected: '→ open',
     cancelled: '→ cancelled',
     retried: '✗ not_ended',
+    deadline_claimed: 'failed',
   },
   verified: {
     result_accepted: '✗ already_ended',
@@ -41,6 +43,7 @@ const EXPECTED: Record<TaskState, Record<TaskEvent, string>> = {
     owner_rejected: '→ open',
     cancelled: '✗ already_ended',
     retried: '✗ not_ended',
+    deadline_claimed: '✗ already_ended',
   },
   confirmed: {
     result_accepted: '✗ already_ended',
@@ -51,6 +54,7 @@ const EXPECTED: Record<TaskState, Record<TaskEvent, string>> = {
     owner_rejected: '✗ already_confirmed',
     cancelled: '✗ already_ended',
     retried: '✗ already_confirmed',
+    deadline_claimed: '✗ already_ended',
   },
   failed: {
     result_accepted: '✗ already_ended',
@@ -61,6 +65,7 @@ const EXPECTED: Record<TaskState, Record<TaskEvent, string>> = {
     owner_rejected: '✗ no_result',
     cancelled: '✗ already_ended',
     retried: '→ open',
+    deadline_claimed: '✗ already_ended',
   },
   cancelled: {
     result_accepted: '✗ already_ended',
@@ -71,6 +76,7 @@ const EXPECTED: Record<TaskState, Record<TaskEvent, string>> = {
     owner_rejected: '✗ no_result',
     cancelled: '✗ already_ended',
     retried: '→ open',
+    deadline_claimed: '✗ already_ended',
   },
 };
 

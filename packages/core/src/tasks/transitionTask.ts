@@ -26,6 +26,7 @@ export const TASK_EVENTS = [
   'owner_rejected',
   'cancelled',
   'retried',
+  'deadline_claimed',
 ] as const;
 /**
  * - `result_accepted`: the policy accepted a result (quorum, a verified proof, the first under `none`).
@@ -35,6 +36,8 @@ export const TASK_EVENTS = [
  * - `quorum_impossible`: replicas disagreed and the policy allows no more.
  * - `owner_confirmed`, `owner_rejected`: the organization's word on a result.
  * - `cancelled`, `retried`: the organization stops an unfinished task, or runs an ended one again.
+ * - `deadline_claimed`: a market task passed its final deadline unfinished and was claimed (PoCo's claim):
+ *   it fails, its requester is refunded.
  */
 export type TaskEvent = (typeof TASK_EVENTS)[number];
 
@@ -62,6 +65,7 @@ const TABLE: Record<TaskState, Record<TaskEvent, TaskState | TaskRefusal>> = {
     owner_rejected: 'no_result',
     cancelled: 'cancelled',
     retried: 'not_ended',
+    deadline_claimed: 'failed',
   },
   proven: {
     result_accepted: 'already_ended',
@@ -72,6 +76,7 @@ const TABLE: Record<TaskState, Record<TaskEvent, TaskState | TaskRefusal>> = {
     owner_rejected: 'open',
     cancelled: 'cancelled',
     retried: 'not_ended',
+    deadline_claimed: 'failed',
   },
   verified: {
     result_accepted: 'already_ended',
@@ -82,6 +87,7 @@ const TABLE: Record<TaskState, Record<TaskEvent, TaskState | TaskRefusal>> = {
     owner_rejected: 'open',
     cancelled: 'already_ended',
     retried: 'not_ended',
+    deadline_claimed: 'already_ended',
   },
   confirmed: {
     result_accepted: 'already_ended',
@@ -93,6 +99,7 @@ const TABLE: Record<TaskState, Record<TaskEvent, TaskState | TaskRefusal>> = {
     owner_rejected: 'already_confirmed',
     cancelled: 'already_ended',
     retried: 'already_confirmed',
+    deadline_claimed: 'already_ended',
   },
   failed: {
     result_accepted: 'already_ended',
@@ -103,6 +110,7 @@ const TABLE: Record<TaskState, Record<TaskEvent, TaskState | TaskRefusal>> = {
     owner_rejected: 'no_result',
     cancelled: 'already_ended',
     retried: 'open',
+    deadline_claimed: 'already_ended',
   },
   cancelled: {
     result_accepted: 'already_ended',
@@ -113,6 +121,7 @@ const TABLE: Record<TaskState, Record<TaskEvent, TaskState | TaskRefusal>> = {
     owner_rejected: 'no_result',
     cancelled: 'already_ended',
     retried: 'open',
+    deadline_claimed: 'already_ended',
   },
 };
 
