@@ -154,7 +154,7 @@ describe('credibility consensus', () => {
     assert.deepEqual(verdict, {
       decision: 'accept',
       resultHash: 'x',
-      agreeing: ['a', 'b', 'c'],
+      agreeing: ['a', 'b', 'c', 'e'],
       disagreeing: ['d'],
     });
     const split = [{ workerId: 'a', resultHash: 'x', weight: 2 }, liar];

@@ -21,7 +21,7 @@ const EXPECTED: Record<TaskState, Record<TaskEvent, string>> = {
     owner_rejected: '✗ no_result',
     cancelled: '→ cancelled',
     retried: '✗ not_ended',
-    deadline_claimed: 'failed',
+    deadline_claimed: '→ failed',
   },
   proven: {
     result_accepted: '✗ already_ended',
@@ -32,7 +32,7 @@ const EXPECTED: Record<TaskState, Record<TaskEvent, string>> = {
     owner_rejected: '→ open',
     cancelled: '→ cancelled',
     retried: '✗ not_ended',
-    deadline_claimed: 'failed',
+    deadline_claimed: '→ failed',
   },
   verified: {
     result_accepted: '✗ already_ended',
