@@ -1,4 +1,6 @@
 import { decideReplicaVerdict, type ReplicaVerdict, type TaskEvent } from '@proofgrid/core';
+import { dealTermsOf, decideDealTask, workerWeights } from '../market/dealVotes.ts';
+import { type Settlement, settleTasks } from '../market/settleTasks.ts';
 import type { ProgramFact } from '../runtimes/HubRuntime.ts';
 import type { Queryable } from '../store/Store.ts';
 import {
@@ -57,19 +59,42 @@ export async function decideTasks(
   const transitions: Transition[] = [];
   const judgements: JudgementRecord[] = [];
   const wanted: { taskId: string; replicas: number }[] = [];
+  // Deal tasks vote by credibility at their deal's trust (a proof task still needs only its proof).
+  const deals = await dealTermsOf(
+    tx,
+    tasks.map(({ task }) => task.task_id),
+  );
+  const weights = await workerWeights(
+    tx,
+    found.rows
+      .filter((row) => deals.has(row.task_id) && row.worker_id !== null)
+      .map((row) => row.worker_id as string),
+  );
+  const weightOf = (row: ReplicaVote) => (row.worker_id === null ? 2 : (weights.get(row.worker_id) ?? 2));
+  const settling: { task: TaskRow; submitted: ReplicaVote[]; verdict: ReplicaVerdict }[] = [];
   for (const { task, program } of tasks) {
     const rows = votes.get(task.task_id) ?? [];
     const submitted = rows.filter((row) => row.state === 'submitted' && row.result_hash !== null);
     const inFlight = rows.filter((row) => row.state === 'leased' && row.lease_expires_at > now).length;
-    const verdict = decideReplicaVerdict(program.policy, {
-      // Anonymous donors have no worker id: each replica stands for itself.
-      results: submitted.map((row) => ({
-        workerId: row.worker_id ?? row.replica_id,
-        resultHash: row.result_hash ?? '',
-      })),
-      inFlight,
-    });
+    // Anonymous donors have no worker id: each replica stands for itself.
+    const results = submitted.map((row) => ({
+      workerId: row.worker_id ?? row.replica_id,
+      resultHash: row.result_hash ?? '',
+    }));
+    const terms = deals.get(task.task_id);
+    const verdict =
+      terms !== undefined && program.policy.policy !== 'proof'
+        ? decideDealTask(terms, {
+            results: results.map((result, i) => ({
+              ...result,
+              weight: weightOf(submitted[i] as ReplicaVote),
+            })),
+            inFlight,
+          })
+        : decideReplicaVerdict(program.policy, { results, inFlight });
     decisions.set(task.task_id, verdict.decision);
+    if (terms !== undefined && (verdict.decision === 'accept' || verdict.decision === 'fail'))
+      settling.push({ task, submitted, verdict });
     if (verdict.decision === 'accept') {
       const accepted = acceptance(task, program, submitted, verdict.resultHash);
       transitions.push(accepted.transition);
@@ -85,7 +110,36 @@ export async function decideTasks(
       });
   }
   await applyTransitions(tx, transitions, now);
-  await recordJudgements(tx, judgements, now);
+  const judged = await recordJudgements(tx, judgements, now);
+  await settleTasks(
+    tx,
+    settling.map(({ task, submitted, verdict }): Settlement => {
+      const part = (row: ReplicaVote) => ({
+        replicaId: row.replica_id,
+        workerId: row.worker_id ?? row.replica_id,
+        weight: weightOf(row),
+        judgementId: judged.get(row.replica_id) ?? null,
+      });
+      if (verdict.decision !== 'accept')
+        return {
+          taskId: task.task_id,
+          outcome: 'refunded',
+          reason: verdict.decision === 'fail' ? verdict.reason : 'no verdict',
+          resultHash: null,
+          winners: [],
+          losers: [],
+        };
+      return {
+        taskId: task.task_id,
+        outcome: 'paid',
+        reason: `accepted by credibility consensus with ${verdict.agreeing.length} agreeing result(s)`,
+        resultHash: verdict.resultHash,
+        winners: submitted.filter((row) => row.result_hash === verdict.resultHash).map(part),
+        losers: submitted.filter((row) => row.result_hash !== verdict.resultHash).map(part),
+      };
+    }),
+    now,
+  );
   if (wanted.length > 0)
     await tx.query(
       `UPDATE task t SET replicas_wanted = u.replicas, updated_at = $3

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { assert } from '@proofgrid/core';
 import { LEASE_CANDIDATES_EXTRA } from '../constants.ts';
 import type { HubContext } from '../context.ts';
+import { lockWorkerStakes } from '../market/workerStakes.ts';
 import type { ProgramFact, Step } from '../runtimes/HubRuntime.ts';
 import type { StepOffer } from '../runtimes/RuntimeRegistry.ts';
 import type { Queryable } from '../store/Store.ts';
@@ -38,6 +39,7 @@ type Candidate = {
   attempt: number;
   handoff_id: string | null;
   handoff_blob: string | null;
+  deal_id: string | null;
 };
 
 /** A replica that still holds its place in a task: submitted, handed off, judged, or leased and live. */
@@ -63,15 +65,20 @@ function sql(text: string, names: readonly string[]): string {
   });
 }
 
-/** Where `t` fits the worker: its memory, and the fuel it can burn in the time it offers. */
-const FITS_SQL = 't.memory_pages <= $memory AND t.fuel <= $fuel';
+/**
+ * Where `t` fits the worker: its memory, the fuel it can burn in the time it offers, and, for a deal's task,
+ * membership of the deal's pool before the task's final deadline.
+ */
+const FITS_SQL = `t.memory_pages <= $memory AND t.fuel <= $fuel
+  AND (t.pool_id IS NULL OR (t.final_deadline > $now
+       AND EXISTS (SELECT 1 FROM pool_member m WHERE m.pool_id = t.pool_id AND m.worker_id = $worker)))`;
 
 /**
  * Follow-up steps (proving a handed-off witness), oldest hand-off first, found through the partial index
  * of handed-off replicas. A task with two hand-offs comes twice; the caller keeps the first.
  */
 const FOLLOW_UP_CANDIDATES_SQL = sql(
-  `SELECT t.task_id, t.program_id, t.runtime, t.attempt, h.replica_id AS handoff_id, h.evidence_blob_hash AS handoff_blob
+  `SELECT t.task_id, t.program_id, t.runtime, t.attempt, h.replica_id AS handoff_id, h.evidence_blob_hash AS handoff_blob, t.deal_id
      FROM replica h JOIN task t ON t.task_id = h.task_id AND t.attempt = h.attempt
     WHERE h.state = 'handed_off' AND t.state = 'open' AND t.runtime = ANY($follow) AND ${FITS_SQL}
       AND ${LEASABLE_SQL}
@@ -85,7 +92,7 @@ const FOLLOW_UP_CANDIDATES_SQL = sql(
  * and stops at the limit instead of examining every queued task (a queue of 5,000 cost 45 ms a lease).
  */
 const FIRST_CANDIDATES_SQL = sql(
-  `SELECT t.task_id, t.program_id, t.runtime, t.attempt, NULL::uuid AS handoff_id, NULL::text AS handoff_blob
+  `SELECT t.task_id, t.program_id, t.runtime, t.attempt, NULL::uuid AS handoff_id, NULL::text AS handoff_blob, t.deal_id
      FROM task t
     WHERE t.state = 'open' AND t.runtime = ANY($first) AND ${FITS_SQL}
       AND NOT EXISTS (SELECT 1 FROM replica h WHERE h.task_id = t.task_id AND h.attempt = t.attempt
@@ -142,7 +149,7 @@ export async function leaseReplicas(
     const candidates = [...followUps, ...firsts].filter(
       (row) => !seen.has(row.task_id) && seen.add(row.task_id),
     );
-    if (candidates.length === 0) return [];
+    if (candidates.length === 0) return { leases: [], refusals: [] };
     // PGlite runs one transaction at a time: nothing can have committed since the candidates were read.
     const still =
       ctx.store.driver === 'postgres'
@@ -157,7 +164,8 @@ export async function leaseReplicas(
     const chosen = candidates.filter((row) => free.has(row.task_id)).slice(0, offer.replicasMax);
     return insertLeases(ctx, tx, { worker, chosen, steps, now });
   });
-  if (picked.length > 0) return { leases: picked, reason: null };
+  if (picked.leases.length > 0) return { leases: picked.leases, reason: null };
+  if (picked.refusals.length > 0) return { leases: [], reason: picked.refusals.join('; ') };
   return { leases: [], reason: await whyNothingToLease(ctx, { worker, offer, fuel, now }) };
 }
 
@@ -175,9 +183,9 @@ async function insertLeases(
     steps: ReturnType<HubContext['runtimes']['stepsFor']>;
     now: Date;
   },
-): Promise<Lease[]> {
-  if (chosen.length === 0) return [];
-  const leases = await Promise.all(
+): Promise<{ leases: Lease[]; refusals: string[] }> {
+  if (chosen.length === 0) return { leases: [], refusals: [] };
+  const drafted = await Promise.all(
     chosen.map(async (candidate) => {
       const program = await ctx.programs.get(candidate.program_id);
       assert(program !== undefined, 'a locked task has its program');
@@ -192,6 +200,18 @@ async function insertLeases(
       };
     }),
   );
+  // A deal's task is leased only with the worker's stake locked on it.
+  const { allowed, refusals } = await lockWorkerStakes(tx, {
+    organizationId: worker.organizationId,
+    leases: drafted.map((lease) => ({
+      replicaId: lease.replicaId,
+      taskId: lease.candidate.task_id,
+      dealId: lease.candidate.deal_id,
+    })),
+    now,
+  });
+  const leases = drafted.filter((lease) => allowed.has(lease.replicaId));
+  if (leases.length === 0) return { leases: [], refusals };
   // One statement leases them, marks when, and reads their values.
   const values = await tx.query<{ input_group_id: string; value: Uint8Array }>(
     `WITH leased AS (
@@ -220,7 +240,7 @@ async function insertLeases(
     if (list === undefined) inputs.set(row.input_group_id, [row.value]);
     else list.push(row.value);
   }
-  return Promise.all(
+  const made = await Promise.all(
     leases.map(async ({ candidate, program, step, replicaId, expiresAt }) => ({
       replicaId,
       program,
@@ -232,4 +252,5 @@ async function insertLeases(
       handoff: candidate.handoff_blob === null ? null : await ctx.blobs.get(candidate.handoff_blob),
     })),
   );
+  return { leases: made, refusals };
 }

@@ -129,16 +129,20 @@ export type JudgementRecord = {
   reason: string;
 };
 
-/** Appends judgements, in the caller's transaction (the one of the change they explain). */
+/**
+ * Appends judgements, in the caller's transaction (the one of the change they explain). Returns their ids by
+ * replica, so payments can name the judgement they rest on.
+ */
 export async function recordJudgements(
   tx: Queryable,
   records: readonly JudgementRecord[],
   now: Date,
-): Promise<void> {
-  if (records.length === 0) return;
-  await tx.query(
+): Promise<Map<string, number>> {
+  if (records.length === 0) return new Map();
+  const recorded = await tx.query<{ judgement_id: string; replica_id: string | null }>(
     `INSERT INTO judgement (task_id, program_id, replica_id, worker_id, attempt, code, reason_code, reason, created_at)
-     SELECT *, $1::timestamptz FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::int[], $7::text[], $8::text[], $9::text[])`,
+     SELECT *, $1::timestamptz FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::int[], $7::text[], $8::text[], $9::text[])
+     RETURNING judgement_id::text, replica_id`,
     [
       now,
       records.map((record) => record.taskId),
@@ -151,4 +155,8 @@ export async function recordJudgements(
       records.map((record) => record.reason),
     ],
   );
+  const ids = new Map<string, number>();
+  for (const row of recorded.rows)
+    if (row.replica_id !== null) ids.set(row.replica_id, Number(row.judgement_id));
+  return ids;
 }

@@ -42,6 +42,7 @@ export type TransferCause = {
   dealId?: string | null;
   taskId?: string | null;
   judgementId?: number | null;
+  replicaId?: string | null;
   chainTx?: string | null;
 };
 
@@ -158,8 +159,8 @@ export async function transfer(
       throw new InsufficientCreditsError({ what: what ?? code, needed: amount, available });
   }
   const inserted = await tx.query<{ transfer_id: string }>(
-    `INSERT INTO ledger_transfer (debit_account, credit_account, amount, flag, code, reason, deal_id, task_id, judgement_id, chain_tx, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING transfer_id::text`,
+    `INSERT INTO ledger_transfer (debit_account, credit_account, amount, flag, code, reason, deal_id, task_id, judgement_id, chain_tx, created_at, replica_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING transfer_id::text`,
     [
       debit,
       credit,
@@ -172,6 +173,7 @@ export async function transfer(
       cause.judgementId ?? null,
       cause.chainTx ?? null,
       now,
+      cause.replicaId ?? null,
     ],
   );
   return Number(inserted.rows[0]?.transfer_id);
@@ -203,8 +205,8 @@ export async function resolvePending(
   assert(pending !== undefined && pending.flag === 'pending', 'only a pending transfer is resolved');
   await lockAccounts(tx, [pending.debit_account, pending.credit_account]);
   const inserted = await tx.query<{ transfer_id: string }>(
-    `INSERT INTO ledger_transfer (debit_account, credit_account, amount, flag, pending_id, code, reason, deal_id, task_id, judgement_id, chain_tx, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING transfer_id::text`,
+    `INSERT INTO ledger_transfer (debit_account, credit_account, amount, flag, pending_id, code, reason, deal_id, task_id, judgement_id, chain_tx, created_at, replica_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING transfer_id::text`,
     [
       pending.debit_account,
       pending.credit_account,
@@ -218,6 +220,7 @@ export async function resolvePending(
       cause.judgementId ?? null,
       cause.chainTx ?? null,
       now,
+      cause.replicaId ?? null,
     ],
   );
   return Number(inserted.rows[0]?.transfer_id);

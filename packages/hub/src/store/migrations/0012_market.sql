@@ -27,6 +27,7 @@ CREATE TABLE ledger_transfer (
   deal_id uuid,
   task_id uuid,
   judgement_id bigint,
+  replica_id uuid,
   chain_tx text,
   created_at timestamptz NOT NULL,
   CHECK (debit_account <> credit_account),
@@ -136,14 +137,14 @@ CREATE TABLE task_settlement (
 );
 
 -- Receipts: the hub's signed statements, in order; anchors: batches of them whose Merkle root went on chain.
+-- A receipt's content is fixed in the transaction of what it states; Ed25519 signatures are deterministic,
+-- so the hub signs it the same whenever it is read or anchored.
 CREATE TABLE receipt (
   seq bigint PRIMARY KEY,
   kind text NOT NULL,
   deal_id uuid,
   task_id uuid,
-  transfer_id bigint,
-  signed jsonb NOT NULL,
-  leaf text NOT NULL,
+  body jsonb NOT NULL,
   created_at timestamptz NOT NULL
 );
 CREATE INDEX receipt_task ON receipt (task_id) WHERE task_id IS NOT NULL;

@@ -1,0 +1,37 @@
+import { type Category, DEFAULT_CATEGORIES, NANO_PER_CREDIT } from '@proofgrid/core';
+
+/** How this hub's market runs: its categories, its chain (or none: a faucet), its audit rate. */
+export type MarketConfig = {
+  categories: readonly Category[];
+  /** The node the bridge reads deposits from and sends withdrawals and anchors to; null on a chainless hub. */
+  chain: { url: string; confirmations: number } | null;
+  /** Percentage of deal tasks a lone trusted result is audited by a second replica (BOINC's adaptive replication). */
+  auditPercent: number;
+  /** How often receipts are gathered into an anchored Merkle root. */
+  anchorIntervalMs: number;
+};
+
+export const DEFAULT_MARKET_CONFIG: MarketConfig = {
+  categories: DEFAULT_CATEGORIES,
+  chain: null,
+  auditPercent: 5,
+  anchorIntervalMs: 10_000,
+};
+
+/** The pool's manager stakes this share of its price per task when a deal is made (PoCo's 30 %). */
+export const POOL_STAKE_PERCENT = 30;
+/** A worker stakes this share of the pool's price on each task of a deal it takes. */
+export const WORKER_STAKE_PERCENT = 30;
+/** Replicas a deal task may take before, without consensus, it fails and its requester is refunded. */
+export const DEAL_REPLICAS_MAX = 8;
+/** The faucet of a chainless hub gives at most this per call (its credits exist only on this hub). */
+export const FAUCET_NANO_MAX = 1_000 * NANO_PER_CREDIT;
+/** Input groups one fill may carry (one per task), and the body it may take. */
+export const FILL_INPUTS_MAX = 256;
+export const FILL_BODY_BYTES_MAX = 16 * 1024 * 1024;
+/** Receipts one anchor covers at most (a proof is then at most 12 steps). */
+export const ANCHOR_RECEIPTS_MAX = 4_096;
+/** Orders one orderbook page shows at most. */
+export const ORDERBOOK_PAGE_MAX = 100;
+/** Claims and deadline checks one sweep makes at most. */
+export const CLAIM_SWEEP_BATCH_MAX = 100;
