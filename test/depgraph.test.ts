@@ -11,7 +11,7 @@ const ALLOWED: Record<string, string[]> = {
   node: ['core', 'runtime', 'chain'],
   client: ['core', 'api'],
   worker: ['core', 'runtime', 'client'],
-  hub: ['core', 'runtime', 'api'],
+  hub: ['core', 'runtime', 'api', 'chain'],
   cli: ['core', 'api', 'runtime', 'chain', 'node', 'client', 'worker', 'hub'],
 };
 

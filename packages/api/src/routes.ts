@@ -2,6 +2,7 @@ import * as accounts from './routes/accounts.ts';
 import * as donors from './routes/donors.ts';
 import * as hub from './routes/hub.ts';
 import * as inputs from './routes/inputs.ts';
+import * as market from './routes/market.ts';
 import * as programs from './routes/programs.ts';
 import * as proofs from './routes/proofs.ts';
 import * as tasks from './routes/tasks.ts';
@@ -17,6 +18,7 @@ export const routes = {
   ...tasks,
   ...workers,
   ...hub,
+  ...market,
 } as const;
 
 export type RouteId = keyof typeof routes;

@@ -26,6 +26,7 @@ import { accountRoutes } from './routes/accountRoutes.ts';
 import { donorRoutes } from './routes/donorRoutes.ts';
 import { HUB_VERSION, hubRoutes } from './routes/hubRoutes.ts';
 import { inputRoutes } from './routes/inputRoutes.ts';
+import { marketRoutes } from './routes/marketRoutes.ts';
 import { programRoutes } from './routes/programRoutes.ts';
 import { proofRoutes } from './routes/proofRoutes.ts';
 import { taskRoutes } from './routes/taskRoutes.ts';
@@ -107,6 +108,7 @@ export async function buildHub(options: BuildHubOptions, deps: HubDeps): Promise
     ...taskRoutes(ctx),
     ...workerRoutes(ctx),
     ...hubRoutes(ctx),
+    ...marketRoutes(ctx),
   ];
   const handled = new Set(entries.map((entry) => entry.route));
   for (const route of ROUTES) assert(handled.has(route), `the contract's route ${route.id} has a handler`);

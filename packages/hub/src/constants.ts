@@ -35,6 +35,10 @@ export const OUTPUT_INLINE_BYTES_MAX = 64 * 1024;
 /** How often leases that ran out are recorded as lapsed, and how many at most each time. */
 export const LAPSE_SWEEP_INTERVAL_MS = 1_000;
 export const LAPSE_SWEEP_BATCH_MAX = 1_000;
+/** How often deal tasks past their final deadline are claimed by the hub itself. */
+export const CLAIM_SWEEP_INTERVAL_MS = 1_000;
+/** How often the chain bridge reads deposits and sends or settles withdrawals. */
+export const BRIDGE_ROUND_INTERVAL_MS = 2_000;
 
 /** A worker that asked for work within this window counts as connected (`job watch`, waiting reasons). */
 export const WORKER_CONNECTED_WINDOW_MS = 60_000;

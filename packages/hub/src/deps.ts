@@ -1,5 +1,6 @@
 import type { Clock } from '@proofgrid/core';
 import type { BlobStore } from './blobs/BlobStore.ts';
+import type { MarketConfig } from './market/config.ts';
 import type { RuntimeRegistry } from './runtimes/RuntimeRegistry.ts';
 import type { HubSecrets } from './secrets/loadHubSecrets.ts';
 import type { Store } from './store/Store.ts';
@@ -12,4 +13,6 @@ export type HubDeps = {
   secrets: HubSecrets;
   /** The runtimes this hub serves (wasm, noir, seed 004's opaque programs). */
   runtimes: RuntimeRegistry;
+  /** The market's categories, its chain (or faucet) and audit rate. */
+  market: MarketConfig;
 };

@@ -4,6 +4,8 @@ export { type BuildHubOptions, buildHub, HUB_VERSION } from './buildHub.ts';
 export { BLOB_GARBAGE_GRACE_MS } from './constants.ts';
 export type { HubDeps } from './deps.ts';
 export { ERROR_STATUS } from './http/errorStatus.ts';
+export { DEFAULT_MARKET_CONFIG, type MarketConfig } from './market/config.ts';
+export { WALLET_LINK_DOMAIN } from './market/wallets.ts';
 export { type OpenHubDepsOptions, openHubDeps, systemClock } from './openHubDeps.ts';
 export { createRuntimes } from './runtimes/createRuntimes.ts';
 export { loadHubSecrets } from './secrets/loadHubSecrets.ts';

@@ -7,12 +7,18 @@ import {
   BLOB_CACHE_BYTES_MAX,
   BLOB_GARBAGE_SWEEP_INTERVAL_MS_MAX,
   BLOB_GARBAGE_SWEEP_INTERVAL_MS_MIN,
+  BRIDGE_ROUND_INTERVAL_MS,
+  CLAIM_SWEEP_INTERVAL_MS,
   LAPSE_SWEEP_INTERVAL_MS,
   POSTGRES_CONNECTIONS_MAX,
   STATISTICS_CHECK_INTERVAL_MS,
 } from './constants.ts';
 import { acquireDataDirLock } from './dataDir/acquireDataDirLock.ts';
 import type { HubDeps } from './deps.ts';
+import { ChainBridge } from './market/bridge/ChainBridge.ts';
+import { sweepDeadlines } from './market/claims.ts';
+import type { MarketConfig } from './market/config.ts';
+import { anchorReceipts } from './market/receipts.ts';
 import { createRuntimes } from './runtimes/createRuntimes.ts';
 import { loadHubSecrets } from './secrets/loadHubSecrets.ts';
 import { analyzeStaleTables } from './store/analyzeStaleTables.ts';
@@ -33,6 +39,8 @@ export type OpenHubDepsOptions = {
   crsPath: string;
   /** How long a released blob is kept before the sweep deletes it (`--blob-grace-seconds`). */
   blobGraceMs: number;
+  /** The market: categories, the chain node (or none: a faucet), the audit rate. */
+  market: MarketConfig;
 };
 
 export const systemClock: Clock = { nowMs: () => Date.now() };
@@ -66,7 +74,7 @@ export async function openHubDeps(
       { inner: await LocalBlobStore.open(join(options.dataDir, 'blobs')) },
     );
     const runtimes = createRuntimes({ crsPath: options.crsPath });
-    const deps: HubDeps = { store, blobs, clock: systemClock, secrets, runtimes };
+    const deps: HubDeps = { store, blobs, clock: systemClock, secrets, runtimes, market: options.market };
     const timers = [
       every(
         Math.min(
@@ -76,7 +84,16 @@ export async function openHubDeps(
         () => sweepBlobGarbage(deps, { graceMs: options.blobGraceMs }),
       ),
       every(LAPSE_SWEEP_INTERVAL_MS, () => sweepLapsedLeases(deps)),
+      every(CLAIM_SWEEP_INTERVAL_MS, () => sweepDeadlines(deps)),
     ];
+    // Without a chain, receipts are gathered into local roots here; with one, the bridge anchors them on chain.
+    if (options.market.chain === null)
+      timers.push(every(options.market.anchorIntervalMs, () => anchorReceipts(deps)));
+    else {
+      const bridge = new ChainBridge(deps, options.market.chain);
+      timers.push(every(BRIDGE_ROUND_INTERVAL_MS, () => bridge.round()));
+      timers.push(every(options.market.anchorIntervalMs, () => bridge.anchor()));
+    }
     if (store.driver === 'pglite') {
       const openedPglite = store;
       await analyzeStaleTables(openedPglite);

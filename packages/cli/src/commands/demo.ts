@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { HubClient, isHubError, OrganizationSession, Program, routes, WorkerClient } from '@proofgrid/client';
 import { nodeTransport, packProgramFolder } from '@proofgrid/client/node';
 import { encodeBase64, inputValue, REPLICAS_PER_LEASE_MAX } from '@proofgrid/core';
-import { BLOB_GARBAGE_GRACE_MS, buildHub, openHubDeps } from '@proofgrid/hub';
+import { BLOB_GARBAGE_GRACE_MS, buildHub, DEFAULT_MARKET_CONFIG, openHubDeps } from '@proofgrid/hub';
 import { Governor, loadIdentity, runWorker } from '@proofgrid/worker';
 import type { CommandIo } from '../cli/io.ts';
 import type { Arguments } from '../cli/parseArguments.ts';
@@ -34,6 +34,7 @@ export async function demo(args: Arguments, io: CommandIo): Promise<number> {
     // The demo runs WebAssembly only; a Noir program uploaded to it finds the CRS where bb looks.
     crsPath: resolveCrsPath(undefined, io.env),
     blobGraceMs: BLOB_GARBAGE_GRACE_MS,
+    market: DEFAULT_MARKET_CONFIG,
     onBackgroundError: (error) =>
       io.err(`hub background task failed: ${error instanceof Error ? error.message : String(error)}`),
   });

@@ -108,11 +108,11 @@ export function orderSignedBySigner({ order, signature }: SignedOrder): boolean 
 }
 
 /**
- * The hash a request order names for its inputs: sha256 of the canonical list of input groups, each a list
- * of base64 values.
+ * The hash a request order names for its inputs: sha256 of the canonical list of its input files (base64,
+ * one per task, each what `input upload` takes: a CSV of base64 values, or a Noir program's inputs).
  */
-export function inputsHash(groups: readonly (readonly string[])[]): string {
-  return bytesToHex(sha256(encodeCanonical({ domain: 'proofgrid.market.inputs.v1', value: groups })));
+export function inputsHash(files: readonly string[]): string {
+  return bytesToHex(sha256(encodeCanonical({ domain: 'proofgrid.market.inputs.v1', value: files })));
 }
 
 const KEYS: Record<OrderKind, readonly string[]> = {

@@ -55,7 +55,7 @@ export async function uploadInputGroup(
   return { inputGroupId };
 }
 
-async function insertValues(
+export async function insertValues(
   tx: Queryable,
   inputGroupId: string,
   values: readonly Uint8Array[],

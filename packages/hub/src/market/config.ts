@@ -35,3 +35,5 @@ export const ANCHOR_RECEIPTS_MAX = 4_096;
 export const ORDERBOOK_PAGE_MAX = 100;
 /** Claims and deadline checks one sweep makes at most. */
 export const CLAIM_SWEEP_BATCH_MAX = 100;
+/** The fee of a receipt anchor's commitment transaction (the chain's minimum), paid by the hub's address. */
+export const MINIMUM_ANCHOR_FEE_MICRO = 1_000;

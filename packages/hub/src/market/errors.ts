@@ -104,3 +104,14 @@ export class BridgeUnavailableError extends ProofGridError {
     });
   }
 }
+
+/** An order that is well formed but does not fit what it names (the hub's own checks beyond its shape). */
+export class InvalidOrderMarketError extends ProofGridError {
+  override name = 'InvalidOrderMarketError';
+  constructor({ reason }: { reason: string }) {
+    super('INVALID_ORDER', {
+      shortMessage: `The order is refused: ${reason}.`,
+      details: 'Fix the order and sign it again.',
+    });
+  }
+}

@@ -7,6 +7,7 @@ import { TEST_CRS_PATH } from '../../../../test/support/crs.ts';
 import { LocalBlobStore } from '../../src/blobs/LocalBlobStore.ts';
 import { buildHub } from '../../src/buildHub.ts';
 import type { HubDeps } from '../../src/deps.ts';
+import { DEFAULT_MARKET_CONFIG } from '../../src/market/config.ts';
 import { createRuntimes } from '../../src/runtimes/createRuntimes.ts';
 import { loadHubSecrets } from '../../src/secrets/loadHubSecrets.ts';
 import { type Driver, openTestStore } from './testStores.ts';
@@ -42,7 +43,17 @@ export async function openTestHub(
   const blobs = await LocalBlobStore.open(blobDir);
   const clock = new TestClock();
   const runtimes = createRuntimes({ crsPath: TEST_CRS_PATH });
-  const deps: HubDeps = { store, blobs, clock, secrets: await loadHubSecrets(store), runtimes };
+  const deps: HubDeps = {
+    store,
+    blobs,
+    clock,
+    secrets: await loadHubSecrets(store),
+    runtimes,
+    market: {
+      ...DEFAULT_MARKET_CONFIG,
+      categories: [...DEFAULT_MARKET_CONFIG.categories, { name: 'TEST', referenceSeconds: 1 }],
+    },
+  };
   const app = await buildHub(
     { logger: process.env.PROOFGRID_TEST_LOG ? { level: 'error' } : false, ...options },
     deps,

@@ -154,6 +154,7 @@ CREATE TABLE receipt_anchor (
   last_seq bigint NOT NULL UNIQUE,
   root text NOT NULL,
   chain_tx text,
+  chain_nonce integer,
   chain_height integer,
   created_at timestamptz NOT NULL,
   CHECK (first_seq <= last_seq)
@@ -175,5 +176,17 @@ CREATE TABLE chain_withdrawal (
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL
 );
+-- Transfers to the hub's address seen on chain, confirmed; credited to the account whose linked wallet sent
+-- them (at once, or when that wallet is linked later: nothing sent is lost).
+CREATE TABLE chain_deposit (
+  chain_tx text PRIMARY KEY,
+  from_address text NOT NULL,
+  amount_micro bigint NOT NULL CHECK (amount_micro > 0),
+  height integer NOT NULL,
+  block_hash text NOT NULL,
+  credited_transfer_id bigint REFERENCES ledger_transfer,
+  seen_at timestamptz NOT NULL
+);
+CREATE INDEX chain_deposit_unclaimed ON chain_deposit (from_address) WHERE credited_transfer_id IS NULL;
 CREATE TABLE bridge_cursor (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), height integer NOT NULL);
 INSERT INTO bridge_cursor VALUES (true, 0);

@@ -1,0 +1,87 @@
+import type { HubContext } from '../context.ts';
+import type { HubDeps } from '../deps.ts';
+import type { Queryable } from '../store/Store.ts';
+import { applyTransitions, type TaskRow } from '../tasks/taskRecords.ts';
+import { CLAIM_SWEEP_BATCH_MAX } from './config.ts';
+import { ClaimNotDueError, DealNotFoundError } from './errors.ts';
+import { settleTasks } from './settleTasks.ts';
+
+type ClaimableRow = TaskRow & { final_deadline: Date; requester_id: string };
+
+async function claim(tx: Queryable, tasks: readonly ClaimableRow[], now: Date): Promise<void> {
+  const reason = (task: ClaimableRow) =>
+    `its final deadline ${task.final_deadline.toISOString()} passed before a result was accepted`;
+  await applyTransitions(
+    tx,
+    tasks.map((task) => ({
+      task,
+      event: 'deadline_claimed' as const,
+      reason: reason(task),
+      changes: { failureReason: reason(task) },
+    })),
+    now,
+  );
+  // Live leases end with the task; their workers are not blamed (their stakes are released by the settlement).
+  await tx.query(
+    `UPDATE replica SET state = 'returned', submitted_at = $2 WHERE task_id = ANY($1::uuid[]) AND state = 'leased'`,
+    [tasks.map((task) => task.task_id), now],
+  );
+  await settleTasks(
+    tx,
+    tasks.map((task) => ({
+      taskId: task.task_id,
+      outcome: 'claimed',
+      reason: reason(task),
+      resultHash: null,
+      winners: [],
+      losers: [],
+    })),
+    now,
+  );
+}
+
+const CLAIMABLE_SQL = `SELECT t.task_id, t.program_id, t.runtime, t.state, t.attempt, t.replicas_wanted, t.final_deadline, d.requester_id
+   FROM task t JOIN deal d USING (deal_id)`;
+
+/**
+ * The requester claims a deal task past its final deadline (PoCo's claim): the task fails, the requester is
+ * refunded in full, the pool's stake is seized. Anyone in the deal may claim; the hub also claims by itself.
+ *
+ * @throws DEAL_NOT_FOUND, CLAIM_NOT_DUE
+ */
+export async function claimTask(
+  ctx: HubContext,
+  { organizationId, taskId }: { organizationId: string; taskId: string },
+): Promise<void> {
+  const now = new Date(ctx.clock.nowMs());
+  await ctx.store.transaction(async (tx) => {
+    const found = await tx.query<ClaimableRow & { pool_owner_id: string }>(
+      `${CLAIMABLE_SQL.replace('d.requester_id', 'd.requester_id, d.pool_owner_id')} WHERE t.task_id = $1 FOR UPDATE OF t`,
+      [taskId],
+    );
+    const task = found.rows[0];
+    if (task === undefined || (task.requester_id !== organizationId && task.pool_owner_id !== organizationId))
+      throw new DealNotFoundError({ what: `market task ${taskId}` });
+    if (task.state !== 'open' && task.state !== 'proven')
+      throw new ClaimNotDueError({ reason: `it has ended (${task.state})` });
+    if (task.final_deadline > now)
+      throw new ClaimNotDueError({
+        reason: `its final deadline is ${task.final_deadline.toISOString()}, still to come`,
+      });
+    await claim(tx, [task], now);
+  });
+}
+
+/** Claims every deal task past its final deadline (the hub's own sweep), a batch at a time. */
+export async function sweepDeadlines(deps: Pick<HubDeps, 'store' | 'clock'>): Promise<number> {
+  const now = new Date(deps.clock.nowMs());
+  return deps.store.transaction(async (tx) => {
+    const found = await tx.query<ClaimableRow>(
+      `${CLAIMABLE_SQL} WHERE t.deal_id IS NOT NULL AND t.state IN ('open', 'proven') AND t.final_deadline <= $1
+        ORDER BY t.final_deadline LIMIT $2 FOR UPDATE OF t SKIP LOCKED`,
+      [now, CLAIM_SWEEP_BATCH_MAX],
+    );
+    if (found.rows.length > 0) await claim(tx, found.rows, now);
+    return found.rows.length;
+  });
+}
