@@ -146,7 +146,7 @@ export async function showMarketTask(
     replica_id: string | null;
   }>(
     `SELECT transfer_id::text, code, flag, debit_account, credit_account, amount::text, reason, judgement_id::text, replica_id
-       FROM ledger_transfer WHERE task_id = $1 ORDER BY transfer_id LIMIT 500`,
+       FROM ledger_transfer t WHERE t.task_id = $1 ORDER BY t.transfer_id LIMIT 500`,
     [taskId],
   );
   const settlement = await ctx.store.query<{ outcome: string; reason: string; created_at: Date }>(
@@ -154,7 +154,7 @@ export async function showMarketTask(
     [taskId],
   );
   const receipts = await ctx.store.query<{ seq: string; kind: string }>(
-    'SELECT seq::text, kind FROM receipt WHERE task_id = $1 ORDER BY seq LIMIT 500',
+    'SELECT r.seq::text, r.kind FROM receipt r WHERE r.task_id = $1 ORDER BY r.seq LIMIT 500',
     [taskId],
   );
   return {

@@ -66,7 +66,7 @@ function signed(deps: Pick<HubDeps, 'secrets'>, row: ReceiptRow): SignedReceipt 
 
 async function receiptRows(db: Queryable, first: number, last: number): Promise<ReceiptRow[]> {
   const found = await db.query<ReceiptRow>(
-    'SELECT seq::text, kind, body, created_at FROM receipt WHERE seq BETWEEN $1 AND $2 ORDER BY seq',
+    'SELECT r.seq::text, r.kind, r.body, r.created_at FROM receipt r WHERE r.seq BETWEEN $1 AND $2 ORDER BY r.seq',
     [first, last],
   );
   return found.rows;

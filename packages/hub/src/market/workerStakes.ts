@@ -1,6 +1,6 @@
 import { formatCredits, isProofGridError } from '@proofgrid/core';
 import type { Queryable } from '../store/Store.ts';
-import { organizationAccount, transfer } from './ledger/ledger.ts';
+import { organizationAccount, resolvePending, transfer } from './ledger/ledger.ts';
 
 /**
  * Locks a worker's stake on each deal task it is about to lease (a pending transfer from its owner's account,
@@ -66,4 +66,40 @@ export async function lockWorkerStakes(
     }
   }
   return { allowed, refusals };
+}
+
+/**
+ * Releases the stakes of replicas that ended without a result (given back, lapsed): nobody was proven wrong,
+ * and the worker's credits should not stay locked until the task settles. In the caller's transaction.
+ */
+export async function releaseReplicaStakes(
+  tx: Queryable,
+  { replicaIds, reason, now }: { replicaIds: readonly string[]; reason: string; now: Date },
+): Promise<void> {
+  if (replicaIds.length === 0) return;
+  const stakes = await tx.query<{
+    transfer_id: string;
+    deal_id: string;
+    task_id: string;
+    replica_id: string;
+  }>(
+    `SELECT t.transfer_id::text, t.deal_id, t.task_id, t.replica_id FROM ledger_transfer t
+      WHERE t.replica_id = ANY($1::uuid[]) AND t.code = 'worker_stake' AND t.flag = 'pending'
+        AND NOT EXISTS (SELECT 1 FROM ledger_transfer r WHERE r.pending_id = t.transfer_id)`,
+    [[...replicaIds]],
+  );
+  for (const stake of stakes.rows)
+    await resolvePending(
+      tx,
+      {
+        pendingId: Number(stake.transfer_id),
+        outcome: 'void',
+        code: 'stake_released',
+        reason,
+        dealId: stake.deal_id,
+        taskId: stake.task_id,
+        replicaId: stake.replica_id,
+      },
+      now,
+    );
 }

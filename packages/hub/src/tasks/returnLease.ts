@@ -1,5 +1,6 @@
 import type { HubContext } from '../context.ts';
 import { LeaseNotActiveError } from '../errors.ts';
+import { releaseReplicaStakes } from '../market/workerStakes.ts';
 import type { AuthenticatedWorker } from '../workers/authenticateWorker.ts';
 import { loadReplica } from './submitToReplica.ts';
 import { recordJudgements } from './taskRecords.ts';
@@ -48,5 +49,10 @@ export async function returnLease(
       ],
       now,
     );
+    await releaseReplicaStakes(tx, {
+      replicaIds: [replicaId],
+      reason: 'its worker gave the lease back',
+      now,
+    });
   });
 }

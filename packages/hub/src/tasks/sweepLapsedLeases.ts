@@ -1,5 +1,6 @@
 import { LAPSE_SWEEP_BATCH_MAX } from '../constants.ts';
 import type { HubDeps } from '../deps.ts';
+import { releaseReplicaStakes } from '../market/workerStakes.ts';
 
 /**
  * Records leases that ran out with nothing submitted as `lapsed`, with a `lease_lapsed` judgement in the
@@ -9,8 +10,9 @@ import type { HubDeps } from '../deps.ts';
  */
 export async function sweepLapsedLeases({ store, clock }: Pick<HubDeps, 'store' | 'clock'>): Promise<number> {
   const now = new Date(clock.nowMs());
-  const swept = await store.query<{ n: number }>(
-    `WITH lapsed AS (
+  return store.transaction(async (tx) => {
+    const swept = await tx.query<{ replica_id: string }>(
+      `WITH lapsed AS (
        UPDATE replica SET state = 'lapsed'
         WHERE replica_id IN (SELECT replica_id FROM replica WHERE state = 'leased' AND lease_expires_at <= $1
                               ORDER BY lease_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
@@ -20,9 +22,16 @@ export async function sweepLapsedLeases({ store, clock }: Pick<HubDeps, 'store' 
        SELECT l.task_id, t.program_id, l.replica_id, l.worker_id, l.attempt, 'lease_lapsed', NULL,
               'its lease expired at ' || to_char(l.lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ' with nothing submitted', $1
          FROM lapsed l JOIN task t USING (task_id)
-       RETURNING 1)
-     SELECT count(*)::int AS n FROM recorded`,
-    [now, LAPSE_SWEEP_BATCH_MAX],
-  );
-  return swept.rows[0]?.n ?? 0;
+       RETURNING replica_id)
+     SELECT replica_id FROM recorded`,
+      [now, LAPSE_SWEEP_BATCH_MAX],
+    );
+    // A lapse is nobody's proven fault: a deal task's stake on it is released.
+    await releaseReplicaStakes(tx, {
+      replicaIds: swept.rows.map((row) => row.replica_id),
+      reason: 'its lease lapsed',
+      now,
+    });
+    return swept.rows.length;
+  });
 }
