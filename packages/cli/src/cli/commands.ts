@@ -44,6 +44,251 @@ const WALLET = option(
   'the keystore (default: $PROOFGRID_WALLET, else wallet.json in the config folder)',
 );
 
+const PRICE = option('price', '<credits>', 'the price per task, e.g. 0.5 or 500000000nano');
+const VOLUME = option('volume', '<n>', 'tasks the order may take part in (default 1000)');
+const TAG = option('tag', '<a,b>', 'requirements, e.g. tee,gpu');
+const MARKET_WALLET = [WALLET];
+
+/** The market of seed 001, iExec-like: accounts, pools, orders, deals, receipts. */
+const MARKET_COMMANDS: readonly CommandSpec[] = [
+  {
+    words: ['account', 'show'],
+    summary: 'your wallet (chain) and hub account side by side: available, locked, stake, withdrawing',
+    usage: '[--wallet <file>] [--node <url>]',
+    options: [...MARKET_WALLET, NODE],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/account.ts')).accountShow,
+  },
+  {
+    words: ['account', 'link'],
+    summary:
+      'links your wallet to your hub account: it signs your orders, deposits come from it, withdrawals go to it',
+    usage: '[--wallet <file>]',
+    options: [...MARKET_WALLET],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/account.ts')).accountLink,
+  },
+  {
+    words: ['account', 'deposit'],
+    summary:
+      "sends coins from your wallet to the hub's deposit address; credited after the hub's confirmations",
+    usage: '<amount> [--wait] [--timeout 300] [--wallet <file>] [--node <url>]',
+    options: [
+      ...MARKET_WALLET,
+      NODE,
+      option('wait', undefined, 'wait until the hub credits it'),
+      option('timeout', '<seconds>', 'how long --wait waits'),
+    ],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/account.ts')).accountDeposit,
+  },
+  {
+    words: ['account', 'withdraw'],
+    summary: 'the hub sends credits back to your linked wallet as a chain transfer (fee 0.001 coin)',
+    usage: '<amount> [--wait] [--timeout 300]',
+    options: [
+      option('wait', undefined, 'wait until the transfer is confirmed'),
+      option('timeout', '<seconds>', 'how long --wait waits'),
+    ],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/account.ts')).accountWithdraw,
+  },
+  {
+    words: ['account', 'faucet'],
+    summary: 'local test credits, only on a hub without a chain',
+    usage: '<amount>',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/account.ts')).accountFaucet,
+  },
+  {
+    words: ['category', 'show'],
+    summary: "the categories: each one's time reference and deadlines",
+    usage: '',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/account.ts')).categoryShow,
+  },
+  {
+    words: ['program', 'publish'],
+    summary: 'publishes a signed program order: your price per task',
+    usage:
+      '<program> --price <credits> [--volume n] [--tag a,b] [--pool-restrict <id>] [--requester-restrict <id>]',
+    options: [
+      PRICE,
+      VOLUME,
+      TAG,
+      option('pool-restrict', '<id>', 'only this pool'),
+      option('requester-restrict', '<id>', 'only this requester'),
+      ...MARKET_WALLET,
+    ],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/orders.ts')).programPublish,
+  },
+  {
+    words: ['pool', 'create'],
+    summary: 'creates a workerpool you manage',
+    usage: '--name <n> [--description <text>] [--worker-share 70]',
+    options: [
+      option('name', '<n>', 'its name'),
+      option('description', '<text>', 'what it offers'),
+      option('worker-share', '<percent>', "the workers' share of its price (default 70)"),
+    ],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/orders.ts')).poolCreate,
+  },
+  {
+    words: ['pool', 'show'],
+    summary: 'a workerpool, its manager and its workers',
+    usage: '<pool id>',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/orders.ts')).poolShow,
+  },
+  {
+    words: ['pool', 'publish'],
+    summary: "publishes a signed pool order: your workers' capacity at a price, in a category, up to a trust",
+    usage: '<pool id> --price <credits> [--category XS] [--trust 1] [--volume n] [--tag a,b]',
+    options: [
+      PRICE,
+      VOLUME,
+      TAG,
+      option('category', '<name>', 'see `category show` (default XS)'),
+      option('trust', '<n>', 'the highest trust it serves (default 1)'),
+      option('program-restrict', '<id>', 'only this program'),
+      option('requester-restrict', '<id>', 'only this requester'),
+      ...MARKET_WALLET,
+    ],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/orders.ts')).poolPublish,
+  },
+  {
+    words: ['orderbook', 'show'],
+    summary: 'live orders, cheapest first: id, price, pool, category, trust, timestamp',
+    usage: '[--kind pool|program|request] [--category XS] [--tag a,b] [--min-trust n] [--program <id>]',
+    options: [
+      option('kind', '<kind>', 'pool (default), program or request'),
+      option('category', '<name>', 'only this category'),
+      TAG,
+      option('min-trust', '<n>', 'only orders serving at least this trust'),
+      option('program', '<id>', 'only orders of this program'),
+    ],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/orders.ts')).orderbookShow,
+  },
+  {
+    words: ['order', 'show'],
+    summary: 'one order: what it says, who signed it, what is left of it',
+    usage: '<order hash>',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/orders.ts')).orderShow,
+  },
+  {
+    words: ['order', 'cancel'],
+    summary: 'cancels one of your orders (deals already made stand)',
+    usage: '<order hash>',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/orders.ts')).orderCancel,
+  },
+  {
+    words: ['order', 'fill'],
+    summary: 'signs a request for your inputs and fills it with the pool order named: a deal',
+    usage:
+      '--pool-order <hash> --program <p> --inputs <dir> [--program-order <hash>] [--category XS] [--trust 1] [--max-price <credits>] [--watch]',
+    options: [
+      option('pool-order', '<hash>', 'the pool order to fill'),
+      option('program-order', '<hash>', 'the program order (default: the cheapest)'),
+      ...REQUEST_OPTIONS(),
+    ],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/orders.ts')).orderFill,
+  },
+  {
+    words: ['run'],
+    summary:
+      'runs a program on a folder of inputs through the market: finds and fills the cheapest orders that fit (`iexec app run`)',
+    usage:
+      '<program> --inputs <dir> [--category XS] [--trust 1] [--max-price <credits>] [--tag a,b] [--watch [--download <dir>]]',
+    details:
+      'Each file of the folder is one task (a CSV of base64 values, as `input upload` takes). A refusal names every price, trust, tag or volume that did not fit.',
+    options: REQUEST_OPTIONS(),
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/orders.ts')).run,
+  },
+  {
+    words: ['deal', 'show'],
+    summary: 'a deal you are party to and its tasks; --watch follows it until every task is settled',
+    usage: '<deal id> [--watch [--download <dir>]]',
+    options: [
+      option('watch', undefined, 'follow it until every task is settled'),
+      option('download', '<dir>', 'with --watch: save the verified outputs'),
+    ],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/deals.ts')).dealShow,
+  },
+  {
+    words: ['task', 'claim'],
+    summary: "claims a deal task past its final deadline: refunded in full, the pool's stake seized",
+    usage: '<deal task id>',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/deals.ts')).taskClaim,
+  },
+  {
+    words: ['receipt', 'show'],
+    summary: "a hub's signed receipt with its Merkle path and anchor; --out saves it for `receipt verify`",
+    usage: '<n> [--out <file>]',
+    options: [option('out', '<file>', 'save it to check offline')],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/deals.ts')).receiptShow,
+  },
+  {
+    words: ['receipt', 'verify'],
+    summary:
+      "checks a receipt offline: the hub's signature and its Merkle path to the anchored root (--node: the root on chain)",
+    usage: '<file> [--hub-key <hex>] [--node <url>]',
+    options: [option('hub-key', '<hex>', 'the hub key you expect'), NODE],
+    json: true,
+    load: async () => (await import('../commands/market/deals.ts')).receiptVerify,
+  },
+];
+
+function REQUEST_OPTIONS(): OptionSpec[] {
+  return [
+    option('inputs', '<dir>', 'a folder of input files, one per task'),
+    option('category', '<name>', 'see `category show` (default XS)'),
+    option('trust', '<n>', 'how sure the result must be: 1 takes the first result (default 1)'),
+    option('max-price', '<credits>', "the most a pool's price per task may be (default: any)"),
+    option('max-program-price', '<credits>', "the most the program's price per task may be (default: any)"),
+    option('pool', '<id>', 'only this pool'),
+    TAG,
+    option('params', '<text>', 'passed on with the deal'),
+    option('watch', undefined, 'follow the deal until every task is settled'),
+    option('download', '<dir>', 'with --watch: save the verified outputs'),
+    ...MARKET_WALLET,
+  ];
+}
+
 /** Every command, in the order `proofgrid --help` lists them. */
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -62,7 +307,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     words: ['hub', 'start'],
     summary: 'runs a hub in the foreground; stops cleanly on Ctrl-C or SIGTERM',
     usage:
-      '[--port 8080] [--host 127.0.0.1] [--data-dir ./.proofgrid/hub] [--database-url postgres://…] [--log-level warn] [--crs-path <dir>] [--blob-grace-seconds 600]',
+      '[--port 8080] [--host 127.0.0.1] [--data-dir ./.proofgrid/hub] [--database-url postgres://…] [--log-level warn] [--crs-path <dir>] [--blob-grace-seconds 600] [--chain <node url> [--confirmations 3]] [--category NAME=SECONDS]… [--audit-percent 5]',
     details:
       'Flags win over the environment (PROOFGRID_PORT, PROOFGRID_HOST, PROOFGRID_DATA_DIR, DATABASE_URL, PROOFGRID_LOG_LEVEL, PROOFGRID_BLOB_GRACE_SECONDS), which wins over the defaults.',
     options: [
@@ -77,6 +322,22 @@ export const COMMANDS: readonly CommandSpec[] = [
         '<seconds>',
         'how long a released blob is kept before it is deleted (default 600)',
       ),
+      option(
+        'chain',
+        '<node url>',
+        'a Proof-of-Training node: deposits, withdrawals and receipt anchors (without it: a faucet of local credits)',
+      ),
+      option('confirmations', '<n>', 'blocks on top of a deposit before it is credited (default 3)'),
+      {
+        ...option('category', '<NAME=SECONDS>', 'adds (or redefines) a category and its time reference'),
+        multiple: true,
+      },
+      option(
+        'audit-percent',
+        '<0..100>',
+        'share of lone trusted results checked by a second replica (default 5)',
+      ),
+      option('anchor-seconds', '<seconds>', 'how often receipts are anchored (default 10)'),
     ],
     load: async () => (await import('../commands/hub.ts')).hubStart,
   },
@@ -295,11 +556,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     words: ['task', 'show'],
     summary:
       'one task: state, replicas and their workers, fuel, exit code, log, failure, history, why it waits',
-    usage: '<program> <group>',
-    options: [],
+    usage: '<program> <group> | <deal task id> [--watch] [--download <file>]',
+    details:
+      'With one argument, a deal task of the market: its replicas and judgements, every payment and seizure with why, its receipts, and why it waits.',
+    options: [
+      option('watch', undefined, 'a deal task: follow it until it is settled'),
+      option('download', '<file>', 'a deal task: save its verified output (you are its requester)'),
+    ],
     hub: true,
     json: true,
-    load: async () => (await import('../commands/task.ts')).taskShow,
+    load: async () => async (args, io) =>
+      args.positionals.length === 1
+        ? (await import('../commands/market/deals.ts')).marketTaskShow(args, io, args.one('a deal task id'))
+        : (await import('../commands/task.ts')).taskShow(args, io),
   },
   {
     words: ['task', 'retry'],
@@ -339,13 +608,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     words: ['worker', 'start'],
     summary: 'donates this machine: runs tasks within your limits until Ctrl-C',
     usage:
-      '[--data-dir ./.proofgrid/worker] [--name <n>] [--account] [--cpus 1] [--max-memory <size>] [--only-when-idle [--idle-threshold 25]] [--fuel-per-second 500000000] [--seconds-available 3600] [--tasks N] [--crs-path <dir>] [--execute-only | --prove-only]',
+      '[--data-dir ./.proofgrid/worker] [--name <n>] [--account] [--pool <id>] [--cpus 1] [--max-memory <size>] [--only-when-idle [--idle-threshold 25]] [--fuel-per-second 500000000] [--seconds-available 3600] [--tasks N] [--crs-path <dir>] [--execute-only | --prove-only]',
     details:
       'kill -USR1 <pid> pauses a running worker, kill -USR2 <pid> resumes it; SIGINT and SIGTERM stop it after giving its leases back.',
     options: [
       WORKER_DATA_DIR,
       option('name', '<n>', 'how the hub names this worker (default: the host name)'),
       option('account', undefined, 'link the worker to the account logged in to this hub'),
+      option('pool', '<id>', 'join a workerpool (implies --account: the account stakes and is paid)'),
       option('cpus', '<n>', 'cores to use, 0.001 up to the machine’s (fractions by duty cycle)'),
       option('max-memory', '<size>', 'guest memory of all running tasks together, e.g. 512M or 2G'),
       option('only-when-idle', undefined, 'pause while other programs keep the CPU busy'),
@@ -582,6 +852,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     json: true,
     load: async () => (await import('../commands/explorer.ts')).txShow,
   },
+  ...MARKET_COMMANDS,
 ];
 
 /** The options a command takes: its own, then the common ones it qualifies for. */

@@ -30,11 +30,11 @@ export function nodeClient(args: Arguments, io: CommandIo): NodeClient {
 }
 
 /** The keystore file: `--wallet`, else `$PROOFGRID_WALLET`, else wallet.json in the config folder. */
-function walletPath(args: Arguments, io: CommandIo): string {
+export function walletPath(args: Arguments, io: CommandIo): string {
   return resolve(args.string('wallet') ?? io.env.PROOFGRID_WALLET ?? join(configDir(io.env), 'wallet.json'));
 }
 
-function readWallet(path: string): Keystore {
+export function readWallet(path: string): Keystore {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -56,6 +56,14 @@ function readWallet(path: string): Keystore {
       details: 'Restore it from a backup, or create a new wallet elsewhere with --wallet <file>.',
     });
   return keystore;
+}
+
+/** Opens the wallet's key (asks for the passphrase, or reads $PROOFGRID_WALLET_PASSPHRASE). */
+export async function unlockWallet(
+  args: Arguments,
+  io: CommandIo,
+): Promise<{ publicKey: string; secretKey: Uint8Array }> {
+  return decryptKey(readWallet(walletPath(args, io)), await passphrase(io, 'Wallet passphrase: '));
 }
 
 const passphrase = (io: CommandIo, prompt: string) =>

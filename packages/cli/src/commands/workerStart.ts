@@ -1,6 +1,6 @@
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { HubClient, WorkerClient } from '@proofgrid/client';
+import { HubClient, routes, WorkerClient } from '@proofgrid/client';
 import { nodeTransport } from '@proofgrid/client/node';
 import { MEMORY_PAGES_MAX, REPLICAS_PER_LEASE_MAX } from '@proofgrid/core';
 import {
@@ -36,6 +36,7 @@ type WorkerStartOptions = {
   name: string | undefined;
   /** Link the worker to the account logged in to this hub (`proofgrid account login`). */
   account: boolean;
+  pool: string | undefined;
   /** Cores to use (0.001 up to the machine's count); fractions by duty cycle. */
   cpus: number;
   /** Guest memory all running tasks together may use; each sandbox gets its share. */
@@ -81,7 +82,8 @@ function parseOptions(args: Arguments, io: CommandIo): WorkerStartOptions {
     hubUrl: resolveHubUrl(args.string('hub'), io.env),
     dataDir: args.string('data-dir') ?? './.proofgrid/worker',
     name: args.string('name'),
-    account: args.flag('account'),
+    account: args.flag('account') || args.string('pool') !== undefined,
+    pool: poolFlag(args),
     cpus,
     maxMemoryBytes:
       byteSize(args, 'max-memory', MEMORY_BYTES_MIN) ??
@@ -120,6 +122,12 @@ export async function workerStart(args: Arguments, io: CommandIo): Promise<numbe
   const name = options.name ?? hostname();
   const registered = await client.register({ name, ...(token === undefined ? {} : { token }) });
   writeRegistration(dataDir, { hubUrl: options.hubUrl, workerId: registered.worker_id, name });
+  if (options.pool !== undefined) {
+    await client.call(routes.joinPool, { params: { pool_id: options.pool } });
+    io.out(
+      `Joined workerpool ${options.pool}: its deal tasks are leased to this worker, staked and paid through its account.`,
+    );
+  }
   const governor = new Governor({
     cpus: options.cpus,
     onlyWhenIdle:
@@ -256,4 +264,14 @@ function formatRate(perSecond: number): string {
   if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(1)} M`;
   if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)} k`;
   return perSecond.toFixed(0);
+}
+
+/** `--pool <id>`: a workerpool to join (which links the worker to the logged-in account: it stakes and is paid). */
+function poolFlag(args: Arguments): string | undefined {
+  const pool = args.string('pool');
+  if (pool !== undefined && !/^[0-9a-f-]{36}$/.test(pool))
+    throw args.usage(
+      `--pool takes a workerpool id, as \`proofgrid pool create\` printed it (got "${pool}").`,
+    );
+  return pool;
 }
