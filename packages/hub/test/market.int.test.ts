@@ -268,9 +268,7 @@ for (const driver of DRIVERS) {
       );
       assert.deepEqual(JSON.parse(JSON.stringify(direct.signed)), proven.signed, 'as sent');
       assert.ok(receiptSignedByHub(proven.signed));
-      assert.ok(
-        merkleProofHolds(receiptLeaf(proven.signed), proven.anchor.proof, proven.anchor.root),
-      );
+      assert.ok(merkleProofHolds(receiptLeaf(proven.signed), proven.anchor.proof, proven.anchor.root));
       const forged = {
         ...proven.signed,
         receipt: { ...proven.signed.receipt, body: { ...proven.signed.receipt.body, amount: 1 } },

@@ -330,3 +330,24 @@ export const marketStatus = defineRoute({
   summary: "The hub's market: its key and deposit address, its chain, the latest anchor, the ledger's totals",
   reply: { kind: 'json', data: Type.Unknown() },
 });
+
+export const checkLedger = defineRoute({
+  id: 'checkLedger',
+  method: 'GET',
+  path: '/market/ledger',
+  auth: 'none',
+  tags: ['market'],
+  summary:
+    "The ledger's invariants checked now: money conserved (posted balances sum to 0), no balance below zero, each pending transfer resolved at most once",
+  description: 'It sums every account: an audit for operators and tests, not a call for every request.',
+  reply: {
+    kind: 'json',
+    data: Type.Object({
+      posted_sum: Type.Integer(),
+      negative: Type.Array(Type.Object({ account: Type.String(), available: Type.Integer() })),
+      bad_resolutions: Type.Integer(),
+      transfers: Type.Integer(),
+      system: Type.Record(Type.String(), Type.Integer()),
+    }),
+  },
+});

@@ -1,4 +1,4 @@
-import { type Order, orderHash, parseSignedOrder, type SignedOrder } from '@proofgrid/core';
+import { isUuid, type Order, orderHash, parseSignedOrder, type SignedOrder } from '@proofgrid/core';
 import type { HubContext } from '../context.ts';
 import { ProgramNotFoundError } from '../errors.ts';
 import type { Queryable } from '../store/Store.ts';
@@ -147,6 +147,12 @@ export async function listOrderbook(
   ctx: Pick<HubContext, 'store'>,
   query: OrderbookQuery,
 ): Promise<OrderRow[]> {
+  // A malformed id names no program or pool: nothing matches it (as an unknown id is simply not found).
+  if (
+    (query.program !== undefined && !isUuid(query.program)) ||
+    (query.pool !== undefined && !isUuid(query.pool))
+  )
+    return [];
   const found = await ctx.store.query<OrderRow>(
     `SELECT order_hash, kind, organization_id, signed, volume, consumed, published_at, cancelled_at FROM market_order
       WHERE kind = $1 AND cancelled_at IS NULL AND consumed < volume

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isUuid } from '@proofgrid/core';
 import type { HubContext } from '../context.ts';
 import type { AuthenticatedWorker } from '../workers/authenticateWorker.ts';
 import { PoolNotFoundError, WalletNotLinkedError } from './errors.ts';
@@ -43,6 +44,7 @@ export async function createPool(
 }
 
 export async function showPool(ctx: HubContext, poolId: string): Promise<Pool> {
+  if (!isUuid(poolId)) throw new PoolNotFoundError({ poolId });
   const found = await ctx.store.query<{
     owner_id: string;
     name: string;
@@ -95,6 +97,7 @@ export async function joinPool(
       reason:
         'A worker joins a pool only when it belongs to an account (its stakes and pay go there); start it logged in',
     });
+  if (!isUuid(poolId)) throw new PoolNotFoundError({ poolId });
   const now = new Date(ctx.clock.nowMs());
   await ctx.store.transaction(async (tx) => {
     const pool = await tx.query('SELECT 1 FROM pool WHERE pool_id = $1', [poolId]);

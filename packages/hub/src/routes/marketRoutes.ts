@@ -7,6 +7,7 @@ import { creditUnclaimedDeposits } from '../market/bridge/deposits.ts';
 import { claimTask } from '../market/claims.ts';
 import { marketTaskOutput, showDeal, showMarketTask } from '../market/dealViews.ts';
 import { fillOrders } from '../market/fillOrders.ts';
+import { balanceOf, checkLedger, SYSTEM } from '../market/ledger/ledger.ts';
 import { showAccount, useFaucet } from '../market/marketAccount.ts';
 import {
   cancelOrder,
@@ -161,6 +162,20 @@ export function marketRoutes(ctx: HubContext): RouteEntry[] {
       return null;
     }),
     handle(routes.showReceipt, async ({ params }) => receiptWithProof(ctx, params.seq)),
+    handle(routes.checkLedger, async () => {
+      const check = await checkLedger(ctx.store);
+      const count = await ctx.store.query<{ n: string }>('SELECT count(*)::text AS n FROM ledger_transfer');
+      const system: Record<string, number> = {};
+      for (const account of Object.values(SYSTEM))
+        system[account] = (await balanceOf(ctx.store, account)).posted;
+      return {
+        posted_sum: check.postedSum,
+        negative: check.negative,
+        bad_resolutions: check.badResolutions,
+        transfers: Number(count.rows[0]?.n ?? 0),
+        system,
+      };
+    }),
     handle(routes.marketStatus, async () => {
       const anchor = await ctx.store.query(
         'SELECT anchor_id::int, first_seq::int, last_seq::int, root, chain_tx, chain_height, created_at FROM receipt_anchor ORDER BY anchor_id DESC LIMIT 1',

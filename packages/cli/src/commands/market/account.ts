@@ -13,7 +13,10 @@ import { credits, creditsArg, marketSession } from './marketSession.ts';
 type Session = ReturnType<typeof marketSession>;
 
 /** Signs the link of the wallet to the account and sends it; returns how many earlier deposits it credited. */
-async function link(session: Session, key: { publicKey: string; secretKey: Uint8Array }): Promise<number> {
+export async function link(
+  session: Session,
+  key: { publicKey: string; secretKey: Uint8Array },
+): Promise<number> {
   const organizationId = (await session.call(routes.marketAccount, {})).organization_id;
   const signature = Buffer.from(
     signCanonical({
@@ -24,6 +27,20 @@ async function link(session: Session, key: { publicKey: string; secretKey: Uint8
   ).toString('hex');
   return (await session.call(routes.linkWallet, { body: { address: key.publicKey, signature } }))
     .credited_deposits;
+}
+
+/**
+ * The wallet key that signs this account's orders: unlocked once, and linked to the account first when the
+ * account has no wallet yet (the hub checks every order's signer against the linked wallet).
+ */
+export async function orderSigningKey(args: Arguments, io: CommandIo, session: Session) {
+  const key = await unlockWallet(args, io);
+  const account = await session.call(routes.marketAccount, {});
+  if (account.wallet === null) {
+    await link(session, key);
+    io.err(`linked wallet ${key.publicKey} to your account (it signs your orders).`);
+  }
+  return key;
 }
 
 /** `proofgrid account show`: the wallet (on chain) and the hub account side by side, as `iexec account show` does. */

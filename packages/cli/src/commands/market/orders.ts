@@ -12,7 +12,7 @@ import {
 import type { CommandIo } from '../../cli/io.ts';
 import type { Arguments } from '../../cli/parseArguments.ts';
 import { printResult, table } from '../output.ts';
-import { unlockWallet } from '../wallet.ts';
+import { orderSigningKey } from './account.ts';
 import { watchDeal } from './deals.ts';
 import {
   credits,
@@ -38,7 +38,7 @@ export async function programPublish(args: Arguments, io: CommandIo): Promise<nu
   const session = marketSession(args, io);
   const program = await programId(session, args.one('a program (id or name)'));
   const price = creditsArg(args, '--price', args.required('price'));
-  const key = await unlockWallet(args, io);
+  const key = await orderSigningKey(args, io, session);
   const order = signOrder<ProgramOrder>(
     {
       kind: 'program',
@@ -102,7 +102,7 @@ export async function poolPublish(args: Arguments, io: CommandIo): Promise<numbe
   const session = marketSession(args, io);
   const pool = args.one('a pool id');
   const price = creditsArg(args, '--price', args.required('price'));
-  const key = await unlockWallet(args, io);
+  const key = await orderSigningKey(args, io, session);
   const order = signOrder<PoolOrder>(
     {
       kind: 'pool',
@@ -224,7 +224,7 @@ async function fill(
   const requester = await organizationId(session);
   const maxPrice = args.string('max-price');
   const maxProgramPrice = args.string('max-program-price');
-  const key = await unlockWallet(args, io);
+  const key = await orderSigningKey(args, io, session);
   const request = signOrder<RequestOrder>(
     {
       kind: 'request',

@@ -1,7 +1,8 @@
 import { signTransaction, type Transaction, transactionHash } from '@proofgrid/chain';
+import { NANO_PER_MICRO_COIN } from '@proofgrid/core';
 import type { HubDeps } from '../../deps.ts';
 import { MINIMUM_ANCHOR_FEE_MICRO } from '../config.ts';
-import { resolvePending } from '../ledger/ledger.ts';
+import { balanceOf, resolvePending, SYSTEM } from '../ledger/ledger.ts';
 import { anchorReceipts } from '../receipts.ts';
 import { WITHDRAWAL_FEE_MICRO } from '../withdrawals.ts';
 import { recordDeposits } from './deposits.ts';
@@ -184,6 +185,16 @@ export class ChainBridge {
     }
   }
 
+  /**
+   * Whether the hub's address holds more than what it owes its accounts (the bridge's balance) plus an
+   * anchor's fee: deposits back credits, so anchors are paid only from what the operator added.
+   */
+  async #canPayAnchor(): Promise<boolean> {
+    const account = await this.#node.get<{ balance: number }>(`/node/accounts/${this.#address}`);
+    const owed = -(await balanceOf(this.#deps.store, SYSTEM.bridge)).posted / NANO_PER_MICRO_COIN;
+    return account.balance - owed >= MINIMUM_ANCHOR_FEE_MICRO;
+  }
+
   async #nextNonce(): Promise<number> {
     const account = await this.#node.get<{ nextNonce: number }>(`/node/accounts/${this.#address}`);
     const used = await this.#deps.store.query<{ n: number | null }>(
@@ -211,6 +222,7 @@ export class ChainBridge {
         ORDER BY anchor_id LIMIT 10`,
     );
     for (const row of unsent.rows) {
+      if (row.chain_nonce === null && !(await this.#canPayAnchor())) return;
       const nonce = row.chain_nonce ?? (await this.#nextNonce());
       const signed = signTransaction(
         {
