@@ -281,17 +281,20 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
     );
     const half = Math.floor(TASKS / 2);
     const phase = async (count: number, offset: number) => {
-      const inputs = Array.from({ length: count }, (_, i) => csv(1_000_000 + offset + i));
-      const deal = await requester.session.call(routes.fillOrders, {
-        body: { request: request(requester, program.id, pool, inputs, TRUST), inputs },
-      });
+      // A request carries at most 256 input files: a larger phase is several deals.
+      const dealIds: string[] = [];
+      for (let start = 0; start < count; start += 256) {
+        const inputs = Array.from({ length: Math.min(256, count - start) }, (_, i) =>
+          csv(1_000_000 + offset + start + i),
+        );
+        const deal = await requester.session.call(routes.fillOrders, {
+          body: { request: request(requester, program.id, pool, inputs, TRUST), inputs },
+        });
+        dealIds.push(deal.deal_id);
+      }
       const beforeSettle = await ledger();
       const t0 = performance.now();
-      const replicas = await runWorkers(
-        hub,
-        workers,
-        async () => (await settledOf([deal.deal_id])) === count,
-      );
+      const replicas = await runWorkers(hub, workers, async () => (await settledOf(dealIds)) === count);
       const seconds = (performance.now() - t0) / 1000;
       return { replicas, seconds, entries: (await ledger()) - beforeSettle };
     };

@@ -359,6 +359,30 @@ for (const driver of DRIVERS) {
       assert.equal((shown.settlement as { outcome: string }).outcome, 'claimed');
       const again = await call('POST', `/market/tasks/${taskId}/claim`, m.requester.token);
       assert.equal(again.error_code, 'CLAIM_NOT_DUE', 'a claimed task is not claimed twice');
+
+      // The hub down past a deadline: the outage is added to the deadline, the pool is not claimed for it.
+      const {
+        task_ids: [late],
+      } = (await ok('POST', '/market/fill', m.requester.token, m.request([6]))) as { task_ids: string[] };
+      await sweepDeadlines(hub.deps);
+      hub.clock.advanceMs(60_000);
+      await sweepDeadlines(hub.deps);
+      const extended = await ok('GET', `/market/tasks/${late}`, m.requester.token);
+      assert.equal(
+        (extended.task as { state: string }).state,
+        'open',
+        'not claimed for the hub’s own downtime',
+      );
+      hub.clock.advanceMs(5_000);
+      await sweepDeadlines(hub.deps);
+      hub.clock.advanceMs(6_000);
+      await sweepDeadlines(hub.deps);
+      const claimed = await ok('GET', `/market/tasks/${late}`, m.requester.token);
+      assert.equal(
+        (claimed.settlement as { outcome: string }).outcome,
+        'claimed',
+        'claimed once its own time is up',
+      );
     });
   });
 }

@@ -2,7 +2,7 @@ import type { HubContext } from '../context.ts';
 import type { HubDeps } from '../deps.ts';
 import type { Queryable } from '../store/Store.ts';
 import { applyTransitions, type TaskRow } from '../tasks/taskRecords.ts';
-import { CLAIM_SWEEP_BATCH_MAX } from './config.ts';
+import { CLAIM_SWEEP_BATCH_MAX, DOWNTIME_MS_MIN } from './config.ts';
 import { ClaimNotDueError, DealNotFoundError } from './errors.ts';
 import { settleTasks } from './settleTasks.ts';
 
@@ -72,10 +72,35 @@ export async function claimTask(
   });
 }
 
+/**
+ * Moves the deadlines of unfinished deal tasks by the time no hub was running (the gap since the last sweep
+ * of any hub sharing the database, when longer than {@link DOWNTIME_MS_MIN}), and records why on each task: a
+ * pool is claimed only for time the hub could schedule its tasks, never for the hub's own outage.
+ */
+async function extendForDowntime(tx: Queryable, now: Date): Promise<void> {
+  const beat = await tx.query<{ alive_at: Date | null }>('SELECT alive_at FROM hub_heartbeat FOR UPDATE');
+  await tx.query('UPDATE hub_heartbeat SET alive_at = greatest(alive_at, $1)', [now]);
+  const aliveAt = beat.rows[0]?.alive_at ?? null;
+  await tx.query('UPDATE hub_heartbeat SET alive_at = $1 WHERE alive_at IS NULL', [now]);
+  if (aliveAt === null) return;
+  const gapMs = now.getTime() - aliveAt.getTime();
+  if (gapMs < DOWNTIME_MS_MIN) return;
+  const reason = `the hub was down for ${Math.round(gapMs / 1000)} s (from ${aliveAt.toISOString()}): the deadline moves by as much`;
+  await tx.query(
+    `WITH moved AS (
+       UPDATE task SET final_deadline = final_deadline + $1 * interval '1 millisecond'
+        WHERE deal_id IS NOT NULL AND state IN ('open', 'proven') RETURNING task_id, program_id, attempt, state)
+     INSERT INTO task_event (task_id, program_id, attempt, event, from_state, to_state, reason, created_at)
+     SELECT task_id, program_id, attempt, 'deadline_extended', state, state, $2, $3 FROM moved`,
+    [gapMs, reason, now],
+  );
+}
+
 /** Claims every deal task past its final deadline (the hub's own sweep), a batch at a time. */
 export async function sweepDeadlines(deps: Pick<HubDeps, 'store' | 'clock'>): Promise<number> {
   const now = new Date(deps.clock.nowMs());
   return deps.store.transaction(async (tx) => {
+    await extendForDowntime(tx, now);
     const found = await tx.query<ClaimableRow>(
       `${CLAIMABLE_SQL} WHERE t.deal_id IS NOT NULL AND t.state IN ('open', 'proven') AND t.final_deadline <= $1
         ORDER BY t.final_deadline LIMIT $2 FOR UPDATE OF t SKIP LOCKED`,

@@ -37,3 +37,5 @@ export const ORDERBOOK_PAGE_MAX = 100;
 export const CLAIM_SWEEP_BATCH_MAX = 100;
 /** The fee of a receipt anchor's commitment transaction (the chain's minimum), paid by the hub's address. */
 export const MINIMUM_ANCHOR_FEE_MICRO = 1_000;
+/** A gap this long between deadline sweeps (run every second) is hub downtime, added to deal deadlines. */
+export const DOWNTIME_MS_MIN = 10_000;

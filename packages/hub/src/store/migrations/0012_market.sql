@@ -190,3 +190,8 @@ CREATE TABLE chain_deposit (
 CREATE INDEX chain_deposit_unclaimed ON chain_deposit (from_address) WHERE credited_transfer_id IS NULL;
 CREATE TABLE bridge_cursor (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), height integer NOT NULL);
 INSERT INTO bridge_cursor VALUES (true, 0);
+
+-- When a hub last ran its deadline sweep: a gap longer than a few sweeps is downtime, and deal tasks get it
+-- added to their deadlines (a hub that was down must not have pools claimed for what it could not schedule).
+CREATE TABLE hub_heartbeat (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), alive_at timestamptz);
+INSERT INTO hub_heartbeat VALUES (true, NULL);
