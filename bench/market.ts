@@ -40,6 +40,16 @@ import {
   signOrder,
   writeTar,
 } from '@proofgrid/core';
+import {
+  openOrganizationAccount,
+  resolvePending,
+  SYSTEM,
+  transfer,
+} from '../packages/hub/src/market/ledger/ledger.ts';
+import { migrate } from '../packages/hub/src/store/migrate.ts';
+import { openPgliteStore } from '../packages/hub/src/store/openPgliteStore.ts';
+import { openPostgresStore } from '../packages/hub/src/store/openPostgresStore.ts';
+import type { Store } from '../packages/hub/src/store/Store.ts';
 import { createTestPostgresDatabase } from '../test/support/postgres.ts';
 import { startHub } from './support/cliProcess.ts';
 
@@ -51,8 +61,90 @@ const { values: flags } = parseArgs({
     tasks: { type: 'string', default: '600' },
     workers: { type: 'string', default: '12' },
     trust: { type: 'string', default: '3' },
+    entries: { type: 'string', default: '5000' },
   },
 });
+const ENTRIES = Number(flags.entries);
+
+/**
+ * The ledger alone, in this process: `--entries` posted transfers among 20 accounts, each in its own
+ * transaction with its balance check (as every payment is), then the same as pending + post pairs.
+ * Balances are sums over an account's entries, so the rate is measured again once the ledger has grown.
+ */
+async function ledgerAlone(driver: 'pglite' | 'postgres'): Promise<void> {
+  const database = driver === 'postgres' ? await createTestPostgresDatabase() : undefined;
+  const store: Store =
+    database === undefined
+      ? await openPgliteStore({ dataDir: 'memory://' })
+      : await openPostgresStore({
+          databaseUrl: database.url,
+          connectionsMax: 8,
+          onIdleError: () => undefined,
+        });
+  try {
+    await migrate(store);
+    const accounts: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const id = crypto.randomUUID();
+      await store.query(
+        `INSERT INTO account (organization_id, username, password_hash, name, description, created_at) VALUES ($1, $2, 'x', 'n', '', now())`,
+        [id, `bench-${id}`],
+      );
+      accounts.push(await store.transaction((tx) => openOrganizationAccount(tx, id, new Date())));
+    }
+    for (const account of accounts)
+      await store.transaction((tx) =>
+        transfer(
+          tx,
+          { debit: SYSTEM.faucet, credit: account, amount: 1e12, code: 'faucet', reason: 'bench' },
+          new Date(),
+        ),
+      );
+    const round = async (label: string) => {
+      const t0 = performance.now();
+      for (let i = 0; i < ENTRIES; i++) {
+        const debit = accounts[i % 20] as string;
+        const credit = accounts[(i + 7) % 20] as string;
+        await store.transaction((tx) =>
+          transfer(
+            tx,
+            { debit, credit, amount: 1 + (i % 1000), code: 'pool_payment', reason: 'bench' },
+            new Date(),
+          ),
+        );
+      }
+      const posted = ENTRIES / ((performance.now() - t0) / 1000);
+      const t1 = performance.now();
+      for (let i = 0; i < ENTRIES / 2; i++) {
+        const debit = accounts[i % 20] as string;
+        await store.transaction(async (tx) => {
+          const id = await transfer(
+            tx,
+            { debit, credit: SYSTEM.escrow, amount: 10, code: 'escrow', pending: true, reason: 'bench' },
+            new Date(),
+          );
+          await resolvePending(
+            tx,
+            { pendingId: id, outcome: 'post', code: 'escrow', reason: 'bench' },
+            new Date(),
+          );
+        });
+      }
+      const twoPhase = ENTRIES / ((performance.now() - t1) / 1000);
+      const entries = Number(
+        (await store.query<{ n: string }>('SELECT count(*)::text AS n FROM ledger_transfer')).rows[0]?.n,
+      );
+      console.log(
+        `${driver}: ledger alone ${label}: ${posted.toFixed(0)} posted transfers/s, ${twoPhase.toFixed(0)} entries/s as pending + post (ledger now ${entries} entries, ${Math.round(entries / 20)} per account)`,
+      );
+    };
+    await round('fresh');
+    await round('grown');
+  } finally {
+    await store.close();
+    await database?.drop();
+  }
+}
 const FILLS = Number(flags.fills);
 const CONCURRENCY = Number(flags.concurrency);
 const TASKS = Number(flags.tasks);
@@ -352,5 +444,7 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
 
 for (const driver of flags.driver === 'both'
   ? (['pglite', 'postgres'] as const)
-  : [flags.driver as 'pglite' | 'postgres'])
+  : [flags.driver as 'pglite' | 'postgres']) {
+  await ledgerAlone(driver);
   await bench(driver);
+}
