@@ -92,7 +92,6 @@ export async function openHubDeps(
     else {
       const bridge = new ChainBridge(deps, options.market.chain);
       timers.push(every(BRIDGE_ROUND_INTERVAL_MS, () => bridge.round()));
-      timers.push(every(options.market.anchorIntervalMs, () => bridge.anchor()));
     }
     if (store.driver === 'pglite') {
       const openedPglite = store;

@@ -250,7 +250,12 @@ for (const driver of DRIVERS) {
         headers: { token: m.requester.token },
       });
       assert.equal(output.body, 'two');
-      assert.deepEqual(await checkLedger(hub.deps.store), { postedSum: 0, negative: [], badResolutions: 0 });
+      assert.deepEqual(await checkLedger(hub.deps.store), {
+        postedSum: 0,
+        negative: [],
+        badResolutions: 0,
+        mismatched: [],
+      });
 
       // Receipts: signed by the hub, proven into an anchored root, a changed one caught.
       const { seq } = (shown.receipts as { seq: number }[])[2] as { seq: number };
@@ -334,7 +339,12 @@ for (const driver of DRIVERS) {
         before - 20 * 2 * CREDIT,
         'escrow for 20 deals, no more',
       );
-      assert.deepEqual(await checkLedger(hub.deps.store), { postedSum: 0, negative: [], badResolutions: 0 });
+      assert.deepEqual(await checkLedger(hub.deps.store), {
+        postedSum: 0,
+        negative: [],
+        badResolutions: 0,
+        mismatched: [],
+      });
     });
 
     it('claims a task past its final deadline: the requester refunded in full, the pool stake seized', async () => {

@@ -1,12 +1,16 @@
 import { assert } from '../assert.ts';
 
+/** The most a worker weighs: past this a long record buys nothing more (a liar of weight 10 still loses to trust 11). */
+export const WEIGHT_MAX = 10;
+
 /**
  * A worker's weight in a vote (iExec after Sarmenta): max(⌊score / 3⌋, 3) − 1, so a new worker weighs 2
- * and one with a long clean record weighs more. Its score is its valid results since its last invalid one.
+ * and one with a long clean record weighs more, up to {@link WEIGHT_MAX}. Its score is its valid results
+ * since its last invalid one.
  */
 export function workerWeight(score: number): number {
   assert(Number.isInteger(score) && score >= 0, 'a score is a count');
-  return Math.max(Math.floor(score / 3), 3) - 1;
+  return Math.min(WEIGHT_MAX, Math.max(Math.floor(score / 3), 3) - 1);
 }
 
 export type WeightedResult = { workerId: string; resultHash: string; weight: number };

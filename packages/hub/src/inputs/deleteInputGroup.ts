@@ -1,6 +1,7 @@
 import { isUuid } from '@proofgrid/core';
 import type { HubContext } from '../context.ts';
 import { InputGroupNotFoundError } from '../errors.ts';
+import { refuseDealTask } from '../market/dealTaskGuard.ts';
 import { requireOwnProgram } from '../programs/requireOwnProgram.ts';
 
 /**
@@ -19,8 +20,10 @@ export async function deleteInputGroup(
 ): Promise<void> {
   await requireOwnProgram(ctx.programs, { organizationId, programId });
   if (!isUuid(inputGroupId)) throw new InputGroupNotFoundError({ inputGroupId, programId });
+  await refuseDealTask(ctx.store, inputGroupId, `Input group ${inputGroupId}`);
   const deleted = await ctx.store.query(
-    'DELETE FROM input_group WHERE input_group_id = $1 AND program_id = $2',
+    `DELETE FROM input_group g WHERE g.input_group_id = $1 AND g.program_id = $2
+        AND NOT EXISTS (SELECT 1 FROM task t WHERE t.task_id = g.input_group_id AND t.deal_id IS NOT NULL)`,
     [inputGroupId, programId],
   );
   if (deleted.rowCount === 0) throw new InputGroupNotFoundError({ inputGroupId, programId });

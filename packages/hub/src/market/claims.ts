@@ -64,6 +64,13 @@ export async function claimTask(
       throw new DealNotFoundError({ what: `market task ${taskId}` });
     if (task.state !== 'open' && task.state !== 'proven')
       throw new ClaimNotDueError({ reason: `it has ended (${task.state})` });
+    // The hub's own downtime first moves the deadline: a pool is never claimed for an outage of the hub.
+    await extendForDowntime(tx, now);
+    const moved = await tx.query<{ final_deadline: Date }>(
+      'SELECT final_deadline FROM task WHERE task_id = $1',
+      [taskId],
+    );
+    task.final_deadline = moved.rows[0]?.final_deadline ?? task.final_deadline;
     if (task.final_deadline > now)
       throw new ClaimNotDueError({
         reason: `its final deadline is ${task.final_deadline.toISOString()}, still to come`,
@@ -103,6 +110,7 @@ export async function sweepDeadlines(deps: Pick<HubDeps, 'store' | 'clock'>): Pr
     await extendForDowntime(tx, now);
     const found = await tx.query<ClaimableRow>(
       `${CLAIMABLE_SQL} WHERE t.deal_id IS NOT NULL AND t.state IN ('open', 'proven') AND t.final_deadline <= $1
+          AND NOT EXISTS (SELECT 1 FROM task_settlement s WHERE s.task_id = t.task_id)
         ORDER BY t.final_deadline LIMIT $2 FOR UPDATE OF t SKIP LOCKED`,
       [now, CLAIM_SWEEP_BATCH_MAX],
     );

@@ -7,41 +7,64 @@ import {
 import type { Queryable } from '../store/Store.ts';
 import { DEAL_REPLICAS_MAX } from './config.ts';
 
-/** What a deal sets on its tasks: the trust the requester asked for, and whether this task is audited. */
-export type DealTerms = { dealId: string; trust: number; audit: boolean };
+/** What a deal sets on its tasks: the trust the requester asked for, its pool, whether this task is audited. */
+export type DealTerms = { dealId: string; poolId: string; trust: number; audit: boolean };
 
 /** The deal terms of those of `taskIds` that belong to a deal. */
 export async function dealTermsOf(
   tx: Queryable,
   taskIds: readonly string[],
 ): Promise<Map<string, DealTerms>> {
-  const found = await tx.query<{ task_id: string; deal_id: string; trust: number; audit: boolean }>(
-    'SELECT task_id, deal_id, trust, audit FROM task WHERE task_id = ANY($1::uuid[]) AND deal_id IS NOT NULL',
+  const found = await tx.query<{
+    task_id: string;
+    deal_id: string;
+    pool_id: string;
+    trust: number;
+    audit: boolean;
+  }>(
+    'SELECT task_id, deal_id, pool_id, trust, audit FROM task WHERE task_id = ANY($1::uuid[]) AND deal_id IS NOT NULL',
     [[...taskIds]],
   );
   return new Map(
-    found.rows.map((row) => [row.task_id, { dealId: row.deal_id, trust: row.trust, audit: row.audit }]),
+    found.rows.map((row) => [
+      row.task_id,
+      { dealId: row.deal_id, poolId: row.pool_id, trust: row.trust, audit: row.audit },
+    ]),
   );
 }
 
+/** The key of a worker's weight in a pool. */
+export const weightKey = (poolId: string, workerId: string) => `${poolId}/${workerId}`;
+
 /**
- * Workers' weights in a vote, from their record: valid results since their last invalid one (BOINC's
- * consecutive valid results) is the score of iExec's `max(⌊score/3⌋, 3) − 1`.
+ * Workers' weights in their pools' votes, from their record (iExec's `max(⌊score/3⌋, 3) − 1`, capped): the
+ * score counts a worker's accepted results on this pool's deal tasks since its last invalid result anywhere.
+ * Results on its own free programs, or in other pools, earn it nothing here: credibility cannot be farmed
+ * where nobody paid for it, and one proven lie anywhere resets it everywhere.
  */
 export async function workerWeights(
   tx: Queryable,
-  workerIds: readonly string[],
+  members: readonly { poolId: string; workerId: string }[],
 ): Promise<Map<string, number>> {
-  if (workerIds.length === 0) return new Map();
-  const found = await tx.query<{ worker_id: string; since_invalid: number }>(
-    `SELECT w.worker_id,
-            (SELECT count(*) FROM judgement j WHERE j.worker_id = w.worker_id AND j.code = ANY($2::text[])
+  if (members.length === 0) return new Map();
+  const unique = [...new Map(members.map((m) => [weightKey(m.poolId, m.workerId), m])).values()];
+  const found = await tx.query<{ pool_id: string; worker_id: string; since_invalid: number }>(
+    `SELECT m.pool_id, m.worker_id,
+            (SELECT count(*) FROM judgement j JOIN task t ON t.task_id = j.task_id
+              WHERE j.worker_id = m.worker_id AND j.code = ANY($3::text[]) AND t.pool_id = m.pool_id
                 AND j.judgement_id > coalesce((SELECT max(judgement_id) FROM judgement i
-                                                WHERE i.worker_id = w.worker_id AND i.code = ANY($3::text[])), 0))::int AS since_invalid
-       FROM unnest($1::uuid[]) AS w(worker_id)`,
-    [[...new Set(workerIds)], judgementCodesWeighing('valid'), judgementCodesWeighing('invalid')],
+                                                WHERE i.worker_id = m.worker_id AND i.code = ANY($4::text[])), 0))::int AS since_invalid
+       FROM unnest($1::uuid[], $2::uuid[]) AS m(pool_id, worker_id)`,
+    [
+      unique.map((m) => m.poolId),
+      unique.map((m) => m.workerId),
+      judgementCodesWeighing('valid'),
+      judgementCodesWeighing('invalid'),
+    ],
   );
-  return new Map(found.rows.map((row) => [row.worker_id, workerWeight(row.since_invalid)]));
+  return new Map(
+    found.rows.map((row) => [weightKey(row.pool_id, row.worker_id), workerWeight(row.since_invalid)]),
+  );
 }
 
 /**

@@ -24,6 +24,7 @@ import {
 import {
   assertAccountsSound,
   balanceOf,
+  lockAccounts,
   openOrganizationAccount,
   SYSTEM,
   transfer,
@@ -158,6 +159,7 @@ export async function fillOrders(
     const requester = await openOrganizationAccount(tx, organizationId, now);
     const poolOwner = await openOrganizationAccount(tx, poolFacts.owner_id, now);
     await openOrganizationAccount(tx, programOrderRow.organization_id, now);
+    await lockAccounts(tx, [requester, poolOwner, SYSTEM.escrow, SYSTEM.stakes]);
     // One clear refusal for the whole deal, before any entry is written.
     const available = (await balanceOf(tx, requester)).available;
     if (available < perTask * volume)

@@ -3,6 +3,7 @@ import type { Queryable } from '../store/Store.ts';
 import {
   assertAccountsSound,
   type LedgerAccountId,
+  lockAccounts,
   organizationAccount,
   resolvePending,
   SYSTEM,
@@ -79,10 +80,13 @@ async function settleTask(tx: Queryable, settlement: Settlement, now: Date): Pro
   );
   const deal = found.rows[0];
   assert(deal !== undefined, 'a settled task belongs to a deal');
-  await tx.query(
-    'INSERT INTO task_settlement (task_id, deal_id, outcome, reason, created_at) VALUES ($1, $2, $3, $4, $5)',
+  const settled = await tx.query(
+    `INSERT INTO task_settlement (task_id, deal_id, outcome, reason, created_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (task_id) DO NOTHING`,
     [taskId, deal.deal_id, settlement.outcome, settlement.reason, now],
   );
+  // Settled before: whatever decided it again moves no money (the first settlement stands).
+  if (settled.rowCount === 0) return;
   const pendings = (
     await tx.query<Pending>(
       `SELECT t.transfer_id::text, t.code, t.replica_id, t.debit_account, t.amount::text FROM ledger_transfer t
@@ -96,6 +100,17 @@ async function settleTask(tx: Queryable, settlement: Settlement, now: Date): Pro
     tx,
     [...settlement.winners, ...settlement.losers].map((r) => r.workerId),
   );
+  // Every account this settlement may move, locked at once in the ledger's order (see `lockAccounts`).
+  await lockAccounts(tx, [
+    organizationAccount(deal.requester_id),
+    organizationAccount(deal.program_owner_id),
+    organizationAccount(deal.pool_owner_id),
+    ...[...owners.values()].map(organizationAccount),
+    ...pendings.map((pending) => pending.debit_account),
+    SYSTEM.escrow,
+    SYSTEM.stakes,
+    SYSTEM.kitty,
+  ]);
   const receipts: ReceiptDraft[] = [];
   const touched = new Set<LedgerAccountId>();
   const base = { dealId: deal.deal_id, taskId };

@@ -1,6 +1,6 @@
 import { formatCredits, isProofGridError } from '@proofgrid/core';
 import type { Queryable } from '../store/Store.ts';
-import { organizationAccount, resolvePending, transfer } from './ledger/ledger.ts';
+import { lockAccounts, organizationAccount, resolvePending, transfer } from './ledger/ledger.ts';
 
 /**
  * Locks a worker's stake on each deal task it is about to lease (a pending transfer from its owner's account,
@@ -82,12 +82,15 @@ export async function releaseReplicaStakes(
     deal_id: string;
     task_id: string;
     replica_id: string;
+    debit_account: string;
   }>(
-    `SELECT t.transfer_id::text, t.deal_id, t.task_id, t.replica_id FROM ledger_transfer t
+    `SELECT t.transfer_id::text, t.deal_id, t.task_id, t.replica_id, t.debit_account FROM ledger_transfer t
       WHERE t.replica_id = ANY($1::uuid[]) AND t.code = 'worker_stake' AND t.flag = 'pending'
         AND NOT EXISTS (SELECT 1 FROM ledger_transfer r WHERE r.pending_id = t.transfer_id)`,
     [[...replicaIds]],
   );
+  if (stakes.rows.length === 0) return;
+  await lockAccounts(tx, [...stakes.rows.map((stake) => stake.debit_account), 'system:stakes']);
   for (const stake of stakes.rows)
     await resolvePending(
       tx,

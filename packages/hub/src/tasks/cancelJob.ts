@@ -23,7 +23,7 @@ export async function cancelJob(
     const done = await ctx.store.transaction(async (tx) => {
       const tasks = await tx.query<TaskRow>(
         `SELECT task_id, program_id, runtime, state, attempt, replicas_wanted FROM task
-          WHERE program_id = $1 AND state IN ('open', 'proven') ORDER BY task_id LIMIT $2 FOR UPDATE`,
+          WHERE program_id = $1 AND state IN ('open', 'proven') AND deal_id IS NULL ORDER BY task_id LIMIT $2 FOR UPDATE`,
         [programId, CANCEL_BATCH_MAX],
       );
       await applyTransitions(

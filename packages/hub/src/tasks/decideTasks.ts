@@ -1,5 +1,5 @@
 import { decideReplicaVerdict, type ReplicaVerdict, type TaskEvent } from '@proofgrid/core';
-import { dealTermsOf, decideDealTask, workerWeights } from '../market/dealVotes.ts';
+import { dealTermsOf, decideDealTask, weightKey, workerWeights } from '../market/dealVotes.ts';
 import { type Settlement, settleTasks } from '../market/settleTasks.ts';
 import type { ProgramFact } from '../runtimes/HubRuntime.ts';
 import type { Queryable } from '../store/Store.ts';
@@ -66,11 +66,18 @@ export async function decideTasks(
   );
   const weights = await workerWeights(
     tx,
-    found.rows
-      .filter((row) => deals.has(row.task_id) && row.worker_id !== null)
-      .map((row) => row.worker_id as string),
+    found.rows.flatMap((row) => {
+      const terms = deals.get(row.task_id);
+      return terms === undefined || row.worker_id === null
+        ? []
+        : [{ poolId: terms.poolId, workerId: row.worker_id }];
+    }),
   );
-  const weightOf = (row: ReplicaVote) => (row.worker_id === null ? 2 : (weights.get(row.worker_id) ?? 2));
+  const weightOf = (row: ReplicaVote) => {
+    const terms = deals.get(row.task_id);
+    if (terms === undefined || row.worker_id === null) return 2;
+    return weights.get(weightKey(terms.poolId, row.worker_id)) ?? 2;
+  };
   const settling: { task: TaskRow; submitted: ReplicaVote[]; verdict: ReplicaVerdict }[] = [];
   for (const { task, program } of tasks) {
     const rows = votes.get(task.task_id) ?? [];

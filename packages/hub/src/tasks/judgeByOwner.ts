@@ -1,6 +1,7 @@
 import { isUuid } from '@proofgrid/core';
 import type { HubContext } from '../context.ts';
 import { InputGroupNotFoundError } from '../errors.ts';
+import { refuseDealTask } from '../market/dealTaskGuard.ts';
 import { requireOwnProgram } from '../programs/requireOwnProgram.ts';
 import { initialReplicas } from './initialReplicas.ts';
 import { applyTransitions, lockTask, recordJudgements } from './taskRecords.ts';
@@ -27,6 +28,7 @@ export async function judgeByOwner(
   const now = new Date(ctx.clock.nowMs());
   await ctx.store.transaction(async (tx) => {
     const task = await lockTask(tx, inputGroupId);
+    await refuseDealTask(tx, inputGroupId);
     if (task === undefined || task.program_id !== programId)
       throw new InputGroupNotFoundError({ inputGroupId, programId });
     const accepted = await tx.query<{ replica_id: string; worker_id: string | null }>(

@@ -1,6 +1,7 @@
 import { isUuid, type TaskState } from '@proofgrid/core';
 import type { HubContext } from '../context.ts';
 import { InputGroupNotFoundError } from '../errors.ts';
+import { refuseDealTask } from '../market/dealTaskGuard.ts';
 import { requireOwnProgram } from '../programs/requireOwnProgram.ts';
 import { initialReplicas } from './initialReplicas.ts';
 import { applyTransitions, lockTask } from './taskRecords.ts';
@@ -25,6 +26,7 @@ export async function retryTask(
   const now = new Date(ctx.clock.nowMs());
   return ctx.store.transaction(async (tx) => {
     const task = await lockTask(tx, inputGroupId);
+    await refuseDealTask(tx, inputGroupId);
     if (task === undefined || task.program_id !== programId)
       throw new InputGroupNotFoundError({ inputGroupId, programId });
     const attempt = task.attempt + 1;

@@ -44,11 +44,22 @@ export class ChainBridge {
     return this.#address;
   }
 
+  #lastAnchorMs = 0;
+
+  /**
+   * One round: deposits, withdrawals, and (every anchor interval) receipt anchors. One job sends every
+   * transaction of the hub's address, so no two of them ever pick the same nonce.
+   */
   async round(): Promise<void> {
     const status = await this.#node.get<{ tip: { index: number } }>('/node/status');
     await this.#readDeposits(status.tip.index);
     await this.#settleWithdrawals(status.tip.index);
     await this.#sendWithdrawals();
+    const now = this.#deps.clock.nowMs();
+    if (now - this.#lastAnchorMs >= this.#deps.market.anchorIntervalMs) {
+      this.#lastAnchorMs = now;
+      await this.anchor();
+    }
   }
 
   /** Reads blocks up to the last confirmed height (tip − confirmations + 1) and records transfers to the hub. */
@@ -164,19 +175,26 @@ export class ChainBridge {
         [row.withdrawal_id, nonce, hash],
       );
       const answer = await this.#node.call<{ hash: string }>('POST', '/node/transaction', signed);
-      if (answer.status === 200) {
+      const now = new Date(this.#deps.clock.nowMs());
+      // Pending or in a block already (a resend after a crash or a lost answer): it is sent, whatever the reply.
+      const known =
+        answer.status === 200 ||
+        (await this.#node.call<FoundTransaction>('GET', `/node/transactions/${hash}`)).status === 200;
+      if (known) {
         await this.#deps.store.query(
           `UPDATE chain_withdrawal SET state = 'sent', updated_at = $2 WHERE withdrawal_id = $1`,
-          [row.withdrawal_id, new Date(this.#deps.clock.nowMs())],
+          [row.withdrawal_id, now],
         );
-      } else if (answer.status === 400 && /nonce/.test(answer.msg) && row.nonce !== null) {
-        // The recorded nonce was used (by this very transaction, already in a block): wait for it to be found.
+      } else if (answer.status === 400 && /nonce/.test(answer.msg)) {
+        // Its nonce went to another of the hub's transactions, so these bytes can never be mined: it is
+        // signed again with a fresh nonce next round. Never refunded here: only a refusal of the transfer
+        // itself refunds it.
         await this.#deps.store.query(
-          `UPDATE chain_withdrawal SET state = 'sent', updated_at = $2 WHERE withdrawal_id = $1`,
-          [row.withdrawal_id, new Date(this.#deps.clock.nowMs())],
+          'UPDATE chain_withdrawal SET nonce = NULL, chain_tx = NULL WHERE withdrawal_id = $1',
+          [row.withdrawal_id],
         );
       } else if (answer.status === 400) {
-        // Its nonce is given back, so the next transaction does not wait for one that will never be mined.
+        // Refused for what it is (the hub's address cannot pay it, say), and unknown to the chain: refunded.
         await this.#deps.store.query('UPDATE chain_withdrawal SET nonce = NULL WHERE withdrawal_id = $1', [
           row.withdrawal_id,
         ]);
@@ -250,8 +268,9 @@ export class ChainBridge {
       }
       if (found.status !== 404) continue;
       const sent = await this.#node.call('POST', '/node/transaction', signed);
-      if (sent.status === 400 && !/nonce|already/.test(sent.msg))
-        // Refused (the hub's address cannot pay the fee): the nonce is given back and the anchor waits, local.
+      if (sent.status === 400 && !/already/.test(sent.msg))
+        // Refused (its nonce went elsewhere, or the address cannot pay the fee): the nonce is given back and
+        // the anchor is signed afresh later; until then it is a local root, as on a chainless hub.
         await this.#deps.store.query(
           'UPDATE receipt_anchor SET chain_nonce = NULL, chain_tx = NULL WHERE anchor_id = $1',
           [row.anchor_id],

@@ -80,8 +80,64 @@ export async function openOrganizationAccount(
 
 const STAKE_CODES = new Set(['pool_stake', 'worker_stake']);
 
-/** An account's balance, derived from its transfers. */
+/**
+ * What an account holds, in exact integers: the system's accounts (the faucet, the bridge) accumulate sums
+ * past 2^53 over a hub's life, where a JavaScript number would round.
+ */
+type Snapshot = { posted: bigint; locked: bigint; stake: bigint; withdrawing: bigint; incoming: bigint };
+const ZERO: Snapshot = { posted: 0n, locked: 0n, stake: 0n, withdrawing: 0n, incoming: 0n };
+
+const availableOf = (s: Snapshot): bigint => s.posted - s.locked - s.stake - s.withdrawing;
+
+/** A snapshot as numbers, for people and the API (an organization's amounts are far inside 2^53). */
+function withAvailable(snapshot: Snapshot): Balance {
+  return {
+    posted: Number(snapshot.posted),
+    locked: Number(snapshot.locked),
+    stake: Number(snapshot.stake),
+    withdrawing: Number(snapshot.withdrawing),
+    incoming: Number(snapshot.incoming),
+    available: Number(availableOf(snapshot)),
+  };
+}
+
+const sameSnapshot = (a: Snapshot, b: Snapshot) =>
+  a.posted === b.posted &&
+  a.locked === b.locked &&
+  a.stake === b.stake &&
+  a.withdrawing === b.withdrawing &&
+  a.incoming === b.incoming;
+
+/** Which reservation a pending transfer out of an account is. */
+function bucketOf(code: string): 'locked' | 'stake' | 'withdrawing' {
+  if (STAKE_CODES.has(code)) return 'stake';
+  return code === 'withdrawal' ? 'withdrawing' : 'locked';
+}
+
+async function snapshotOf(tx: Queryable, account: LedgerAccountId): Promise<Snapshot> {
+  const found = await tx.query<Record<keyof Snapshot, string>>(
+    `SELECT posted::text, locked::text, stake::text, withdrawing::text, incoming::text FROM ledger_balance
+      WHERE ledger_account_id = $1 ORDER BY transfer_id DESC LIMIT 1`,
+    [account],
+  );
+  const row = found.rows[0];
+  if (row === undefined) return { ...ZERO };
+  return {
+    posted: BigInt(row.posted),
+    locked: BigInt(row.locked),
+    stake: BigInt(row.stake),
+    withdrawing: BigInt(row.withdrawing),
+    incoming: BigInt(row.incoming),
+  };
+}
+
+/** An account's balance: the one its latest transfer left (one index lookup). */
 export async function balanceOf(tx: Queryable, account: LedgerAccountId): Promise<Balance> {
+  return withAvailable(await snapshotOf(tx, account));
+}
+
+/** An account's holdings derived from its transfers alone, summing them (the audit's reference). */
+async function derivedSnapshotOf(tx: Queryable, account: LedgerAccountId): Promise<Snapshot> {
   const found = await tx.query<{ flag: string; code: string; incoming: boolean; amount: string }>(
     `SELECT t.flag, t.code, t.credit_account = $1 AS incoming, sum(t.amount)::text AS amount
        FROM ledger_transfer t
@@ -90,23 +146,50 @@ export async function balanceOf(tx: Queryable, account: LedgerAccountId): Promis
       GROUP BY 1, 2, 3`,
     [account],
   );
-  const balance: Balance = { posted: 0, locked: 0, stake: 0, withdrawing: 0, incoming: 0, available: 0 };
+  const snapshot: Snapshot = { ...ZERO };
   for (const row of found.rows) {
-    const amount = Number(row.amount);
-    assert(Number.isSafeInteger(amount), 'a balance stays a safe integer');
+    const amount = BigInt(row.amount);
     if (row.flag === 'pending') {
-      if (row.incoming) balance.incoming += amount;
-      else if (STAKE_CODES.has(row.code)) balance.stake += amount;
-      else if (row.code === 'withdrawal') balance.withdrawing += amount;
-      else balance.locked += amount;
-    } else balance.posted += row.incoming ? amount : -amount;
+      if (row.incoming) snapshot.incoming += amount;
+      else snapshot[bucketOf(row.code)] += amount;
+    } else snapshot.posted += row.incoming ? amount : -amount;
   }
-  balance.available = balance.posted - balance.locked - balance.stake - balance.withdrawing;
-  return balance;
+  return snapshot;
 }
 
-/** Locks accounts' rows, in one order, so concurrent transfers out of one account check its balance in turn. */
-async function lockAccounts(
+/** Appends the balances a transfer leaves on its two accounts. */
+async function recordBalances(
+  tx: Queryable,
+  transferId: number,
+  entries: readonly { account: LedgerAccountId; snapshot: Snapshot }[],
+): Promise<void> {
+  for (const { snapshot } of entries)
+    assert(
+      snapshot.locked >= 0n && snapshot.stake >= 0n && snapshot.withdrawing >= 0n && snapshot.incoming >= 0n,
+      'reservations never go below zero',
+    );
+  await tx.query(
+    `INSERT INTO ledger_balance (ledger_account_id, transfer_id, posted, locked, stake, withdrawing, incoming)
+     SELECT a, $1, p, l, s, w, i FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
+       AS u(a, p, l, s, w, i)`,
+    [
+      transferId,
+      entries.map((e) => e.account),
+      entries.map((e) => e.snapshot.posted.toString()),
+      entries.map((e) => e.snapshot.locked.toString()),
+      entries.map((e) => e.snapshot.stake.toString()),
+      entries.map((e) => e.snapshot.withdrawing.toString()),
+      entries.map((e) => e.snapshot.incoming.toString()),
+    ],
+  );
+}
+
+/**
+ * Locks accounts' rows, in one order (organizations, then the system's), so concurrent transfers out of one
+ * account check its balance in turn. An operation that moves money between several accounts locks them all
+ * first, in one call: locks taken call by call in different orders by two transactions would deadlock.
+ */
+export async function lockAccounts(
   tx: Queryable,
   accounts: readonly LedgerAccountId[],
 ): Promise<Map<string, boolean>> {
@@ -153,11 +236,14 @@ export async function transfer(
   );
   assert(debit !== credit, 'a transfer moves between two accounts');
   const mayGoNegative = await lockAccounts(tx, [debit, credit]);
-  if (!mayGoNegative.get(debit)) {
-    const { available } = await balanceOf(tx, debit);
-    if (available < amount)
-      throw new InsufficientCreditsError({ what: what ?? code, needed: amount, available });
-  }
+  const from = await snapshotOf(tx, debit);
+  const to = await snapshotOf(tx, credit);
+  if (!mayGoNegative.get(debit) && availableOf(from) < BigInt(amount))
+    throw new InsufficientCreditsError({
+      what: what ?? code,
+      needed: amount,
+      available: Number(availableOf(from)),
+    });
   const inserted = await tx.query<{ transfer_id: string }>(
     `INSERT INTO ledger_transfer (debit_account, credit_account, amount, flag, code, reason, deal_id, task_id, judgement_id, chain_tx, created_at, replica_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING transfer_id::text`,
@@ -176,7 +262,20 @@ export async function transfer(
       cause.replicaId ?? null,
     ],
   );
-  return Number(inserted.rows[0]?.transfer_id);
+  const id = Number(inserted.rows[0]?.transfer_id);
+  const moved = BigInt(amount);
+  if (pending) {
+    from[bucketOf(code)] += moved;
+    to.incoming += moved;
+  } else {
+    from.posted -= moved;
+    to.posted += moved;
+  }
+  await recordBalances(tx, id, [
+    { account: debit, snapshot: from },
+    { account: credit, snapshot: to },
+  ]);
+  return id;
 }
 
 /**
@@ -198,12 +297,16 @@ export async function resolvePending(
     credit_account: string;
     amount: string;
     flag: string;
-  }>('SELECT debit_account, credit_account, amount::text, flag FROM ledger_transfer WHERE transfer_id = $1', [
-    pendingId,
-  ]);
+    code: string;
+  }>(
+    'SELECT debit_account, credit_account, amount::text, flag, code FROM ledger_transfer WHERE transfer_id = $1',
+    [pendingId],
+  );
   const pending = found.rows[0];
   assert(pending !== undefined && pending.flag === 'pending', 'only a pending transfer is resolved');
   await lockAccounts(tx, [pending.debit_account, pending.credit_account]);
+  const from = await snapshotOf(tx, pending.debit_account);
+  const to = await snapshotOf(tx, pending.credit_account);
   const inserted = await tx.query<{ transfer_id: string }>(
     `INSERT INTO ledger_transfer (debit_account, credit_account, amount, flag, pending_id, code, reason, deal_id, task_id, judgement_id, chain_tx, created_at, replica_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING transfer_id::text`,
@@ -223,7 +326,19 @@ export async function resolvePending(
       cause.replicaId ?? null,
     ],
   );
-  return Number(inserted.rows[0]?.transfer_id);
+  const id = Number(inserted.rows[0]?.transfer_id);
+  const amount = BigInt(pending.amount);
+  from[bucketOf(pending.code)] -= amount;
+  to.incoming -= amount;
+  if (outcome === 'post') {
+    from.posted -= amount;
+    to.posted += amount;
+  }
+  await recordBalances(tx, id, [
+    { account: pending.debit_account, snapshot: from },
+    { account: pending.credit_account, snapshot: to },
+  ]);
+  return id;
 }
 
 export type LedgerCheck = {
@@ -233,6 +348,8 @@ export type LedgerCheck = {
   negative: { account: string; available: number }[];
   /** Pending transfers resolved more than once, or resolutions of what was not pending. */
   badResolutions: number;
+  /** Accounts whose recorded balance is not what their transfers add up to. */
+  mismatched: string[];
 };
 
 /** Checks the whole ledger's invariants (the property test, `hub ledger check`): money is conserved, no balance is negative. */
@@ -241,10 +358,14 @@ export async function checkLedger(db: Queryable): Promise<LedgerCheck> {
     'SELECT ledger_account_id, may_go_negative FROM ledger_account ORDER BY ledger_account_id',
   );
   const negative: LedgerCheck['negative'] = [];
-  let postedSum = 0;
+  let postedSum = 0n;
+  const mismatched: string[] = [];
   for (const account of accounts.rows) {
-    const balance = await balanceOf(db, account.ledger_account_id);
-    postedSum += balance.posted;
+    const derived = await derivedSnapshotOf(db, account.ledger_account_id);
+    if (!sameSnapshot(derived, await snapshotOf(db, account.ledger_account_id)))
+      mismatched.push(account.ledger_account_id);
+    const balance = withAvailable(derived);
+    postedSum += derived.posted;
     if (!account.may_go_negative && balance.available < 0)
       negative.push({ account: account.ledger_account_id, available: balance.available });
   }
@@ -252,7 +373,7 @@ export async function checkLedger(db: Queryable): Promise<LedgerCheck> {
     `SELECT count(*)::int AS n FROM ledger_transfer r JOIN ledger_transfer p ON p.transfer_id = r.pending_id
       WHERE p.flag <> 'pending' OR p.amount <> r.amount OR p.debit_account <> r.debit_account OR p.credit_account <> r.credit_account`,
   );
-  return { postedSum, negative, badResolutions: bad.rows[0]?.n ?? 0 };
+  return { postedSum: Number(postedSum), negative, badResolutions: bad.rows[0]?.n ?? 0, mismatched };
 }
 
 /**

@@ -40,11 +40,27 @@ CREATE INDEX ledger_transfer_task ON ledger_transfer (task_id) WHERE task_id IS 
 -- A chain deposit is credited once, whatever happens.
 CREATE UNIQUE INDEX ledger_transfer_deposit_once ON ledger_transfer (chain_tx) WHERE code = 'deposit';
 
+-- Each transfer also appends the balances it leaves on its two accounts (what a TigerBeetle account holds),
+-- so reading a balance is one index lookup however long the account's history; `checkLedger` re-derives
+-- every one of them from the transfers.
+CREATE TABLE ledger_balance (
+  ledger_account_id text NOT NULL REFERENCES ledger_account,
+  transfer_id bigint NOT NULL REFERENCES ledger_transfer,
+  posted bigint NOT NULL,
+  locked bigint NOT NULL CHECK (locked >= 0),
+  stake bigint NOT NULL CHECK (stake >= 0),
+  withdrawing bigint NOT NULL CHECK (withdrawing >= 0),
+  incoming bigint NOT NULL CHECK (incoming >= 0),
+  PRIMARY KEY (ledger_account_id, transfer_id)
+);
+
 CREATE FUNCTION ledger_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   RAISE EXCEPTION 'ledger entries are immutable: % on % refused', TG_OP, TG_TABLE_NAME;
 END $$;
 CREATE TRIGGER ledger_transfer_append_only BEFORE UPDATE OR DELETE ON ledger_transfer
+  FOR EACH ROW EXECUTE FUNCTION ledger_is_append_only();
+CREATE TRIGGER ledger_balance_append_only BEFORE UPDATE OR DELETE ON ledger_balance
   FOR EACH ROW EXECUTE FUNCTION ledger_is_append_only();
 
 -- The wallet (chain address = Ed25519 public key) an organization proved it holds: it signs its orders,
