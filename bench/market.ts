@@ -274,10 +274,10 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
   ]);
   try {
     const hub = new HubClient({ url: server.url });
-    const ledger = async () => (await hub.call(routes.checkLedger, {})).transfers;
     const owner = await trader(hub, 'owner', 0);
     const manager = await trader(hub, 'manager', 5_000);
     const requester = await trader(hub, 'requester', 20_000);
+    const ledger = async () => (await requester.session.call(routes.checkLedger, {})).transfers;
     const archive = writeTar([
       { path: 'proofgrid.json', data: readFileSync(join(PRIMALITY, 'proofgrid.json')) },
       { path: 'build/program.wasm', data: readFileSync(join(PRIMALITY, 'build/program.wasm')) },

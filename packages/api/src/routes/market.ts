@@ -335,7 +335,7 @@ export const checkLedger = defineRoute({
   id: 'checkLedger',
   method: 'GET',
   path: '/market/ledger',
-  auth: 'none',
+  auth: 'organization',
   tags: ['market'],
   summary:
     "The ledger's invariants checked now: money conserved (posted balances sum to 0), no balance below zero, each pending transfer resolved at most once",
@@ -346,6 +346,9 @@ export const checkLedger = defineRoute({
       posted_sum: Type.Integer(),
       negative: Type.Array(Type.Object({ account: Type.String(), available: Type.Integer() })),
       bad_resolutions: Type.Integer(),
+      mismatched: Type.Array(Type.String(), {
+        description: 'accounts whose recorded balance differs from their transfers',
+      }),
       transfers: Type.Integer(),
       system: Type.Record(Type.String(), Type.Integer()),
     }),

@@ -266,8 +266,9 @@ const MARKET_COMMANDS: readonly CommandSpec[] = [
     words: ['receipt', 'verify'],
     summary:
       "checks a receipt offline: the hub's signature and its Merkle path to the anchored root (--node: the root on chain)",
-    usage: '<file> [--hub-key <hex>] [--node <url>]',
-    options: [option('hub-key', '<hex>', 'the hub key you expect'), NODE],
+    usage: '<file> (--hub-key <hex> | --hub <url>) [--node <url>]',
+    options: [option('hub-key', '<hex>', "the hub's key (else asked of the hub)"), NODE],
+    hub: true,
     json: true,
     load: async () => (await import('../commands/market/deals.ts')).receiptVerify,
   },

@@ -100,6 +100,10 @@ export async function anchorReceipts(
     if (last < first) return null;
     const leaves = (await receiptRows(tx, first, last)).map((row) => receiptLeaf(signed(deps, row)));
     const root = merkleRootOf(leaves);
+    await tx.query('INSERT INTO receipt_leaf (seq, leaf) SELECT * FROM unnest($1::bigint[], $2::text[])', [
+      leaves.map((_, i) => first + i),
+      leaves,
+    ]);
     const inserted = await tx.query<{ anchor_id: string }>(
       'INSERT INTO receipt_anchor (first_seq, last_seq, root, created_at) VALUES ($1, $2, $3, $4) RETURNING anchor_id::text',
       [first, last, root, new Date(deps.clock.nowMs())],
@@ -145,9 +149,12 @@ export async function receiptWithProof(
   if (anchorRow === undefined) return { signed: own, anchor: null };
   const firstSeq = Number(anchorRow.first_seq);
   const lastSeq = Number(anchorRow.last_seq);
-  const leaves = (await receiptRows(deps.store, firstSeq, lastSeq)).map((item) =>
-    receiptLeaf(signed(deps, item)),
-  );
+  const leaves = (
+    await deps.store.query<{ leaf: string }>(
+      'SELECT leaf FROM receipt_leaf WHERE seq BETWEEN $1 AND $2 ORDER BY receipt_leaf.seq',
+      [firstSeq, lastSeq],
+    )
+  ).rows.map((row) => row.leaf);
   return {
     signed: own,
     anchor: {

@@ -172,6 +172,7 @@ export function marketRoutes(ctx: HubContext): RouteEntry[] {
         posted_sum: check.postedSum,
         negative: check.negative,
         bad_resolutions: check.badResolutions,
+        mismatched: check.mismatched,
         transfers: Number(count.rows[0]?.n ?? 0),
         system,
       };

@@ -198,15 +198,25 @@ export async function receiptVerify(args: Arguments, io: CommandIo): Promise<num
     );
   }
   const checks: { check: string; ok: boolean; detail: string }[] = [];
-  const hubKey = args.string('hub-key');
   const signed = proof.signed;
+  // The key the receipt must be signed by is pinned: a receipt carries its signer's key, so a forger would
+  // carry its own. --hub-key, else the key the hub itself announces.
+  let hubKey = args.string('hub-key');
+  if (hubKey === undefined) {
+    const hubUrl = args.string('hub') ?? io.env.PROOFGRID_HUB;
+    if (hubUrl === undefined)
+      throw args.usage(
+        'pin the hub key with --hub-key <hex> (`proofgrid receipt show` prints it), or name the hub with --hub.',
+      );
+    hubKey = ((await marketSession(args, io).hub.call(routes.marketStatus, {})) as { hub_key: string })
+      .hub_key;
+  }
+  checks.push({ check: 'signature', ok: receiptSignedByHub(signed), detail: `by ${signed?.receipt?.hub}` });
   checks.push({
-    check: 'signature',
-    ok: receiptSignedByHub(signed),
-    detail: `by hub ${signed?.receipt?.hub}`,
+    check: 'hub key',
+    ok: signed?.receipt?.hub === hubKey,
+    detail: `the hub's key is ${hubKey}`,
   });
-  if (hubKey !== undefined)
-    checks.push({ check: 'hub key', ok: signed.receipt.hub === hubKey, detail: `expected ${hubKey}` });
   if (proof.anchor === null)
     checks.push({
       check: 'anchor',
@@ -214,16 +224,24 @@ export async function receiptVerify(args: Arguments, io: CommandIo): Promise<num
       detail: 'the receipt is not anchored yet: fetch it again later',
     });
   else {
+    const seq = signed.receipt.seq;
     checks.push({
       check: 'merkle path',
-      ok: merkleProofHolds(receiptLeaf(signed), proof.anchor.proof, proof.anchor.root),
-      detail: `to root ${proof.anchor.root}`,
+      ok:
+        seq >= proof.anchor.firstSeq &&
+        seq <= proof.anchor.lastSeq &&
+        merkleProofHolds(receiptLeaf(signed), proof.anchor.proof, proof.anchor.root),
+      detail: `receipt ${seq} in root ${proof.anchor.root} (receipts ${proof.anchor.firstSeq}–${proof.anchor.lastSeq})`,
     });
-    const nodeUrl = args.string('node') ?? io.env.PROOFGRID_NODE;
-    if (nodeUrl !== undefined && proof.anchor.chainTx !== null) {
-      const found = await nodeClient(args, io)
-        .transaction(proof.anchor.chainTx)
-        .catch(() => null);
+    const nodeUrl = args.string('node');
+    if (nodeUrl !== undefined) {
+      const chainTx = proof.anchor.chainTx;
+      const found =
+        chainTx === null
+          ? null
+          : await nodeClient(args, io)
+              .transaction(chainTx)
+              .catch(() => null);
       const tx = found?.transaction as
         | { kind?: string; label?: string; hash?: string; from?: string }
         | undefined;
@@ -233,9 +251,12 @@ export async function receiptVerify(args: Arguments, io: CommandIo): Promise<num
           found?.status === 'confirmed' &&
           tx?.kind === 'commitment' &&
           tx.hash === proof.anchor.root &&
-          tx.from === signed.receipt.hub &&
+          tx.from === hubKey &&
           tx.label === `proofgrid-receipts:${proof.anchor.firstSeq}-${proof.anchor.lastSeq}`,
-        detail: `commitment ${proof.anchor.chainTx}${found?.block ? ` in block #${found.block.index}` : ' not found'}`,
+        detail:
+          chainTx === null
+            ? 'the anchor is not on a chain (a hub without one, or not sent yet)'
+            : `commitment ${chainTx}${found?.block ? ` in block #${found.block.index}` : ' not found on that node'}`,
       });
     }
   }

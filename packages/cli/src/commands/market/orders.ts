@@ -1,6 +1,5 @@
 import { routes } from '@proofgrid/client';
 import {
-  AMOUNT_NANO_MAX,
   inputsHash,
   ORDER_VOLUME_MAX,
   type PoolOrder,
@@ -222,24 +221,63 @@ async function fill(
   const id = await programId(session, program);
   const { files, names } = readInputDir(args, args.required('inputs'));
   const requester = await organizationId(session);
+  const category = args.string('category') ?? 'XS';
+  const trust = args.integer('trust', { min: 1, max: TRUST_MAX }) ?? 1;
+  const pool = restriction(args, 'pool');
+  const tag = tagsArg(args);
+  // Without a maximum, the most the request pays is the best price on the book now: an order that is
+  // re-priced between this look and the fill does not take more than the requester saw.
+  const cheapest = async (kind: 'pool' | 'program'): Promise<number> => {
+    const orders = (await session.hub.call(routes.showOrderbook, {
+      query:
+        kind === 'program'
+          ? { kind, program: id, limit: 1 }
+          : {
+              kind,
+              category,
+              min_trust: trust,
+              ...(tag.length === 0 ? {} : { tag }),
+              ...(pool === '' ? {} : { pool }),
+              limit: 1,
+            },
+    })) as OrderView[];
+    const best = orders[0];
+    if (best === undefined)
+      throw args.usage(
+        kind === 'program'
+          ? `no live program order sells program ${id}: its owner publishes one with \`proofgrid program publish\`.`
+          : `no live pool order fits (category ${category}, trust ${trust}${tag.length > 0 ? `, tags ${tag.join(',')}` : ''}): see \`proofgrid orderbook show\`.`,
+      );
+    return Number(best.signed.order.price);
+  };
   const maxPrice = args.string('max-price');
   const maxProgramPrice = args.string('max-program-price');
+  const poolMax =
+    maxPrice === undefined
+      ? named.pool === undefined
+        ? await cheapest('pool')
+        : Number(
+            ((await session.hub.call(routes.showOrder, { params: { order_hash: named.pool } })) as OrderView)
+              .signed.order.price,
+          )
+      : creditsArg(args, '--max-price', maxPrice);
+  const programMax =
+    maxProgramPrice === undefined
+      ? await cheapest('program')
+      : creditsArg(args, '--max-program-price', maxProgramPrice);
   const key = await orderSigningKey(args, io, session);
   const request = signOrder<RequestOrder>(
     {
       kind: 'request',
       program: id,
-      program_max_price:
-        maxProgramPrice === undefined
-          ? AMOUNT_NANO_MAX
-          : creditsArg(args, '--max-program-price', maxProgramPrice),
-      pool: restriction(args, 'pool'),
-      pool_max_price: maxPrice === undefined ? AMOUNT_NANO_MAX : creditsArg(args, '--max-price', maxPrice),
+      program_max_price: programMax,
+      pool,
+      pool_max_price: poolMax,
       requester,
       volume: files.length,
-      tag: tagsArg(args),
-      category: args.string('category') ?? 'XS',
-      trust: args.integer('trust', { min: 1, max: TRUST_MAX }) ?? 1,
+      tag,
+      category,
+      trust,
       params: args.string('params') ?? '',
       inputs_hash: inputsHash(files),
       salt: salt(),

@@ -175,6 +175,8 @@ CREATE TABLE receipt_anchor (
   created_at timestamptz NOT NULL,
   CHECK (first_seq <= last_seq)
 );
+-- Each anchored receipt's Merkle leaf, kept so a proof is read, not re-signed and re-hashed per request.
+CREATE TABLE receipt_leaf (seq bigint PRIMARY KEY REFERENCES receipt, leaf text NOT NULL);
 CREATE TABLE receipt_counter (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), last_seq bigint NOT NULL);
 INSERT INTO receipt_counter VALUES (true, 0);
 
