@@ -37,6 +37,8 @@ export const LAPSE_SWEEP_INTERVAL_MS = 1_000;
 export const LAPSE_SWEEP_BATCH_MAX = 1_000;
 /** How often deal tasks past their final deadline are claimed by the hub itself. */
 export const CLAIM_SWEEP_INTERVAL_MS = 1_000;
+/** How often open auctions are tried against the orderbook at their current price. */
+export const AUCTION_SWEEP_INTERVAL_MS = 1_000;
 /** How often the chain bridge reads deposits and sends or settles withdrawals. */
 export const BRIDGE_ROUND_INTERVAL_MS = 2_000;
 

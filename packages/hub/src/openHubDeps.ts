@@ -4,6 +4,7 @@ import { CachedBlobStore } from './blobs/CachedBlobStore.ts';
 import { LocalBlobStore } from './blobs/LocalBlobStore.ts';
 import { sweepBlobGarbage } from './blobs/sweepBlobGarbage.ts';
 import {
+  AUCTION_SWEEP_INTERVAL_MS,
   BLOB_CACHE_BYTES_MAX,
   BLOB_GARBAGE_SWEEP_INTERVAL_MS_MAX,
   BLOB_GARBAGE_SWEEP_INTERVAL_MS_MIN,
@@ -13,8 +14,10 @@ import {
   POSTGRES_CONNECTIONS_MAX,
   STATISTICS_CHECK_INTERVAL_MS,
 } from './constants.ts';
+import { createContext } from './context.ts';
 import { acquireDataDirLock } from './dataDir/acquireDataDirLock.ts';
 import type { HubDeps } from './deps.ts';
+import { sweepAuctions } from './market/auctions.ts';
 import { ChainBridge } from './market/bridge/ChainBridge.ts';
 import { sweepDeadlines } from './market/claims.ts';
 import type { MarketConfig } from './market/config.ts';
@@ -75,6 +78,8 @@ export async function openHubDeps(
     );
     const runtimes = createRuntimes({ crsPath: options.crsPath });
     const deps: HubDeps = { store, blobs, clock: systemClock, secrets, runtimes, market: options.market };
+    // The auction sweep fills orders as a request would: it needs the programs' facts and the runtimes.
+    const marketContext = createContext(deps);
     const timers = [
       every(
         Math.min(
@@ -85,6 +90,7 @@ export async function openHubDeps(
       ),
       every(LAPSE_SWEEP_INTERVAL_MS, () => sweepLapsedLeases(deps)),
       every(CLAIM_SWEEP_INTERVAL_MS, () => sweepDeadlines(deps)),
+      every(AUCTION_SWEEP_INTERVAL_MS, () => sweepAuctions(marketContext)),
     ];
     // Without a chain, receipts are gathered into local roots here; with one, the bridge anchors them on chain.
     if (options.market.chain === null)

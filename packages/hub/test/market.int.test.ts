@@ -15,6 +15,8 @@ import {
   signCanonical,
   signOrder,
 } from '@proofgrid/core';
+import { createContext } from '../src/context.ts';
+import { sweepAuctions } from '../src/market/auctions.ts';
 import { sweepDeadlines } from '../src/market/claims.ts';
 import { checkLedger } from '../src/market/ledger/ledger.ts';
 import { anchorReceipts, receiptWithProof } from '../src/market/receipts.ts';
@@ -393,6 +395,86 @@ for (const driver of DRIVERS) {
         'claimed',
         'claimed once its own time is up',
       );
+    });
+
+    it('runs a request as a reverse-Dutch auction: locked when its price reaches a pool, reopened to every pool when the locker misses its lock timeout', async () => {
+      const m = await market(1);
+      const ctx = createContext(hub.deps);
+      // The deadline sweep runs every second on a real hub; here it runs at each step of the clock, or the
+      // jumps would look like hub downtime (which moves deadlines).
+      const step = async (ms: number) => {
+        hub.clock.advanceMs(ms);
+        await sweepDeadlines(hub.deps);
+      };
+      await step(0);
+      const before = await available(m.requester.token);
+      const managerBefore = await available(m.manager.token);
+      const { request, inputs } = m.request([9]); // its pool maximum: 2 credits; the pool order asks 2
+      const { auction_id: auctionId } = (await ok('POST', '/market/auctions', m.requester.token, {
+        request,
+        inputs,
+        min_price: 0.5 * CREDIT,
+        ramp_seconds: 10,
+        lock_timeout_seconds: 5,
+      })) as { auction_id: string };
+      await sweepAuctions(ctx);
+      const waiting = await ok('GET', `/market/auctions/${auctionId}`, m.requester.token);
+      assert.equal(waiting.state, 'open');
+      assert.match(String(waiting.waiting), /asks 2000000000 nano, above/, 'why no pool took it yet');
+      await step(5_000);
+      await sweepAuctions(ctx);
+      assert.equal(
+        (await ok('GET', `/market/auctions/${auctionId}`, m.requester.token)).state,
+        'open',
+        'at 1.25 credits no pool yet',
+      );
+      await step(5_000);
+      assert.equal(await sweepAuctions(ctx), 1);
+      const locked = await ok('GET', `/market/auctions/${auctionId}`, m.requester.token);
+      assert.equal(locked.state, 'locked');
+      const deal = await ok('GET', `/market/deals/${locked.deal_id}`, m.requester.token);
+      const [task] = deal.tasks as { taskId: string }[];
+      assert.equal(
+        await available(m.requester.token),
+        before - 3 * CREDIT,
+        'program 1 + the pool price reached, 2',
+      );
+      assert.equal(await available(m.manager.token), managerBefore - 0.6 * CREDIT, 'the locker stakes 30%');
+
+      // The locker delivers nothing within 5 s: its stake is seized and the task opened to every pool.
+      await step(6_000);
+      const reopened = await ok('GET', `/market/tasks/${task?.taskId}`, m.requester.token);
+      assert.equal((reopened.task as { state: string }).state, 'open');
+      assert.equal(await available(m.manager.token), managerBefore - 0.6 * CREDIT, 'its stake is gone');
+      const other = await trader(1, 10);
+      const { pool_id: otherPool } = (await ok('POST', '/market/pools', other.token, {
+        name: 'other',
+        description: '',
+        worker_share_percent: 50,
+      })) as { pool_id: string };
+      const account = await trader(2, 1);
+      const worker = await testWorker(hub, 250, { token: account.token });
+      assert.equal((await worker.signed('POST', `/market/pools/${otherPool}/join`)).statusCode, 200);
+      const lease = (await worker.lease()).lease;
+      assert.equal(
+        lease?.input_group_id,
+        task?.taskId,
+        `a worker of another pool takes the reopened task: ${JSON.stringify(await worker.lease())}`,
+      );
+      assert.equal(
+        (body(await worker.submit(lease?.replica_id as string, 'nine')).data as { verdict: string }).verdict,
+        'accept',
+      );
+      // The deliverer takes the whole pool price (no pool is paid) and the locker's seized stake.
+      assert.equal(await available(account.token), CREDIT + 2 * CREDIT + 0.6 * CREDIT);
+      assert.equal(await available(m.owner.token), CREDIT);
+      assert.equal(await available(m.requester.token), before - 3 * CREDIT);
+      assert.deepEqual(await checkLedger(hub.deps.store), {
+        postedSum: 0,
+        negative: [],
+        badResolutions: 0,
+        mismatched: [],
+      });
     });
   });
 }

@@ -354,3 +354,35 @@ export const checkLedger = defineRoute({
     }),
   },
 });
+
+export const createAuction = defineRoute({
+  id: 'createAuction',
+  method: 'POST',
+  path: '/market/auctions',
+  auth: 'organization',
+  tags: ['market'],
+  summary:
+    "Run your request as a reverse-Dutch auction: its pool price rises from min_price to the request's maximum until a pool's order is reached",
+  description:
+    "The deal it makes must be delivered within lock_timeout_seconds, or the locking pool's stake is seized and the tasks are opened to every pool, the stake rewarding whoever delivers.",
+  body: Type.Object({
+    request: SignedOrder,
+    inputs: Type.Array(Type.String(), { maxItems: 256 }),
+    min_price: Type.Integer({ minimum: 0, maximum: AMOUNT_NANO_MAX }),
+    ramp_seconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+    lock_timeout_seconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+  }),
+  bodySizeBytesMax: 16 * 1024 * 1024,
+  reply: { kind: 'json', data: Type.Object({ auction_id: Hex64 }) },
+});
+
+export const showAuction = defineRoute({
+  id: 'showAuction',
+  method: 'GET',
+  path: '/market/auctions/:auction_id',
+  auth: 'organization',
+  tags: ['market'],
+  summary: 'Your auction: its price now, its deal once a pool locked it, and why it is not locked yet',
+  params: Type.Object({ auction_id: Type.String({ maxLength: 64 }) }),
+  reply: { kind: 'json', data: Type.Unknown() },
+});

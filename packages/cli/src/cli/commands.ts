@@ -233,6 +233,15 @@ const MARKET_COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('../commands/market/orders.ts')).run,
   },
   {
+    words: ['auction', 'show'],
+    summary: 'your auction: its price now, its deal once a pool locked it, and why not yet',
+    usage: '<auction id>',
+    options: [],
+    hub: true,
+    json: true,
+    load: async () => (await import('../commands/market/orders.ts')).auctionShow,
+  },
+  {
     words: ['deal', 'show'],
     summary: 'a deal you are party to and its tasks; --watch follows it until every task is settled',
     usage: '<deal id> [--watch [--download <dir>]]',
@@ -286,6 +295,18 @@ function REQUEST_OPTIONS(): OptionSpec[] {
     option('params', '<text>', 'passed on with the deal'),
     option('watch', undefined, 'follow the deal until every task is settled'),
     option('download', '<dir>', 'with --watch: save the verified outputs'),
+    option(
+      'auction',
+      undefined,
+      'a reverse-Dutch auction: the pool price rises from --min-price to --max-price until a pool takes it',
+    ),
+    option('min-price', '<credits>', 'with --auction: the starting price (default 0)'),
+    option('ramp', '<seconds>', 'with --auction: how long the price takes to rise (default 60)'),
+    option(
+      'lock-timeout',
+      '<seconds>',
+      'with --auction: the pool that takes it must deliver by then, or its stake is seized and the tasks open to every pool (default 600)',
+    ),
     ...MARKET_WALLET,
   ];
 }

@@ -2,6 +2,7 @@ import type { HubContext } from '../context.ts';
 import type { HubDeps } from '../deps.ts';
 import type { Queryable } from '../store/Store.ts';
 import { applyTransitions, type TaskRow } from '../tasks/taskRecords.ts';
+import { reopenExpiredAuctionTasks } from './auctions.ts';
 import { CLAIM_SWEEP_BATCH_MAX, DOWNTIME_MS_MIN } from './config.ts';
 import { ClaimNotDueError, DealNotFoundError } from './errors.ts';
 import { settleTasks } from './settleTasks.ts';
@@ -71,6 +72,15 @@ export async function claimTask(
       [taskId],
     );
     task.final_deadline = moved.rows[0]?.final_deadline ?? task.final_deadline;
+    const auction = await tx.query(
+      'SELECT 1 FROM task t JOIN deal d USING (deal_id) WHERE t.task_id = $1 AND d.auction_id IS NOT NULL AND NOT t.reopened',
+      [taskId],
+    );
+    if (auction.rowCount > 0 && task.final_deadline <= now)
+      throw new ClaimNotDueError({
+        reason:
+          "an auction's task past its lock timeout is reopened to every pool (the hub does it within a second); claim it after its new deadline",
+      });
     if (task.final_deadline > now)
       throw new ClaimNotDueError({
         reason: `its final deadline is ${task.final_deadline.toISOString()}, still to come`,
@@ -108,6 +118,8 @@ export async function sweepDeadlines(deps: Pick<HubDeps, 'store' | 'clock'>): Pr
   const now = new Date(deps.clock.nowMs());
   return deps.store.transaction(async (tx) => {
     await extendForDowntime(tx, now);
+    // An auction's task its locker did not deliver is reopened to every pool before anything is claimed.
+    await reopenExpiredAuctionTasks(tx, now);
     const found = await tx.query<ClaimableRow>(
       `${CLAIMABLE_SQL} WHERE t.deal_id IS NOT NULL AND t.state IN ('open', 'proven') AND t.final_deadline <= $1
           AND NOT EXISTS (SELECT 1 FROM task_settlement s WHERE s.task_id = t.task_id)

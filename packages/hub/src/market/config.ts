@@ -39,3 +39,7 @@ export const CLAIM_SWEEP_BATCH_MAX = 100;
 export const MINIMUM_ANCHOR_FEE_MICRO = 1_000;
 /** A gap this long between deadline sweeps (run every second) is hub downtime, added to deal deadlines. */
 export const DOWNTIME_MS_MIN = 10_000;
+/** Auctions tried, and expired auction tasks reopened, per sweep at most. */
+export const AUCTION_SWEEP_BATCH_MAX = 20;
+/** An auction's ramp and lock timeout: from a second to a day. */
+export const AUCTION_SECONDS_MAX = 86_400;

@@ -8,7 +8,7 @@ import type { Queryable } from '../store/Store.ts';
 import { DEAL_REPLICAS_MAX } from './config.ts';
 
 /** What a deal sets on its tasks: the trust the requester asked for, its pool, whether this task is audited. */
-export type DealTerms = { dealId: string; poolId: string; trust: number; audit: boolean };
+export type DealTerms = { dealId: string; poolId: string | null; trust: number; audit: boolean };
 
 /** The deal terms of those of `taskIds` that belong to a deal. */
 export async function dealTermsOf(
@@ -34,7 +34,7 @@ export async function dealTermsOf(
 }
 
 /** The key of a worker's weight in a pool. */
-export const weightKey = (poolId: string, workerId: string) => `${poolId}/${workerId}`;
+export const weightKey = (poolId: string | null, workerId: string) => `${poolId ?? 'any'}/${workerId}`;
 
 /**
  * Workers' weights in their pools' votes, from their record (iExec's `max(⌊score/3⌋, 3) − 1`, capped): the
@@ -44,7 +44,7 @@ export const weightKey = (poolId: string, workerId: string) => `${poolId}/${work
  */
 export async function workerWeights(
   tx: Queryable,
-  members: readonly { poolId: string; workerId: string }[],
+  members: readonly { poolId: string | null; workerId: string }[],
 ): Promise<Map<string, number>> {
   if (members.length === 0) return new Map();
   const unique = [...new Map(members.map((m) => [weightKey(m.poolId, m.workerId), m])).values()];

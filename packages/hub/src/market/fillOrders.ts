@@ -63,18 +63,26 @@ export async function fillOrders(
     programOrder,
     poolOrder,
     inputs,
+    auction,
   }: {
     organizationId: string;
     request: unknown;
     programOrder?: string | undefined;
     poolOrder?: string | undefined;
     inputs: string[];
+    /** An auction's fill: the pool price may not pass its current price, and the deal's deadline is its lock timeout. */
+    auction?: { auctionId: string; priceNow: number; finalDeadline: Date } | undefined;
   },
 ): Promise<Deal> {
   const signed = parseSignedOrder(requestValue);
   if (signed.order.kind !== 'request')
     throw new InvalidOrderMarketError({ reason: 'a fill takes a request order' });
-  const request = signed.order;
+  const signedRequest = signed.order;
+  // What the fill matches against: an auction offers, for now, only its current price.
+  const request: RequestOrder =
+    auction === undefined
+      ? signedRequest
+      : { ...signedRequest, pool_max_price: Math.min(signedRequest.pool_max_price, auction.priceNow) };
   await checkMaker(ctx, ctx.store, organizationId, signed);
   if (inputs.length !== request.volume)
     throw new InvalidOrderMarketError({
@@ -177,12 +185,13 @@ export async function fillOrders(
       });
     const dealId = randomUUID();
     const deadlines = categoryDeadlines(match.category, now.getTime());
-    const finalDeadline = new Date(deadlines.finalDeadlineMs);
+    const finalDeadline = auction?.finalDeadline ?? new Date(deadlines.finalDeadlineMs);
     await tx.query(
       `INSERT INTO deal (deal_id, request_hash, program_order_hash, pool_order_hash, program_id, pool_id, requester_id,
                          program_owner_id, pool_owner_id, category, trust, tag, program_price, pool_price, pool_stake,
-                         worker_stake, worker_share_percent, volume, params, created_at, contribution_deadline, final_deadline)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+                         worker_stake, worker_share_percent, volume, params, created_at, contribution_deadline, final_deadline,
+                         auction_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
       [
         dealId,
         requestHash,
@@ -206,6 +215,7 @@ export async function fillOrders(
         now,
         new Date(deadlines.contributionDeadlineMs),
         finalDeadline,
+        auction?.auctionId ?? null,
       ],
     );
     await tx.query('UPDATE market_order SET consumed = consumed + $2 WHERE order_hash = ANY($1::text[])', [

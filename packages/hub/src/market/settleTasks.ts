@@ -80,6 +80,16 @@ async function settleTask(tx: Queryable, settlement: Settlement, now: Date): Pro
   );
   const deal = found.rows[0];
   assert(deal !== undefined, 'a settled task belongs to a deal');
+  // A reopened auction task: its locker's seized stake already sits in its escrow, and no pool is paid.
+  const reopened = await tx.query<{ reopened: boolean; bonus: string }>(
+    `SELECT t.reopened, (SELECT coalesce(sum(amount), 0) FROM ledger_transfer b
+                          WHERE b.task_id = t.task_id AND b.code = 'stake_seized' AND b.flag = 'posted'
+                            AND b.debit_account = 'system:stakes' AND b.credit_account = 'system:escrow')::text AS bonus
+       FROM task t WHERE t.task_id = $1`,
+    [taskId],
+  );
+  const isReopened = reopened.rows[0]?.reopened === true;
+  const bonus = Number(reopened.rows[0]?.bonus ?? 0);
   const settled = await tx.query(
     `INSERT INTO task_settlement (task_id, deal_id, outcome, reason, created_at) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (task_id) DO NOTHING`,
@@ -232,8 +242,8 @@ async function settleTask(tx: Queryable, settlement: Settlement, now: Date): Pro
     );
     const split = splitReward({
       poolPrice: Number(deal.pool_price),
-      workerSharePercent: deal.worker_share_percent,
-      seized,
+      workerSharePercent: isReopened ? 100 : deal.worker_share_percent,
+      seized: seized + bonus,
       winnerWeights: settlement.winners.map((winner) => winner.weight),
     });
     for (const [i, winner] of settlement.winners.entries()) {
@@ -247,15 +257,26 @@ async function settleTask(tx: Queryable, settlement: Settlement, now: Date): Pro
         winner.judgementId,
       );
     }
-    await pay(
-      organizationAccount(deal.pool_owner_id),
-      split.pool,
-      'pool_payment',
-      "the pool's share of its price",
-      firstWinner,
-    );
+    if (isReopened)
+      await pay(
+        SYSTEM.kitty,
+        split.pool,
+        'pool_payment',
+        'rounding remainders of a reopened task, whose locker is not paid',
+        firstWinner,
+      );
+    else
+      await pay(
+        organizationAccount(deal.pool_owner_id),
+        split.pool,
+        'pool_payment',
+        "the pool's share of its price",
+        firstWinner,
+      );
   } else {
     const claimed = settlement.outcome === 'claimed';
+    // A reopened task nobody delivered: its locker's seized stake leaves the escrow for the kitty.
+    await pay(SYSTEM.kitty, bonus, 'stake_seized', "the locker's seized stake, the task undelivered", null);
     for (const escrow of escrows)
       await resolve(
         escrow,

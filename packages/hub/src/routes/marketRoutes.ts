@@ -3,6 +3,7 @@ import { CONTRIBUTION_DEADLINE_FACTOR, FINAL_DEADLINE_FACTOR } from '@proofgrid/
 import type { HubContext } from '../context.ts';
 import { handle, type RouteEntry } from '../http/handle.ts';
 import { iso } from '../http/wire.ts';
+import { createAuction, showAuction } from '../market/auctions.ts';
 import { creditUnclaimedDeposits } from '../market/bridge/deposits.ts';
 import { claimTask } from '../market/claims.ts';
 import { marketTaskOutput, showDeal, showMarketTask } from '../market/dealViews.ts';
@@ -161,6 +162,20 @@ export function marketRoutes(ctx: HubContext): RouteEntry[] {
       await claimTask(ctx, { organizationId, taskId: params.task_id });
       return null;
     }),
+    handle(routes.createAuction, async ({ organizationId, body }) => {
+      const { auctionId } = await createAuction(ctx, {
+        organizationId,
+        request: body.request,
+        inputs: body.inputs,
+        minPrice: body.min_price,
+        rampSeconds: body.ramp_seconds,
+        lockTimeoutSeconds: body.lock_timeout_seconds,
+      });
+      return { auction_id: auctionId };
+    }),
+    handle(routes.showAuction, async ({ organizationId, params }) =>
+      showAuction(ctx, { organizationId, auctionId: params.auction_id }),
+    ),
     handle(routes.showReceipt, async ({ params }) => receiptWithProof(ctx, params.seq)),
     handle(routes.checkLedger, async () => {
       const check = await checkLedger(ctx.store);

@@ -67,11 +67,11 @@ function sql(text: string, names: readonly string[]): string {
 
 /**
  * Where `t` fits the worker: its memory, the fuel it can burn in the time it offers, and, for a deal's task,
- * membership of the deal's pool before the task's final deadline.
+ * membership of the deal's pool (of any pool, once an auction's task is reopened) before its final deadline.
  */
 const FITS_SQL = `t.memory_pages <= $memory AND t.fuel <= $fuel
-  AND (t.pool_id IS NULL OR (t.final_deadline > $now
-       AND EXISTS (SELECT 1 FROM pool_member m WHERE m.pool_id = t.pool_id AND m.worker_id = $worker)))`;
+  AND (t.deal_id IS NULL OR (t.final_deadline > $now
+       AND EXISTS (SELECT 1 FROM pool_member m WHERE m.worker_id = $worker AND (t.pool_id IS NULL OR m.pool_id = t.pool_id))))`;
 
 /**
  * Follow-up steps (proving a handed-off witness), oldest hand-off first, found through the partial index

@@ -5,6 +5,7 @@ import {
   type PoolOrder,
   type ProgramOrder,
   type RequestOrder,
+  type SignedOrder,
   signOrder,
   TRUST_MAX,
 } from '@proofgrid/core';
@@ -251,6 +252,8 @@ async function fill(
     return Number(best.signed.order.price);
   };
   const maxPrice = args.string('max-price');
+  if (args.flag('auction') && maxPrice === undefined)
+    throw args.usage('an auction rises to --max-price: give the most a pool may be paid per task.');
   const maxProgramPrice = args.string('max-program-price');
   const poolMax =
     maxPrice === undefined
@@ -285,6 +288,7 @@ async function fill(
     },
     key.secretKey,
   );
+  if (args.flag('auction')) return auction(args, io, session, request, files);
   const deal = await session.call(routes.fillOrders, {
     body: {
       request,
@@ -317,4 +321,66 @@ export async function orderFill(args: Arguments, io: CommandIo): Promise<number>
 /** `proofgrid run <program> --inputs <dir>`: finds and fills the cheapest orders that fit, in one step (`iexec app run`). */
 export async function run(args: Arguments, io: CommandIo): Promise<number> {
   return fill(args, io, args.one('a program (id, or the name of one of yours)'), {});
+}
+
+/**
+ * `run --auction`: the request as a reverse-Dutch auction, from `--min-price` up to `--max-price` over
+ * `--ramp` seconds; the first pool whose order is reached locks it and must deliver within `--lock-timeout`.
+ */
+async function auction(
+  args: Arguments,
+  io: CommandIo,
+  session: ReturnType<typeof marketSession>,
+  request: SignedOrder<RequestOrder>,
+  files: string[],
+): Promise<number> {
+  const minPrice = args.string('min-price');
+  const created = await session.call(routes.createAuction, {
+    body: {
+      request,
+      inputs: files,
+      min_price: minPrice === undefined ? 0 : creditsArg(args, '--min-price', minPrice),
+      ramp_seconds: args.integer('ramp', { min: 1, max: 86_400 }) ?? 60,
+      lock_timeout_seconds: args.integer('lock-timeout', { min: 1, max: 86_400 }) ?? 600,
+    },
+  });
+  let view = (await session.call(routes.showAuction, {
+    params: { auction_id: created.auction_id },
+  })) as AuctionView;
+  while (args.flag('watch') && view.state === 'open') {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    view = (await session.call(routes.showAuction, {
+      params: { auction_id: created.auction_id },
+    })) as AuctionView;
+  }
+  printResult(io, args, view, describeAuction);
+  if (args.flag('watch') && view.deal_id !== null) return watchDeal(args, io, session, view.deal_id);
+  return 0;
+}
+
+type AuctionView = {
+  auction_id: string;
+  state: string;
+  price_now: number;
+  min_price: number;
+  max_price: number;
+  deal_id: string | null;
+  waiting: string | null;
+};
+
+function describeAuction(v: AuctionView): string[] {
+  return [
+    `auction ${v.auction_id}: ${v.state}, price now ${credits(v.price_now)} (from ${credits(v.min_price)} to ${credits(v.max_price)})`,
+    ...(v.deal_id === null ? [] : [`locked: deal ${v.deal_id} (proofgrid deal show ${v.deal_id})`]),
+    ...(v.waiting === null ? [] : [`waiting: ${v.waiting}`]),
+  ];
+}
+
+/** `proofgrid auction show <id>`. */
+export async function auctionShow(args: Arguments, io: CommandIo): Promise<number> {
+  const view = (await marketSession(args, io).call(routes.showAuction, {
+    params: { auction_id: args.one('an auction id') },
+  })) as AuctionView;
+  printResult(io, args, view, describeAuction);
+  return 0;
 }

@@ -133,6 +133,28 @@ CREATE TABLE deal (
 );
 CREATE INDEX deal_requester ON deal (requester_id, created_at);
 
+-- A request run as a reverse-Dutch auction (Boundless): its price rises from a minimum to the request's
+-- maximum over a ramp until a pool's order is reached and the deal is made (the pool "locks" it at its
+-- price); the locker must deliver within the lock timeout or its stake is seized and the task reopened to
+-- every pool.
+CREATE TABLE auction (
+  auction_id text PRIMARY KEY,
+  organization_id uuid NOT NULL REFERENCES account,
+  signed jsonb NOT NULL,
+  inputs jsonb NOT NULL,
+  min_price bigint NOT NULL CHECK (min_price >= 0),
+  max_price bigint NOT NULL CHECK (max_price >= min_price),
+  started_at timestamptz NOT NULL,
+  ramp_ms integer NOT NULL CHECK (ramp_ms > 0),
+  lock_timeout_ms integer NOT NULL CHECK (lock_timeout_ms > 0),
+  state text NOT NULL CHECK (state IN ('open', 'locked', 'cancelled')),
+  deal_id uuid,
+  last_reason text,
+  updated_at timestamptz NOT NULL
+);
+CREATE INDEX auction_open ON auction (started_at) WHERE state = 'open';
+ALTER TABLE deal ADD COLUMN auction_id text REFERENCES auction;
+
 -- A deal's tasks: the pool they run on, and whether this one is audited (run again whatever the vote).
 ALTER TABLE task ADD COLUMN deal_id uuid REFERENCES deal;
 ALTER TABLE task ADD COLUMN pool_id uuid;
@@ -140,6 +162,8 @@ ALTER TABLE task ADD COLUMN deal_index integer;
 ALTER TABLE task ADD COLUMN trust integer;
 ALTER TABLE task ADD COLUMN audit boolean NOT NULL DEFAULT false;
 ALTER TABLE task ADD COLUMN final_deadline timestamptz;
+-- An auction's task whose locker missed its lock timeout: open to every pool's workers, no pool paid.
+ALTER TABLE task ADD COLUMN reopened boolean NOT NULL DEFAULT false;
 CREATE INDEX task_deal ON task (deal_id, deal_index) WHERE deal_id IS NOT NULL;
 CREATE INDEX task_deal_deadline ON task (final_deadline) WHERE deal_id IS NOT NULL AND state IN ('open', 'proven');
 
