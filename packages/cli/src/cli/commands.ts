@@ -588,7 +588,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     hub: true,
     json: true,
     load: async () => async (args, io) =>
-      args.positionals.length === 1
+      args.positionals.length === 1 &&
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(args.positionals[0] ?? '')
         ? (await import('../commands/market/deals.ts')).marketTaskShow(args, io, args.one('a deal task id'))
         : (await import('../commands/task.ts')).taskShow(args, io),
   },
