@@ -125,7 +125,8 @@ export async function showAuction(
     state: row.state,
     min_price: Number(row.min_price),
     max_price: Number(row.max_price),
-    price_now: priceOf(row, ctx.clock.nowMs()),
+    /** The price the auction offers now; null once a pool locked it (the deal holds the price it took). */
+    price_now: row.state === 'open' ? priceOf(row, ctx.clock.nowMs()) : null,
     started_at: row.started_at.toISOString(),
     ramp_seconds: row.ramp_ms / 1000,
     lock_timeout_seconds: row.lock_timeout_ms / 1000,

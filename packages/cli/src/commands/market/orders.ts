@@ -361,7 +361,7 @@ async function auction(
 type AuctionView = {
   auction_id: string;
   state: string;
-  price_now: number;
+  price_now: number | null;
   min_price: number;
   max_price: number;
   deal_id: string | null;
@@ -370,7 +370,7 @@ type AuctionView = {
 
 function describeAuction(v: AuctionView): string[] {
   return [
-    `auction ${v.auction_id}: ${v.state}, price now ${credits(v.price_now)} (from ${credits(v.min_price)} to ${credits(v.max_price)})`,
+    `auction ${v.auction_id}: ${v.state}${v.price_now === null ? '' : `, price now ${credits(v.price_now)}`} (from ${credits(v.min_price)} to ${credits(v.max_price)})`,
     ...(v.deal_id === null ? [] : [`locked: deal ${v.deal_id} (proofgrid deal show ${v.deal_id})`]),
     ...(v.waiting === null ? [] : [`waiting: ${v.waiting}`]),
   ];
