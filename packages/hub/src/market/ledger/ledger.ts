@@ -244,25 +244,16 @@ export async function transfer(
       needed: amount,
       available: Number(availableOf(from)),
     });
-  const inserted = await tx.query<{ transfer_id: string }>(
-    `INSERT INTO ledger_transfer (debit_account, credit_account, amount, flag, code, reason, deal_id, task_id, judgement_id, chain_tx, created_at, replica_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING transfer_id::text`,
-    [
-      debit,
-      credit,
-      amount,
-      pending ? 'pending' : 'posted',
-      code,
-      cause.reason,
-      cause.dealId ?? null,
-      cause.taskId ?? null,
-      cause.judgementId ?? null,
-      cause.chainTx ?? null,
-      now,
-      cause.replicaId ?? null,
-    ],
-  );
-  const id = Number(inserted.rows[0]?.transfer_id);
+  const id = await insertTransfer(tx, {
+    debit,
+    credit,
+    amount: String(amount),
+    flag: pending ? 'pending' : 'posted',
+    pendingId: null,
+    code,
+    cause,
+    now,
+  });
   const moved = BigInt(amount);
   if (pending) {
     from[bucketOf(code)] += moved;
@@ -307,26 +298,16 @@ export async function resolvePending(
   await lockAccounts(tx, [pending.debit_account, pending.credit_account]);
   const from = await snapshotOf(tx, pending.debit_account);
   const to = await snapshotOf(tx, pending.credit_account);
-  const inserted = await tx.query<{ transfer_id: string }>(
-    `INSERT INTO ledger_transfer (debit_account, credit_account, amount, flag, pending_id, code, reason, deal_id, task_id, judgement_id, chain_tx, created_at, replica_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING transfer_id::text`,
-    [
-      pending.debit_account,
-      pending.credit_account,
-      pending.amount,
-      outcome === 'post' ? 'post_pending' : 'void_pending',
-      pendingId,
-      code,
-      cause.reason,
-      cause.dealId ?? null,
-      cause.taskId ?? null,
-      cause.judgementId ?? null,
-      cause.chainTx ?? null,
-      now,
-      cause.replicaId ?? null,
-    ],
-  );
-  const id = Number(inserted.rows[0]?.transfer_id);
+  const id = await insertTransfer(tx, {
+    debit: pending.debit_account,
+    credit: pending.credit_account,
+    amount: pending.amount,
+    flag: outcome === 'post' ? 'post_pending' : 'void_pending',
+    pendingId,
+    code,
+    cause,
+    now,
+  });
   const amount = BigInt(pending.amount);
   from[bucketOf(pending.code)] -= amount;
   to.incoming -= amount;
@@ -339,6 +320,43 @@ export async function resolvePending(
     { account: pending.credit_account, snapshot: to },
   ]);
   return id;
+}
+
+/** Appends one transfer row; returns its id. */
+async function insertTransfer(
+  tx: Queryable,
+  t: {
+    debit: LedgerAccountId;
+    credit: LedgerAccountId;
+    amount: string;
+    flag: 'posted' | 'pending' | 'post_pending' | 'void_pending';
+    pendingId: number | null;
+    code: TransferCode;
+    cause: TransferCause;
+    now: Date;
+  },
+): Promise<number> {
+  const inserted = await tx.query<{ transfer_id: string }>(
+    `INSERT INTO ledger_transfer (debit_account, credit_account, amount, flag, pending_id, code, reason, deal_id, task_id,
+                                  judgement_id, chain_tx, created_at, replica_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING transfer_id::text`,
+    [
+      t.debit,
+      t.credit,
+      t.amount,
+      t.flag,
+      t.pendingId,
+      t.code,
+      t.cause.reason,
+      t.cause.dealId ?? null,
+      t.cause.taskId ?? null,
+      t.cause.judgementId ?? null,
+      t.cause.chainTx ?? null,
+      t.now,
+      t.cause.replicaId ?? null,
+    ],
+  );
+  return Number(inserted.rows[0]?.transfer_id);
 }
 
 export type LedgerCheck = {
