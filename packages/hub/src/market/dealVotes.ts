@@ -79,10 +79,14 @@ export function decideDealTask(
     inFlight,
   }: { results: { workerId: string; resultHash: string; weight: number }[]; inFlight: number },
 ): ReplicaVerdict {
+  // An audit is a check: when its results disagree, neither "the first wins" (trust 1) nor a heavy record
+  // decides: every result weighs the same, and the majority at trust 2 or more settles it, so an honest
+  // auditor is never outvoted by the record of the worker it caught.
+  const disagree = new Set(results.map((result) => result.resultHash)).size > 1;
   const verdict = decideByCredibility({
-    trust: terms.trust,
+    trust: terms.audit ? Math.max(terms.trust, 2) : terms.trust,
     replicasMax: DEAL_REPLICAS_MAX,
-    results,
+    results: terms.audit && disagree ? results.map((result) => ({ ...result, weight: 2 })) : results,
     inFlight,
   });
   if (verdict.decision === 'accept' && terms.audit && results.length === 1)
