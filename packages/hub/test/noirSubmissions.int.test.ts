@@ -1,16 +1,29 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { encodeBase64, writeTar } from '@proofgrid/core';
+import {
+  encodeBase64,
+  inputsHash,
+  keyPairFromSeed,
+  NANO_PER_CREDIT,
+  type PoolOrder,
+  type ProgramOrder,
+  type RequestOrder,
+  signCanonical,
+  signOrder,
+  writeTar,
+} from '@proofgrid/core';
 import { compileNoir, executeNoir, type NoirCircuit, NoirProver, valuesFromRows } from '@proofgrid/runtime';
 import type { FastifyInstance } from 'fastify';
 import { TEST_CRS_PATH } from '../../../test/support/crs.ts';
 import { buildHub } from '../src/buildHub.ts';
+import { WALLET_LINK_DOMAIN } from '../src/market/wallets.ts';
 import { createRuntimes } from '../src/runtimes/createRuntimes.ts';
-import { body, signUp, u32, uploadInputs, uploadProgram } from './support/api.ts';
+import { body, csvOf, signUp, u32, uploadInputs, uploadProgram } from './support/api.ts';
 import { openTestHub, type TestHub } from './support/testHub.ts';
 import { DRIVERS } from './support/testStores.ts';
 import { testWorker } from './support/testWorker.ts';
@@ -86,6 +99,116 @@ for (const driver of DRIVERS) {
         state: string;
         replicas: { state: string; judgements: { code: string; reason_code: string }[] }[];
       };
+
+    it('pays a deal task of the market on one valid proof: the program owner, the worker, the pool', async () => {
+      const CREDIT = NANO_PER_CREDIT;
+      const trader = async (who: Awaited<ReturnType<typeof signUp>>, credits: number) => {
+        const wallet = keyPairFromSeed(new Uint8Array(randomBytes(32)));
+        const address = Buffer.from(wallet.publicKey).toString('hex');
+        const value = { organization_id: who.organizationId, address };
+        const signature = Buffer.from(
+          signCanonical({ secretKey: wallet.secretKey, domain: WALLET_LINK_DOMAIN, value }),
+        ).toString('hex');
+        const call = (url: string, payload: object) =>
+          hub.app.inject({ method: 'POST', url, headers: { token: who.token }, payload });
+        assert.equal((await call('/market/wallet', { address, signature })).statusCode, 200);
+        if (credits > 0)
+          assert.equal((await call('/market/faucet', { amount: credits * CREDIT })).statusCode, 200);
+        return { ...who, wallet, address, call };
+      };
+      const available = async (token: string) =>
+        (
+          body(await hub.app.inject({ method: 'GET', url: '/market/account', headers: { token } })).data as {
+            balance: { available: number };
+          }
+        ).balance.available;
+      const owner = await trader(org, 0);
+      const ownerBefore = await available(org.token);
+      const manager = await trader(await signUp(hub.app), 10);
+      const requester = await trader(await signUp(hub.app), 10);
+      const workerAccount = await trader(await signUp(hub.app), 1);
+      await owner.call(
+        '/market/orders',
+        signOrder<ProgramOrder>(
+          {
+            kind: 'program',
+            program: programId,
+            price: CREDIT,
+            volume: 10,
+            tag: [],
+            pool_restrict: '',
+            requester_restrict: '',
+            salt: '0a',
+            signer: owner.address,
+          },
+          owner.wallet.secretKey,
+        ),
+      );
+      const pool = (
+        body(await manager.call('/market/pools', { name: 'zk', description: '', worker_share_percent: 70 }))
+          .data as { pool_id: string }
+      ).pool_id;
+      await manager.call(
+        '/market/orders',
+        signOrder<PoolOrder>(
+          {
+            kind: 'pool',
+            pool,
+            price: 2 * CREDIT,
+            volume: 10,
+            tag: [],
+            category: 'TEST',
+            trust: 5,
+            program_restrict: '',
+            requester_restrict: '',
+            salt: '0b',
+            signer: manager.address,
+          },
+          manager.wallet.secretKey,
+        ),
+      );
+      const inputs = [encodeBase64(csvOf([u32(65521)]))];
+      const request = signOrder<RequestOrder>(
+        {
+          kind: 'request',
+          program: programId,
+          program_max_price: CREDIT,
+          pool,
+          pool_max_price: 2 * CREDIT,
+          requester: requester.organizationId,
+          volume: 1,
+          tag: [],
+          category: 'TEST',
+          trust: 5,
+          params: '',
+          inputs_hash: inputsHash(inputs),
+          salt: '0c',
+          signer: requester.address,
+        },
+        requester.wallet.secretKey,
+      );
+      const filled = await requester.call('/market/fill', { request, inputs });
+      assert.equal(filled.statusCode, 200, filled.body);
+      const worker = await testWorker(hub, seed++, { token: workerAccount.token });
+      assert.equal((await worker.signed('POST', `/market/pools/${pool}/join`)).statusCode, 200);
+      const { lease } = await worker.lease({ runtimes: ['noir'] });
+      assert.equal(lease?.input_group_id, (body(filled).data as { task_ids: string[] }).task_ids[0]);
+      const proof = await proofOf(65521);
+      const answer = await worker.submitProof(
+        lease?.replica_id ?? '',
+        encodeBase64(proof.proof),
+        proof.publicInputs,
+      );
+      assert.equal(
+        (body(answer).data as { verdict: string }).verdict,
+        'accept',
+        'one valid proof settles it, whatever the trust',
+      );
+      assert.equal(await available(org.token), ownerBefore + CREDIT, "the program's price");
+      assert.equal(await available(workerAccount.token), CREDIT + 1.4 * CREDIT, "70% of the pool's price");
+      assert.equal(await available(manager.token), 10 * CREDIT + 0.6 * CREDIT, 'the pool keeps 30%');
+      assert.equal(await available(requester.token), 7 * CREDIT);
+    });
 
     it('refuses a bare output for a task that needs a proof, counts it, and leaves the task to others', async () => {
       const { groupId, worker, replicaId } = await leased(65521);
