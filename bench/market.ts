@@ -224,11 +224,7 @@ function request(requester: Trader, program: string, pool: string, inputs: strin
 }
 
 /** Simulated honest workers of `pool` (or of no pool): lease, answer a hash of the input, until `done()`. */
-async function runWorkers(
-  hub: HubClient,
-  workers: WorkerClient[],
-  done: () => Promise<boolean>,
-): Promise<number> {
+async function runWorkers(workers: WorkerClient[], done: () => Promise<boolean>): Promise<number> {
   let replicas = 0;
   let finished = false;
   await Promise.all(
@@ -254,7 +250,6 @@ async function runWorkers(
       }
     }),
   );
-  void hub;
   return replicas;
 }
 
@@ -365,7 +360,7 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
       return settled;
     };
     const fillDeals = fills.flatMap((fill) => (fill.status === 'fulfilled' ? [fill.value.deal_id] : []));
-    await runWorkers(hub, workers, async () => (await settledOf(fillDeals)) === fillDeals.length);
+    await runWorkers(workers, async () => (await settledOf(fillDeals)) === fillDeals.length);
 
     const warm = (await Promise.all(workers.map((w) => w.me()))).map((me) => me.reputation.consecutive_valid);
     console.log(
@@ -386,7 +381,7 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
       }
       const beforeSettle = await ledger();
       const t0 = performance.now();
-      const replicas = await runWorkers(hub, workers, async () => (await settledOf(dealIds)) === count);
+      const replicas = await runWorkers(workers, async () => (await settledOf(dealIds)) === count);
       const seconds = (performance.now() - t0) / 1000;
       return { replicas, seconds, entries: (await ledger()) - beforeSettle };
     };
@@ -426,7 +421,7 @@ async function bench(driver: 'pglite' | 'postgres'): Promise<void> {
       await worker.register({ name: `plain${i}` });
       outsiders.push(worker);
     }
-    const plainReplicas = await runWorkers(hub, outsiders, async () => {
+    const plainReplicas = await runWorkers(outsiders, async () => {
       const progress = await requester.session.call(routes.programProgress, {
         params: { program_id: plain.id },
       });

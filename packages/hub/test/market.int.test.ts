@@ -475,6 +475,28 @@ for (const driver of DRIVERS) {
         badResolutions: 0,
         mismatched: [],
       });
+
+      // An auction no pool takes up to its maximum ends a lock timeout later; nothing was locked.
+      const cheap = m.request([10], { pool_max_price: CREDIT });
+      const { auction_id: unlocked } = (await ok('POST', '/market/auctions', m.requester.token, {
+        ...cheap,
+        min_price: 0,
+        ramp_seconds: 2,
+        lock_timeout_seconds: 2,
+      })) as { auction_id: string };
+      await step(3_000);
+      await sweepAuctions(ctx);
+      assert.equal((await ok('GET', `/market/auctions/${unlocked}`, m.requester.token)).state, 'open');
+      await step(2_000);
+      await sweepAuctions(ctx);
+      const ended = await ok('GET', `/market/auctions/${unlocked}`, m.requester.token);
+      assert.equal(ended.state, 'cancelled');
+      assert.equal(ended.waiting, null);
+      assert.equal(
+        await available(m.requester.token),
+        before - 3 * CREDIT,
+        'an auction that ends costs nothing',
+      );
     });
   });
 }

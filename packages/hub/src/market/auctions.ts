@@ -1,7 +1,7 @@
 import { inputsHash, isProofGridError, parseSignedOrder } from '@proofgrid/core';
 import type { HubContext } from '../context.ts';
 import type { Queryable } from '../store/Store.ts';
-import { AUCTION_SWEEP_BATCH_MAX } from './config.ts';
+import { AUCTION_SWEEP_BATCH_MAX, AUCTIONS_OPEN_PER_ACCOUNT_MAX } from './config.ts';
 import { DealNotFoundError, InvalidOrderMarketError } from './errors.ts';
 import { fillOrders } from './fillOrders.ts';
 import { lockAccounts, resolvePending, SYSTEM, transfer } from './ledger/ledger.ts';
@@ -63,6 +63,14 @@ export async function createAuction(
     });
   const now = new Date(ctx.clock.nowMs());
   const auctionId = await ctx.store.transaction(async (tx) => {
+    const open = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM auction WHERE organization_id = $1 AND state = 'open'`,
+      [organizationId],
+    );
+    if ((open.rows[0]?.n ?? 0) >= AUCTIONS_OPEN_PER_ACCOUNT_MAX)
+      throw new InvalidOrderMarketError({
+        reason: `you have ${AUCTIONS_OPEN_PER_ACCOUNT_MAX} auctions open already; wait for one to lock or end`,
+      });
     const hash = await insertOrder(tx, organizationId, signed, now);
     await tx.query(
       `INSERT INTO auction (auction_id, organization_id, signed, inputs, min_price, max_price, started_at, ramp_ms, lock_timeout_ms,
@@ -100,7 +108,10 @@ type AuctionRow = {
   last_reason: string | null;
 };
 
-const priceOf = (row: AuctionRow, nowMs: number) =>
+const priceOf = (
+  row: Pick<AuctionRow, 'min_price' | 'max_price' | 'started_at' | 'ramp_ms'>,
+  nowMs: number,
+) =>
   auctionPrice(
     {
       minPrice: Number(row.min_price),
@@ -136,40 +147,73 @@ export async function showAuction(
 }
 
 /**
- * Tries every open auction against the orderbook at its current price (the hub's sweep, each second): a
- * fill makes the deal and locks the auction; a refusal is kept as the reason it waits.
+ * Tries every open auction against the orderbook at its current price (the hub's sweep, each second). A
+ * cheap look at the orderbook comes first, so an auction no pool order can reach costs one query, not the
+ * parsing of its inputs. A fill makes the deal and locks the auction in one transaction; a refusal is kept
+ * as the reason it waits. An auction still unlocked a lock timeout after its price reached its maximum
+ * ends (nothing was locked, so nothing moves).
  */
 export async function sweepAuctions(ctx: HubContext): Promise<number> {
-  const open = await ctx.store.query<AuctionRow>(
-    `SELECT * FROM auction WHERE state = 'open' ORDER BY started_at LIMIT $1`,
+  const open = await ctx.store.query<
+    Omit<AuctionRow, 'inputs' | 'signed'> & { category: string; trust: number; pool: string; tag: string[] }
+  >(
+    `SELECT auction_id, organization_id, min_price::text, max_price::text, started_at, ramp_ms, lock_timeout_ms, state, deal_id, last_reason,
+            signed->'order'->>'category' AS category, (signed->'order'->>'trust')::int AS trust, signed->'order'->>'pool' AS pool,
+            ARRAY(SELECT jsonb_array_elements_text(signed->'order'->'tag')) AS tag
+       FROM auction WHERE state = 'open' ORDER BY started_at LIMIT $1`,
     [AUCTION_SWEEP_BATCH_MAX],
   );
   let locked = 0;
   for (const row of open.rows) {
     const nowMs = ctx.clock.nowMs();
     const priceNow = priceOf(row, nowMs);
+    const now = new Date(nowMs);
+    if (nowMs >= row.started_at.getTime() + row.ramp_ms + row.lock_timeout_ms) {
+      await ctx.store.query(
+        `UPDATE auction SET state = 'cancelled', last_reason = $2, updated_at = $3 WHERE auction_id = $1 AND state = 'open'`,
+        [row.auction_id, `ended unlocked: no pool took it up to its maximum of ${row.max_price} nano`, now],
+      );
+      continue;
+    }
+    const cheapest = await ctx.store.query<{ price: string | null }>(
+      `SELECT min(price)::text AS price FROM market_order WHERE kind = 'pool' AND category = $1 AND trust >= $2 AND tag @> $3
+          AND ($4::text = '' OR pool_id = $4::uuid) AND cancelled_at IS NULL AND consumed < volume`,
+      [row.category, row.trust, row.tag, row.pool],
+    );
+    const cheapestPrice = cheapest.rows[0]?.price ?? null;
+    if (cheapestPrice === null || Number(cheapestPrice) > priceNow) {
+      await ctx.store.query('UPDATE auction SET last_reason = $2, updated_at = $3 WHERE auction_id = $1', [
+        row.auction_id,
+        cheapestPrice === null
+          ? `at ${priceNow} nano: no live pool order fits (category ${row.category}, trust ${row.trust})`
+          : `at ${priceNow} nano: the cheapest pool order that fits asks ${cheapestPrice} nano, above the auction's price`,
+        now,
+      ]);
+      continue;
+    }
+    const full = await ctx.store.query<Pick<AuctionRow, 'signed' | 'inputs'>>(
+      'SELECT signed, inputs FROM auction WHERE auction_id = $1',
+      [row.auction_id],
+    );
+    const { signed, inputs } = full.rows[0] as Pick<AuctionRow, 'signed' | 'inputs'>;
     try {
-      const deal = await fillOrders(ctx, {
+      await fillOrders(ctx, {
         organizationId: row.organization_id,
-        request: row.signed,
-        inputs: row.inputs,
+        request: signed,
+        inputs,
         auction: {
           auctionId: row.auction_id,
           priceNow,
           finalDeadline: new Date(nowMs + row.lock_timeout_ms),
         },
       });
-      await ctx.store.query(
-        `UPDATE auction SET state = 'locked', deal_id = $2, last_reason = NULL, updated_at = $3 WHERE auction_id = $1`,
-        [row.auction_id, deal.dealId, new Date(nowMs)],
-      );
       locked++;
     } catch (error) {
       if (!isProofGridError(error)) throw error;
       await ctx.store.query('UPDATE auction SET last_reason = $2, updated_at = $3 WHERE auction_id = $1', [
         row.auction_id,
         `at ${priceNow} nano: ${error.shortMessage}`,
-        new Date(nowMs),
+        now,
       ]);
     }
   }

@@ -26,9 +26,6 @@ export const WORKER_STAKE_PERCENT = 30;
 export const DEAL_REPLICAS_MAX = 8;
 /** The faucet of a chainless hub gives at most this per call (its credits exist only on this hub). */
 export const FAUCET_NANO_MAX = 1_000 * NANO_PER_CREDIT;
-/** Input groups one fill may carry (one per task), and the body it may take. */
-export const FILL_INPUTS_MAX = 256;
-export const FILL_BODY_BYTES_MAX = 16 * 1024 * 1024;
 /** Receipts one anchor covers at most (a proof is then at most 12 steps). */
 export const ANCHOR_RECEIPTS_MAX = 4_096;
 /** Orders one orderbook page shows at most. */
@@ -41,5 +38,5 @@ export const MINIMUM_ANCHOR_FEE_MICRO = 1_000;
 export const DOWNTIME_MS_MIN = 10_000;
 /** Auctions tried, and expired auction tasks reopened, per sweep at most. */
 export const AUCTION_SWEEP_BATCH_MAX = 20;
-/** An auction's ramp and lock timeout: from a second to a day. */
-export const AUCTION_SECONDS_MAX = 86_400;
+/** Auctions one account may have open at once (each is tried every second). */
+export const AUCTIONS_OPEN_PER_ACCOUNT_MAX = 16;

@@ -218,6 +218,16 @@ export async function fillOrders(
         auction?.auctionId ?? null,
       ],
     );
+    // An auction is locked by the deal it makes, in the deal's transaction: a crash between them cannot leave
+    // an auction open whose request is already consumed.
+    if (auction !== undefined) {
+      const lockedAuction = await tx.query(
+        `UPDATE auction SET state = 'locked', deal_id = $2, last_reason = NULL, updated_at = $3 WHERE auction_id = $1 AND state = 'open'`,
+        [auction.auctionId, dealId, now],
+      );
+      if (lockedAuction.rowCount !== 1)
+        throw new OrdersDoNotMatchError({ reasons: [`auction ${auction.auctionId} is no longer open`] });
+    }
     await tx.query('UPDATE market_order SET consumed = consumed + $2 WHERE order_hash = ANY($1::text[])', [
       [requestHash, programRow, poolRow],
       volume,

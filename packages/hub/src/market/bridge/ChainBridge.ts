@@ -40,10 +40,6 @@ export class ChainBridge {
     this.#address = Buffer.from(deps.secrets.hubKey.publicKey).toString('hex');
   }
 
-  get address(): string {
-    return this.#address;
-  }
-
   #lastAnchorMs = 0;
 
   /**
